@@ -1,0 +1,177 @@
+"""Joint angles from landmarks, with every convention written down once, here.
+
+Sagittal angles (hip, knee, shoulder, trunk) are measured in the image, from pixel coordinates, so
+they are meaningful in a side view (where MediaPipe's 2D error is smallest). Their sign comes from the
+body's own front, found from the face: the nose lies in front of the ears whatever the posture
+(standing, on all fours facing the floor, lying facing the ceiling).
+
+- ``hip_<side>``: the thigh (hip -> knee) against the trunk line continued downwards
+  (shoulder midpoint -> hip midpoint). 0 = standing straight, +90 = thigh forward at a right angle
+  (flexion), negative = thigh behind the trunk line (extension, what a psoas stretch does).
+- ``knee_<side>``: the shank (knee -> ankle) against the thigh. 0 = straight, +90 = right angle,
+  negative = hyperextension.
+- ``shoulder_<side>``: the upper arm (shoulder -> elbow) against the trunk line continued downwards.
+  0 = arm by the side, +90 = arm forward, +180 = arm overhead, in (-90, 270] so an arm reaching past
+  overhead does not wrap.
+- ``trunk``: the trunk line (hip midpoint -> shoulder midpoint) against image vertical, positive when
+  the trunk leans forward (towards the front of the body). Standing upright 0, on all fours about +90,
+  lying on the back about -90.
+
+Frontal and transverse angles use MediaPipe's world landmarks (metres, camera-aligned, y down), so
+they assume a level camera:
+
+- ``pelvis_tilt``: the hip line (right hip -> left hip) against the horizontal plane, positive when
+  the LEFT hip is higher. Level hips read 0.
+- ``pelvis_rotation``: the hip line against the shoulder line about the vertical axis, positive when
+  the left hip turns forward relative to the shoulders. Square hips and shoulders read 0. Low confidence in every markerless system: calibrate per person.
+
+An angle is NaN when any landmark it uses has visibility below ``min_visibility``: never a guess.
+All angles are degrees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from pose_coach.landmarks import Landmark as L
+from pose_coach.landmarks import PoseFrame
+
+SIDES = ("left", "right")
+
+ANGLE_NAMES: tuple[str, ...] = (
+    "hip_left",
+    "hip_right",
+    "knee_left",
+    "knee_right",
+    "shoulder_left",
+    "shoulder_right",
+    "trunk",
+    "pelvis_tilt",
+    "pelvis_rotation",
+)
+
+_SIDE_POINTS = {
+    "left": (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+    "right": (L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
+}
+_TORSO = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
+_FACE = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
+
+
+def other_side(side: str) -> str:
+    """The mirror of ``side``."""
+    if side not in SIDES:
+        raise ValueError(f"side must be 'left' or 'right', got {side!r}")
+    return "right" if side == "left" else "left"
+
+
+def signed_angle(v_from: np.ndarray, v_to: np.ndarray) -> float:
+    """Angle in degrees from 2D vector ``v_from`` to ``v_to``, counter-clockwise positive, in (-180, 180].
+
+    Vectors are in a y-up frame. NaN if either vector is zero or NaN.
+    """
+    cross = v_from[0] * v_to[1] - v_from[1] * v_to[0]
+    dot = v_from[0] * v_to[0] + v_from[1] * v_to[1]
+    if not np.isfinite(cross) or (cross == 0 and dot == 0):
+        return float("nan")
+    return float(np.degrees(np.arctan2(cross, dot)))
+
+
+def _y_up(frame: PoseFrame) -> np.ndarray:
+    """Image points in a y-up frame (pixels), so counter-clockwise is positive."""
+    points = frame.image.copy()
+    points[:, 1] = -points[:, 1]
+    return points
+
+
+def front_sense(points: np.ndarray, trunk_up: np.ndarray) -> float:
+    """+1 if the body's front is counter-clockwise from ``trunk_up`` (its head direction), else -1.
+
+    The face points forward: the ear midpoint -> nose vector, taken across the trunk line, tells which
+    perpendicular of the trunk is the front. NaN if the face does not decide it.
+    """
+    face = points[L.NOSE] - (points[L.LEFT_EAR] + points[L.RIGHT_EAR]) / 2
+    across = trunk_up[0] * face[1] - trunk_up[1] * face[0]
+    if not np.isfinite(across) or across == 0:
+        return float("nan")
+    return 1.0 if across > 0 else -1.0
+
+
+def _visible(frame: PoseFrame, indices: Sequence[int], min_visibility: float) -> bool:
+    return bool(np.all(frame.visibility[list(indices)] >= min_visibility))
+
+
+def _sagittal_angles(frame: PoseFrame, min_visibility: float) -> dict[str, float]:
+    angles = {name: float("nan") for name in ANGLE_NAMES[:7]}
+    if not _visible(frame, _TORSO + _FACE[:1], min_visibility):
+        return angles
+    p = _y_up(frame)
+    shoulders = (p[L.LEFT_SHOULDER] + p[L.RIGHT_SHOULDER]) / 2
+    hips = (p[L.LEFT_HIP] + p[L.RIGHT_HIP]) / 2
+    up = shoulders - hips
+    sense = front_sense(p, up)
+    if not np.isfinite(sense):
+        return angles
+    # Rotating the head direction towards the front has sense ``sense``; rotating the foot direction
+    # (``down``) towards the front has the opposite sense, and knee flexion turns the shank backwards.
+    down = -up
+    angles["trunk"] = sense * signed_angle(np.array([0.0, 1.0]), up)
+    for side, (shoulder, elbow, hip, knee, ankle) in _SIDE_POINTS.items():
+        if _visible(frame, (hip, knee), min_visibility):
+            thigh = p[knee] - p[hip]
+            angles[f"hip_{side}"] = -sense * signed_angle(down, thigh)
+            if _visible(frame, (ankle,), min_visibility):
+                angles[f"knee_{side}"] = sense * signed_angle(thigh, p[ankle] - p[knee])
+        if _visible(frame, (shoulder, elbow), min_visibility):
+            arm = -sense * signed_angle(down, p[elbow] - p[shoulder])
+            angles[f"shoulder_{side}"] = arm + 360.0 if arm <= -90.0 else arm
+    return angles
+
+
+def _horizontal(v: np.ndarray) -> np.ndarray:
+    """The horizontal part of a world vector as a 2D vector seen from above (x right, z up the page).
+
+    Counter-clockwise in this frame is counter-clockwise seen from above.
+    """
+    return np.array([v[0], v[2]])
+
+
+def _world_angles(frame: PoseFrame, min_visibility: float) -> dict[str, float]:
+    angles = {"pelvis_tilt": float("nan"), "pelvis_rotation": float("nan")}
+    w = frame.world
+    if _visible(frame, (L.LEFT_HIP, L.RIGHT_HIP), min_visibility):
+        hip_line = w[L.LEFT_HIP] - w[L.RIGHT_HIP]
+        angles["pelvis_tilt"] = float(
+            np.degrees(np.arctan2(-hip_line[1], np.hypot(hip_line[0], hip_line[2])))
+        )
+        if _visible(frame, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), min_visibility):
+            shoulder_line = w[L.LEFT_SHOULDER] - w[L.RIGHT_SHOULDER]
+            # Clockwise seen from above moves the left hip forward (towards the body's front).
+            angles["pelvis_rotation"] = -signed_angle(
+                _horizontal(shoulder_line), _horizontal(hip_line)
+            )
+    return angles
+
+
+def compute_angles(frame: PoseFrame, min_visibility: float = 0.5) -> dict[str, float]:
+    """Every angle in ``ANGLE_NAMES`` for one frame; NaN where the landmarks are not visible enough."""
+    return _sagittal_angles(frame, min_visibility) | _world_angles(frame, min_visibility)
+
+
+def relative_angles(angles: dict[str, float], side: str) -> dict[str, float]:
+    """Angles renamed for the working side: ``working_hip``, ``other_knee`` and so on.
+
+    Pelvis tilt and rotation are mirrored so that positive always means the working side's hip is
+    higher / further forward; the trunk keeps its sign.
+    """
+    other = other_side(side)
+    mirror = 1.0 if side == "left" else -1.0
+    named = {"trunk": angles["trunk"]}
+    for joint in ("hip", "knee", "shoulder"):
+        named[f"working_{joint}"] = angles[f"{joint}_{side}"]
+        named[f"other_{joint}"] = angles[f"{joint}_{other}"]
+    named["pelvis_tilt"] = mirror * angles["pelvis_tilt"]
+    named["pelvis_rotation"] = mirror * angles["pelvis_rotation"]
+    return named

@@ -1,0 +1,61 @@
+"""Settings: the one source of defaults for the CLI, the app and the review function.
+
+Settings are a frozen, picklable dataclass so a review can be shipped to another process or machine
+with its video and reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the coach measures and talks. Every field has a help text in ``HELP``."""
+
+    model_path: Path | None = None
+    min_visibility: float = 0.5
+    filter_min_cutoff: float = 1.0
+    filter_beta: float = 0.5
+    # Anti-flicker: a fault must persist this long before it is reported, and clears only when the
+    # value is back inside the tolerance by ``hysteresis_deg``.
+    min_fault_s: float = 0.7
+    hysteresis_deg: float = 2.0
+    cue_cooldown_s: float = 4.0
+    # A person lost or a wrong view for this long is reported.
+    lost_after_s: float = 1.0
+    # How far outside the tolerance (as a multiple of it) still counts as "in position".
+    engage_factor: float = 3.0
+    # A hold ends when the person has been out of position this long.
+    release_after_s: float = 1.5
+    annotate: bool = True
+
+    def __post_init__(self) -> None:
+        if self.model_path is not None and not isinstance(self.model_path, Path):
+            object.__setattr__(self, "model_path", Path(self.model_path))
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, float) and not value >= 0:
+                raise ValueError(f"setting {field.name} must be >= 0, got {value}")
+        if not 0 <= self.min_visibility <= 1:
+            raise ValueError(f"min_visibility must be in [0, 1], got {self.min_visibility}")
+
+    def with_changes(self, **changes: object) -> Settings:
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+
+HELP: dict[str, str] = {
+    "model_path": "A MediaPipe pose landmarker .task file to use instead of the shipped model",
+    "min_visibility": "Landmarks seen with less confidence than this give no angle (NaN)",
+    "filter_min_cutoff": "Jitter filter: cutoff frequency (Hz) when still; lower = smoother",
+    "filter_beta": "Jitter filter: how fast the cutoff rises with speed; higher = less lag",
+    "min_fault_s": "A fault must last this long (s) before it is reported",
+    "hysteresis_deg": "A fault clears only this far (degrees) back inside its tolerance",
+    "cue_cooldown_s": "At least this long (s) between two spoken or shown cues",
+    "lost_after_s": "Report no person / wrong view after this long (s)",
+    "engage_factor": "Within this many tolerances of the target counts as in position",
+    "release_after_s": "A hold ends after this long (s) out of position",
+    "annotate": "Write the annotated video",
+}

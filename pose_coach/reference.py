@@ -1,0 +1,338 @@
+"""Reference poses: one human-editable YAML file per stretch, validated against a schema.
+
+A reference is written once, for the working side: angle names say ``working_*`` (the leg that
+``side`` names) and ``other_*``; ``Reference.targets_for(side)`` mirrors them onto ``hip_left`` /
+``hip_right`` and so on, so left and right cannot drift apart. Targets are in MediaPipe's terms (as
+measured on recordings), not anatomy-book values.
+
+Shipped references live in ``reference_poses/``; tuned ones are saved (atomically) to a user folder
+and take precedence, leaving the shipped defaults untouched.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pose_coach.angles import other_side
+from pose_coach.events import ANGLE_FAULTS, Fault
+
+POSTURES = ("standing", "kneeling", "all_fours", "lying")
+VIEWS = ("side", "front", "three_quarter", "any")
+CHECKED_ANGLES = (
+    "working_hip",
+    "other_hip",
+    "working_knee",
+    "other_knee",
+    "working_shoulder",
+    "other_shoulder",
+    "trunk",
+)
+
+
+class ReferenceError(ValueError):
+    """A reference file is missing, unreadable or breaks the schema. The message names file and field."""
+
+
+@dataclass(frozen=True)
+class Bound:
+    """What to report when an angle leaves its tolerance on one side."""
+
+    fault: Fault
+    cue: str
+
+
+@dataclass(frozen=True)
+class AngleCheck:
+    """A target angle, the tolerance either side of it, and what to say when it is too low / high."""
+
+    target: float
+    tolerance: float
+    too_low: Bound
+    too_high: Bound
+
+    def deviation(self, value: float) -> float:
+        """Degrees outside the tolerance band (negative below, positive above), 0 inside, NaN if unknown."""
+        if math.isnan(value):
+            return float("nan")
+        offset = value - self.target
+        if abs(offset) <= self.tolerance:
+            return 0.0
+        return offset - math.copysign(self.tolerance, offset)
+
+
+@dataclass(frozen=True)
+class HipAlignment:
+    """Limits on the pelvis: tilt (one hip higher) and rotation (one hip forward), in degrees."""
+
+    max_tilt_deg: float
+    max_rotation_deg: float
+    cue: str
+
+
+@dataclass(frozen=True)
+class BounceLimits:
+    """Bouncing: the ``angle`` may not swing more than ``max_amplitude_deg`` (half peak-to-peak,
+    around its own slow trend) within ``window_s``, nor move faster than ``max_speed_deg_s``."""
+
+    angle: str
+    max_amplitude_deg: float
+    max_speed_deg_s: float
+    window_s: float
+    cue: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One stretch: how to do it, where the camera goes, and the angles that make good form."""
+
+    id: str
+    name: str
+    posture: str
+    view: str
+    camera: str
+    instructions: tuple[str, ...]
+    hold_s: float
+    angles: dict[str, AngleCheck]
+    hip_alignment: HipAlignment
+    bounce: BounceLimits
+    source: Path | None = field(default=None, compare=False)
+
+    def targets_for(self, side: str) -> dict[str, AngleCheck]:
+        """The angle checks under the program's angle names (``hip_left`` ...) for a working side."""
+        other = other_side(side)
+        named = {}
+        for name, check in self.angles.items():
+            if name == "trunk":
+                named[name] = check
+            else:
+                role, joint = name.split("_", 1)
+                named[f"{joint}_{side if role == 'working' else other}"] = check
+        return named
+
+    def to_dict(self) -> dict[str, Any]:
+        """The YAML-ready form, in the schema's field order."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "posture": self.posture,
+            "view": self.view,
+            "camera": self.camera,
+            "instructions": list(self.instructions),
+            "hold_s": self.hold_s,
+            "angles": {
+                name: {
+                    "target": check.target,
+                    "tolerance": check.tolerance,
+                    "too_low": {"fault": check.too_low.fault.value, "cue": check.too_low.cue},
+                    "too_high": {"fault": check.too_high.fault.value, "cue": check.too_high.cue},
+                }
+                for name, check in self.angles.items()
+            },
+            "hip_alignment": vars(self.hip_alignment).copy(),
+            "bounce": vars(self.bounce).copy(),
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing and validation
+
+
+class _Reader:
+    """Reads one mapping of a reference file, naming the file and field in every error."""
+
+    def __init__(self, source: str, data: Any, where: str) -> None:
+        self.source, self.where = source, where
+        if not isinstance(data, dict):
+            self.fail(f"must be a mapping of fields, got {type(data).__name__}")
+        self.data = data
+
+    def fail(self, reason: str, name: str | None = None) -> None:
+        place = f"{self.where}.{name}" if name and self.where else (name or self.where or "top level")
+        raise ReferenceError(f"{self.source}: field '{place}' {reason}")
+
+    def only(self, *allowed: str) -> None:
+        unknown = sorted(set(self.data) - set(allowed))
+        if unknown:
+            self.fail(f"is not a known field (allowed: {', '.join(allowed)})", str(unknown[0]))
+
+    def get(self, name: str, default: Any = ...) -> Any:
+        if name not in self.data:
+            if default is ...:
+                self.fail("is missing", name)
+            return default
+        return self.data[name]
+
+    def text(self, name: str, default: Any = ...) -> str:
+        value = self.get(name, default)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(f"must be non-empty text, got {value!r}", name)
+        return value.strip()
+
+    def number(self, name: str, low: float, high: float, default: Any = ...) -> float:
+        value = self.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            self.fail(f"must be a number, got {value!r}", name)
+        if not low <= value <= high:
+            self.fail(f"must be between {low} and {high}, got {value}", name)
+        return float(value)
+
+    def choice(self, name: str, options: tuple[str, ...]) -> str:
+        value = self.get(name)
+        if value not in options:
+            self.fail(f"must be one of {', '.join(options)}, got {value!r}", name)
+        return value
+
+    def child(self, name: str) -> _Reader:
+        return _Reader(self.source, self.get(name), f"{self.where}.{name}" if self.where else name)
+
+
+def _bound(reader: _Reader) -> Bound:
+    reader.only("fault", "cue")
+    fault = reader.choice("fault", tuple(f.value for f in ANGLE_FAULTS))
+    return Bound(Fault(fault), reader.text("cue"))
+
+
+def _angle_check(reader: _Reader) -> AngleCheck:
+    reader.only("target", "tolerance", "too_low", "too_high")
+    return AngleCheck(
+        target=reader.number("target", -180, 270),
+        tolerance=reader.number("tolerance", 0.5, 90),
+        too_low=_bound(reader.child("too_low")),
+        too_high=_bound(reader.child("too_high")),
+    )
+
+
+def parse_reference(data: Any, source: str = "<reference>") -> Reference:
+    """Validate parsed YAML and build a Reference; ``ReferenceError`` names the field and the reason."""
+    top = _Reader(source, data, "")
+    top.only(
+        "id", "name", "posture", "view", "camera", "instructions", "hold_s", "angles",
+        "hip_alignment", "bounce",
+    )  # fmt: skip
+    instructions = top.get("instructions")
+    if not isinstance(instructions, list) or not instructions:
+        top.fail("must be a non-empty list of steps", "instructions")
+    steps = tuple(_Reader(source, {"step": s}, f"instructions[{i}]").text("step")
+                  for i, s in enumerate(instructions))  # fmt: skip
+    angles_reader = top.child("angles")
+    angles_reader.only(*CHECKED_ANGLES)
+    if not angles_reader.data:
+        angles_reader.fail("must name at least one angle")
+    angles = {name: _angle_check(angles_reader.child(name)) for name in angles_reader.data}
+    hips = top.child("hip_alignment")
+    hips.only("max_tilt_deg", "max_rotation_deg", "cue")
+    bounce = top.child("bounce")
+    bounce.only("angle", "max_amplitude_deg", "max_speed_deg_s", "window_s", "cue")
+    return Reference(
+        id=top.text("id"),
+        name=top.text("name"),
+        posture=top.choice("posture", POSTURES),
+        view=top.choice("view", VIEWS),
+        camera=top.text("camera"),
+        instructions=steps,
+        hold_s=top.number("hold_s", 1, 600, default=30.0),
+        angles=angles,
+        hip_alignment=HipAlignment(
+            max_tilt_deg=hips.number("max_tilt_deg", 1, 90),
+            max_rotation_deg=hips.number("max_rotation_deg", 1, 180),
+            cue=hips.text("cue"),
+        ),
+        bounce=BounceLimits(
+            angle=bounce.choice("angle", CHECKED_ANGLES),
+            max_amplitude_deg=bounce.number("max_amplitude_deg", 0.1, 90),
+            max_speed_deg_s=bounce.number("max_speed_deg_s", 1, 2000),
+            window_s=bounce.number("window_s", 0.2, 10),
+            cue=bounce.text("cue"),
+        ),
+        source=Path(source) if source != "<reference>" else None,
+    )
+
+
+def load_reference(path: Path) -> Reference:
+    """Read and validate one reference file; its ``id`` must match the file name."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReferenceError(f"{path}: no such reference file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ReferenceError(f"{path}: cannot be read ({error})") from None
+    except yaml.YAMLError as error:
+        raise ReferenceError(f"{path}: is not valid YAML ({error})") from None
+    reference = parse_reference(data, str(path))
+    if reference.id != path.stem:
+        raise ReferenceError(
+            f"{path}: field 'id' is {reference.id!r} but the file is named {path.stem!r}; "
+            "they must match"
+        )
+    return reference
+
+
+def builtin_dir() -> Path:
+    """The shipped reference poses."""
+    return Path(__file__).resolve().parent.parent / "reference_poses"
+
+
+def user_dir() -> Path:
+    """Where tuned references are saved: $POSE_COACH_HOME/reference_poses (default ~/.pose_coach)."""
+    home = os.environ.get("POSE_COACH_HOME") or Path.home() / ".pose_coach"
+    return Path(home) / "reference_poses"
+
+
+def load_references(user_folder: Path | None = None) -> dict[str, Reference]:
+    """Every stretch by id, a tuned (user) reference replacing the shipped one of the same id."""
+    folders = [builtin_dir(), user_dir() if user_folder is None else Path(user_folder)]
+    references: dict[str, Reference] = {}
+    for folder in folders:
+        for path in sorted(folder.glob("*.yaml")):
+            references[path.stem] = load_reference(path)
+    return references
+
+
+def get_reference(stretch_id: str, user_folder: Path | None = None) -> Reference:
+    """One stretch by id; ``ReferenceError`` lists the known ids when it is unknown."""
+    references = load_references(user_folder)
+    if stretch_id not in references:
+        raise ReferenceError(
+            f"unknown stretch {stretch_id!r}; known stretches: {', '.join(sorted(references))}"
+        )
+    return references[stretch_id]
+
+
+def save_reference(reference: Reference, folder: Path | None = None) -> Path:
+    """Validate and write ``reference`` atomically as ``<folder>/<id>.yaml`` (default: the user folder).
+
+    The text is parsed back before it replaces anything, so a bad reference never lands on disk.
+    """
+    folder = user_dir() if folder is None else Path(folder)
+    text = yaml.safe_dump(reference.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+    parse_reference(yaml.safe_load(text), f"{reference.id}.yaml")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{reference.id}.yaml"
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{reference.id}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def reset_reference(stretch_id: str, folder: Path | None = None) -> bool:
+    """Remove a tuned reference so the shipped default applies again; True if one was removed."""
+    path = (user_dir() if folder is None else Path(folder)) / f"{stretch_id}.yaml"
+    if path.exists():
+        path.unlink()
+        return True
+    return False
