@@ -102,6 +102,9 @@ class Reference:
     angles: dict[str, AngleCheck]
     hip_alignment: HipAlignment
     bounce: BounceLimits
+    # When the person counts as holding the stretch: angle -> (lowest, highest). Faults are judged
+    # only inside this zone; outside it they are still getting into position (or have released).
+    hold_zone: dict[str, tuple[float, float]]
     source: Path | None = field(default=None, compare=False)
 
     def targets_for(self, side: str) -> dict[str, AngleCheck]:
@@ -135,6 +138,7 @@ class Reference:
                 }
                 for name, check in self.angles.items()
             },
+            "hold_zone": {name: list(limits) for name, limits in self.hold_zone.items()},
             "hip_alignment": vars(self.hip_alignment).copy(),
             "bounce": vars(self.bounce).copy(),
         }
@@ -209,12 +213,24 @@ def _angle_check(reader: _Reader) -> AngleCheck:
     )
 
 
+def _range(reader: _Reader, name: str) -> tuple[float, float]:
+    value = reader.get(name)
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        or not value[0] < value[1]
+    ):
+        reader.fail(f"must be [lowest, highest] with lowest < highest, got {value!r}", name)
+    return float(value[0]), float(value[1])
+
+
 def parse_reference(data: Any, source: str = "<reference>") -> Reference:
     """Validate parsed YAML and build a Reference; ``ReferenceError`` names the field and the reason."""
     top = _Reader(source, data, "")
     top.only(
         "id", "name", "posture", "view", "camera", "instructions", "hold_s", "angles",
-        "hip_alignment", "bounce",
+        "hold_zone", "hip_alignment", "bounce",
     )  # fmt: skip
     instructions = top.get("instructions")
     if not isinstance(instructions, list) or not instructions:
@@ -226,6 +242,11 @@ def parse_reference(data: Any, source: str = "<reference>") -> Reference:
     if not angles_reader.data:
         angles_reader.fail("must name at least one angle")
     angles = {name: _angle_check(angles_reader.child(name)) for name in angles_reader.data}
+    zone_reader = top.child("hold_zone")
+    zone_reader.only(*CHECKED_ANGLES)
+    if not zone_reader.data:
+        zone_reader.fail("must name at least one angle with its [lowest, highest] values")
+    hold_zone = {name: _range(zone_reader, name) for name in zone_reader.data}
     hips = top.child("hip_alignment")
     hips.only("max_tilt_deg", "max_rotation_deg", "cue")
     bounce = top.child("bounce")
@@ -244,6 +265,7 @@ def parse_reference(data: Any, source: str = "<reference>") -> Reference:
             max_rotation_deg=hips.number("max_rotation_deg", 1, 180),
             cue=hips.text("cue"),
         ),
+        hold_zone=hold_zone,
         bounce=BounceLimits(
             angle=bounce.choice("angle", CHECKED_ANGLES),
             max_amplitude_deg=bounce.number("max_amplitude_deg", 0.1, 90),

@@ -1,0 +1,112 @@
+"""Drawing: takes a frame and a FrameResult, returns the frame with the coaching drawn on it.
+
+Nothing here decides anything: colours come from the states the session computed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from pose_coach.landmarks import SKELETON
+from pose_coach.landmarks import Landmark as L
+from pose_coach.reference import Reference
+from pose_coach.session import FrameResult, Phase
+
+# RGB colours.
+GOOD = (40, 200, 90)
+OFF = (245, 150, 30)
+NEUTRAL = (200, 200, 200)
+TEXT = (255, 255, 255)
+PANEL = (30, 30, 30)
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+# Which angle colours each bone.
+_BONE_ANGLE = {
+    (L.LEFT_HIP, L.LEFT_KNEE): "hip_left",
+    (L.RIGHT_HIP, L.RIGHT_KNEE): "hip_right",
+    (L.LEFT_KNEE, L.LEFT_ANKLE): "knee_left",
+    (L.RIGHT_KNEE, L.RIGHT_ANKLE): "knee_right",
+    (L.LEFT_SHOULDER, L.LEFT_ELBOW): "shoulder_left",
+    (L.RIGHT_SHOULDER, L.RIGHT_ELBOW): "shoulder_right",
+    (L.LEFT_SHOULDER, L.LEFT_HIP): "trunk",
+    (L.RIGHT_SHOULDER, L.RIGHT_HIP): "trunk",
+    (L.LEFT_HIP, L.RIGHT_HIP): "pelvis_tilt",
+}
+# Where each angle's value is written.
+_ANGLE_AT = {
+    "hip_left": L.LEFT_HIP,
+    "hip_right": L.RIGHT_HIP,
+    "knee_left": L.LEFT_KNEE,
+    "knee_right": L.RIGHT_KNEE,
+    "shoulder_left": L.LEFT_SHOULDER,
+    "shoulder_right": L.RIGHT_SHOULDER,
+}
+
+
+def _colour(state: int | None) -> tuple[int, int, int]:
+    if state is None:
+        return NEUTRAL
+    return GOOD if state == 0 else OFF
+
+
+def _label(image: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour) -> None:
+    (w, h), base = cv2.getTextSize(text, FONT, scale, 1)
+    x, y = origin
+    cv2.rectangle(image, (x - 2, y - h - 3), (x + w + 2, y + base), PANEL, -1)
+    cv2.putText(image, text, (x, y), FONT, scale, colour, 1, cv2.LINE_AA)
+
+
+def _draw_skeleton(image: np.ndarray, result: FrameResult, scale: float) -> None:
+    pose = result.pose
+    assert pose is not None
+    points = np.round(pose.image).astype(int)
+    thickness = max(2, round(3 * scale))
+    for a, b in SKELETON:
+        name = _BONE_ANGLE.get((a, b))
+        colour = _colour(result.angle_states.get(name) if name else None)
+        cv2.line(image, tuple(points[a]), tuple(points[b]), colour, thickness, cv2.LINE_AA)
+    for index in {i for bone in SKELETON for i in bone}:
+        cv2.circle(image, tuple(points[index]), thickness + 1, TEXT, -1, cv2.LINE_AA)
+    for name, index in _ANGLE_AT.items():
+        value = result.angles.get(name, math.nan)
+        if name in result.angle_states and not math.isnan(value):
+            x, y = points[index]
+            colour = _colour(result.angle_states[name])
+            _label(image, f"{value:.0f}", (int(x) + 8, int(y) - 8), 0.5 * scale, colour)
+
+
+def _status_line(result: FrameResult, reference: Reference) -> str:
+    side = f" - {result.side} side" if result.side else ""
+    phase = result.phase.value.replace("_", " ")
+    return f"{reference.name}{side}: {phase}"
+
+
+def _draw_timer(image: np.ndarray, result: FrameResult, scale: float) -> None:
+    height, width = image.shape[:2]
+    bar_h = max(10, round(14 * scale))
+    top = height - bar_h - 4
+    fraction = min(1.0, result.hold_s / result.hold_target_s) if result.hold_target_s else 0.0
+    cv2.rectangle(image, (4, top), (width - 4, height - 4), PANEL, -1)
+    colour = GOOD if result.form_ok or result.phase is Phase.HOLD_COMPLETE else OFF
+    cv2.rectangle(image, (4, top), (4 + int((width - 8) * fraction), height - 4), colour, -1)
+    text = f"hold {result.hold_s:4.1f} / {result.hold_target_s:.0f} s"
+    cv2.putText(image, text, (10, height - 7), FONT, 0.45 * scale, TEXT, 1, cv2.LINE_AA)
+
+
+def draw(image: np.ndarray, result: FrameResult, reference: Reference) -> np.ndarray:
+    """Draw the skeleton (coloured by form), the angles, the status, the cue and the hold timer.
+
+    ``image`` is an RGB uint8 frame; it is drawn on in place and returned.
+    """
+    scale = max(0.6, image.shape[0] / 480)
+    if result.pose is not None:
+        _draw_skeleton(image, result, scale)
+    _label(image, _status_line(result, reference), (8, round(22 * scale)), 0.55 * scale, TEXT)
+    if result.cue:
+        colour = GOOD if result.form_ok else OFF
+        _label(image, result.cue[:90], (8, round(48 * scale)), 0.55 * scale, colour)
+    _draw_timer(image, result, scale)
+    return image

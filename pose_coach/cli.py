@@ -1,0 +1,141 @@
+"""Command line: ``pose-coach review``, ``pose-coach stretches``, ``pose-coach evaluate``.
+
+Options for the coach's settings are generated from ``config.Settings`` and its help texts, so the
+CLI and the app cannot disagree about a default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import fields
+from pathlib import Path
+
+from pose_coach.config import HELP, Settings
+from pose_coach.pose import ModelError
+from pose_coach.reference import ReferenceError, get_reference, load_references
+from pose_coach.review import ReviewError, review_video
+from pose_coach.video import VideoError
+
+EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
+
+
+def _add_settings(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("coach settings (defaults in pose_coach/config.py)")
+    defaults = Settings()
+    for field in fields(Settings):
+        default = getattr(defaults, field.name)
+        flag = "--model" if field.name == "model_path" else "--" + field.name.replace("_", "-")
+        if isinstance(default, bool):
+            group.add_argument(flag, dest=field.name, action=argparse.BooleanOptionalAction,
+                               default=None, help=f"{HELP[field.name]} (default: {default})")  # fmt: skip
+        else:
+            kind = Path if field.name == "model_path" else type(default)
+            group.add_argument(flag, dest=field.name, type=kind, default=None,
+                               help=f"{HELP[field.name]} (default: {default})")  # fmt: skip
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    chosen = {f.name: getattr(args, f.name) for f in fields(Settings)}
+    return Settings(**{name: value for name, value in chosen.items() if value is not None})
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, stream=sys.stderr) -> None:
+        self.stream, self.last, self.start = stream, 0.0, time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1 and done != total:
+            return
+        self.last = now
+        fraction = min(1.0, done / total) if total else 0.0
+        bar = "#" * int(30 * fraction)
+        speed = done / max(now - self.start, 1e-6)
+        self.stream.write(f"\r[{bar:<30}] {done}/{total or '?'} frames  {speed:5.1f} fps")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+
+
+def _print_summary(report: dict, out_dir: Path) -> None:
+    print(f"{report['stretch_name']}: {report['frames']} frames, "
+          f"{report['frames_with_pose']} with a person, {report['duration_s']:.1f} s")  # fmt: skip
+    for hold in report["holds"]:
+        print(f"  {hold['side']:>5} hold {hold['start_s']:6.1f}-{hold['end_s']:6.1f} s, "
+              f"good form {hold['good_form_s']:.1f} / {report['hold_target_s']:.0f} s")  # fmt: skip
+    if not report["holds"]:
+        print("  no hold found: was the stretch done in view of the camera?")
+    for event in report["events"]:
+        value = "" if event["value"] is None else f" ({event['value']})"
+        side = event["side"] or "-"
+        print(f"  {event['start_s']:6.1f}-{event['end_s']:6.1f} s  {side:>5}  "
+              f"{event['kind']}{value}: {event['message']}")  # fmt: skip
+    print(f"wrote {out_dir / 'report.json'}, angles.csv and annotated.mp4")
+
+
+def _review(args: argparse.Namespace) -> int:
+    reference = get_reference(args.stretch)
+    sides = (args.side,) if args.side else ("left", "right")
+    out_dir = args.out or Path("pose-coach-review") / Path(args.video).stem
+    bar = _ProgressBar()
+    try:
+        result = review_video(args.video, reference, _settings(args), out_dir, sides, bar)
+    finally:
+        bar.close()
+    _print_summary(result.report, result.out_dir)
+    return 0
+
+
+def _stretches(args: argparse.Namespace) -> int:
+    for stretch_id, reference in sorted(load_references().items()):
+        print(f"{stretch_id:<26} {reference.name} ({reference.posture}, {reference.view} view, "
+              f"hold {reference.hold_s:.0f} s)")  # fmt: skip
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from pose_coach.evaluate import evaluate_folder, format_table
+
+    table = evaluate_folder(args.folder, _settings(args), progress=print)
+    print(format_table(table))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pose-coach", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    review = commands.add_parser("review", help="review a recorded video (or a still image)")
+    review.add_argument("video", type=Path, help="the video or image file")
+    review.add_argument("--stretch", required=True, help="stretch id (see: pose-coach stretches)")
+    review.add_argument("--side", choices=("left", "right"), help="only this working side")
+    review.add_argument("--out", type=Path, help="output folder (default: pose-coach-review/NAME)")
+    _add_settings(review)
+    review.set_defaults(run=_review)
+    stretches = commands.add_parser("stretches", help="list the stretches")
+    stretches.set_defaults(run=_stretches)
+    evaluate = commands.add_parser("evaluate", help="measure accuracy on labelled videos")
+    evaluate.add_argument("folder", type=Path, help="a folder of videos with .truth.json files")
+    _add_settings(evaluate)
+    evaluate.set_defaults(run=_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (VideoError, ReferenceError, ReviewError, ModelError, ValueError) as error:
+        print(f"pose-coach: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("pose-coach: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,346 @@
+"""The coaching session: timestamped pose frames in, what to tell the user and fault events out.
+
+The same object serves the live webcam and a recorded video: time comes only from the frames'
+timestamps. Phases: no person / wrong view -> getting into position -> holding -> hold complete ->
+switch sides -> ... -> done. The hold timer runs only while every check is within tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+
+from pose_coach.angles import compute_angles, relative_angles
+from pose_coach.checks import AngleLimit, BounceDetector, Episode, SymmetricLimit
+from pose_coach.config import Settings
+from pose_coach.events import Event, Fault, Hold
+from pose_coach.filtering import LandmarkFilter
+from pose_coach.landmarks import PoseFrame
+from pose_coach.reference import Reference
+from pose_coach.view import BodyView, ViewTracker, classify_view
+
+NO_PERSON_CUE = "Step into view: the camera must see your whole body"
+MAX_STEP_S = 0.5  # a longer gap between frames counts as this much time (a stalled camera)
+ENTER_S = 0.5  # in position this long starts a hold
+
+
+class Phase(str, Enum):
+    NO_PERSON = "no_person"
+    WRONG_VIEW = "wrong_view"
+    POSITIONING = "getting_into_position"
+    HOLDING = "holding"
+    HOLD_COMPLETE = "hold_complete"
+    SWITCH_SIDES = "switch_sides"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """Everything the screen, the voice and a report need about one frame."""
+
+    timestamp_s: float
+    pose: PoseFrame | None
+    angles: dict[str, float]
+    view: BodyView | None
+    phase: Phase
+    side: str | None  # the working side being held, or the one expected next
+    hold_s: float  # good-form time of the current hold
+    hold_target_s: float
+    form_ok: bool
+    angle_states: dict[str, int]  # program angle name -> -1 too low, 0 fine, +1 too high
+    faults: tuple[Fault, ...]  # faults reported right now
+    cue: str | None
+    cue_is_new: bool  # say it (it just replaced another cue)
+    events: tuple[Event, ...] = ()  # faults that ended with this frame
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    holds: tuple[Hold, ...]
+    events: tuple[Event, ...]
+    sides_done: tuple[str, ...]
+
+
+@dataclass
+class _Hold:
+    side: str
+    start_s: float
+    last_in_s: float
+    good_form_s: float = 0.0
+    complete: bool = False
+    limits: list[AngleLimit] = field(default_factory=list)
+
+
+class CueBoard:
+    """One cue at a time: a new cue replaces the shown one only after ``cooldown_s``, unless the shown
+    one no longer applies and nothing was shown for a while."""
+
+    def __init__(self, cooldown_s: float) -> None:
+        self.cooldown_s = cooldown_s
+        self.cue: str | None = None
+        self.since = -math.inf
+
+    def update(self, t: float, candidates: list[str]) -> tuple[str | None, bool]:
+        if self.cue in candidates and t - self.since < self.cooldown_s:
+            return self.cue, False
+        best = candidates[0] if candidates else None
+        if best == self.cue or t - self.since < self.cooldown_s:
+            return self.cue, False
+        self.cue, self.since = best, t
+        return best, best is not None
+
+
+class CoachingSession:
+    """Coach one stretch for the given sides. ``update`` once per frame; ``finish`` at the end."""
+
+    def __init__(
+        self,
+        reference: Reference,
+        settings: Settings | None = None,
+        sides: tuple[str, ...] = ("left", "right"),
+    ) -> None:
+        self.reference = reference
+        self.settings = settings or Settings()
+        if not sides or any(s not in ("left", "right") for s in sides):
+            raise ValueError(f"sides must name 'left' and/or 'right', got {sides!r}")
+        self.sides = tuple(dict.fromkeys(sides))
+        s = self.settings
+        self.filter = LandmarkFilter(s.filter_min_cutoff, s.filter_beta)
+        self.view_tracker = ViewTracker()
+        self.presence = Episode(Fault.NO_PERSON, s.lost_after_s)
+        self.wrong_view = Episode(Fault.WRONG_VIEW, s.lost_after_s)
+        self.bounce = BounceDetector(reference.bounce, s.min_fault_s)
+        self.cues = CueBoard(s.cue_cooldown_s)
+        self.events: list[Event] = []
+        self.holds: list[Hold] = []
+        self.done: list[str] = []
+        self.hold: _Hold | None = None
+        self.zone_since: float | None = None
+        self.last_t: float | None = None
+
+    # -- per frame ---------------------------------------------------------------------------
+
+    def update(self, frame: PoseFrame | None, timestamp_s: float) -> FrameResult:
+        t = timestamp_s
+        dt = 0.0 if self.last_t is None else min(max(t - self.last_t, 0.0), MAX_STEP_S)
+        self.last_t = t
+        new: list[Event] = []
+        if frame is None:
+            self.filter.reset()
+            angles, view = {}, None
+        else:
+            frame = self.filter(frame)
+            angles = compute_angles(frame, self.settings.min_visibility)
+            view = self.view_tracker.update(classify_view(frame, self.settings.min_visibility), t)
+        self._record(self.presence.update(t, frame is None, float("nan"), NO_PERSON_CUE, None), new)
+        wrong = view is not None and self._wrong_view(view)
+        self._record(self.wrong_view.update(t, wrong, float("nan"), self.reference.camera, None), new)
+
+        side = self.hold.side if self.hold else self._fit_side(angles)
+        relative = relative_angles(angles, side) if angles and side else {}
+        in_zone = bool(relative) and not wrong and self._in_zone(relative, view)
+        states: dict[str, int] = {}
+        form_ok = False
+        if self.hold is None and side is not None:
+            self.zone_since = (self.zone_since or t) if in_zone else None
+            if self.zone_since is not None and t - self.zone_since >= ENTER_S:
+                self._start_hold(side, self.zone_since)
+        if self.hold is not None:
+            if in_zone:
+                self.hold.last_in_s = t
+                form_ok = self._check_form(t, relative, angles, states, new)
+                if form_ok:
+                    self.hold.good_form_s += dt
+                    if self.hold.good_form_s >= self.reference.hold_s:
+                        self.hold.complete = True
+            elif t - self.hold.last_in_s >= self.settings.release_after_s:
+                self._end_hold(self.hold.last_in_s, new)
+        return self._result(t, frame, angles, view, states, form_ok, new)
+
+    def _record(self, event: Event | None, new: list[Event]) -> None:
+        if event is not None:
+            self.events.append(event)
+            new.append(event)
+
+    def _wrong_view(self, view: BodyView) -> bool:
+        wanted = self.reference.view
+        return wanted != "any" and view.view not in (None, "unknown", wanted)
+
+    def _pending(self) -> list[str]:
+        return [s for s in self.sides if s not in self.done]
+
+    def _fit_side(self, angles: dict[str, float]) -> str | None:
+        """The pending side whose mirrored targets the angles fit best (in tolerances)."""
+        pending = self._pending()
+        if not angles or not pending:
+            return pending[0] if pending else None
+
+        def misfit(side: str) -> float:
+            relative = relative_angles(angles, side)
+            errors = [
+                ((relative[name] - check.target) / check.tolerance) ** 2
+                for name, check in self.reference.angles.items()
+                if not math.isnan(relative[name])
+            ]
+            return sum(errors) / len(errors) if errors else math.inf
+
+        scores = {side: misfit(side) for side in pending}
+        best = min(pending, key=lambda s: scores[s])
+        return best if math.isfinite(scores[best]) else pending[0]
+
+    def _in_zone(self, relative: dict[str, float], view: BodyView | None) -> bool:
+        posture = view.posture if view else None
+        if posture not in (None, "unknown", self.reference.posture):
+            return False
+        for name, (low, high) in self.reference.hold_zone.items():
+            if not low <= relative[name] <= high:  # NaN is never in the zone
+                return False
+        return True
+
+    def _start_hold(self, side: str, start: float) -> None:
+        s = self.settings
+        limits = [
+            AngleLimit(name, check, s.min_fault_s, s.hysteresis_deg)
+            for name, check in self.reference.angles.items()
+        ]
+        hips = self.reference.hip_alignment
+        limits += [
+            SymmetricLimit("pelvis_tilt", Fault.HIP_MISALIGNED, hips.max_tilt_deg, hips.cue,
+                           s.min_fault_s, s.hysteresis_deg),
+            SymmetricLimit("pelvis_rotation", Fault.HIP_MISALIGNED, hips.max_rotation_deg,
+                           hips.cue, s.min_fault_s, s.hysteresis_deg),
+        ]  # fmt: skip
+        self.hold = _Hold(side, start, start, limits=limits)
+        self.bounce.reset(start, side)
+
+    def _check_form(
+        self,
+        t: float,
+        relative: dict[str, float],
+        angles: dict[str, float],
+        states: dict[str, int],
+        new: list[Event],
+    ) -> bool:
+        hold = self.hold
+        assert hold is not None
+        for limit in hold.limits:
+            for event in limit.update(t, relative[limit.name], hold.side):
+                self._record(event, new)
+        for event in self.bounce.update(t, relative[self.reference.bounce.angle], hold.side):
+            self._record(event, new)
+        # The first limits follow the reference's angles, in order; the pelvis limits come last.
+        names = [*self.reference.targets_for(hold.side), "pelvis_tilt", "pelvis_rotation"]
+        states.update({name: limit.state for name, limit in zip(names, hold.limits, strict=True)})
+        return all(limit.state == 0 for limit in hold.limits) and not self.bounce.episode.active
+
+    def _end_hold(self, end: float, new: list[Event]) -> None:
+        hold = self.hold
+        assert hold is not None
+        for limit in hold.limits:
+            for event in limit.close(end, hold.side):
+                self._record(event, new)
+        self._record(self.bounce.reset(end, hold.side), new)
+        self.holds.append(Hold(hold.side, hold.start_s, end, hold.good_form_s))
+        if hold.complete:
+            self.done.append(hold.side)
+        else:
+            self._record(self._short_hold(hold.side, hold.start_s, end, hold.good_form_s), new)
+        self.hold = None
+        self.zone_since = None
+
+    def _short_hold(self, side: str, start: float, end: float, good_s: float) -> Event:
+        target = self.reference.hold_s
+        message = (
+            f"Hold the {side} side for {target:.0f} s in good form: this time it was {good_s:.0f} s"
+            if end > start
+            else f"The {side} side was not held: hold it for {target:.0f} s"
+        )
+        return Event(Fault.HOLD_TOO_SHORT, side, start, end, good_s, message)
+
+    # -- what to show ------------------------------------------------------------------------
+
+    def _phase(self) -> Phase:
+        if self.presence.active:
+            return Phase.NO_PERSON
+        if self.wrong_view.reported(self.last_t or 0.0):
+            return Phase.WRONG_VIEW
+        if self.hold is not None:
+            return Phase.HOLD_COMPLETE if self.hold.complete else Phase.HOLDING
+        if not self._pending():
+            return Phase.DONE
+        return Phase.SWITCH_SIDES if self.done else Phase.POSITIONING
+
+    def _candidates(self, t: float, phase: Phase) -> list[str]:
+        if phase is Phase.NO_PERSON:
+            return [NO_PERSON_CUE] if self.presence.reported(t) else []
+        if phase is Phase.WRONG_VIEW:
+            return [self.reference.camera]
+        side = self.hold.side if self.hold else (self._pending() or [None])[0]
+        if phase is Phase.DONE:
+            return ["Well done: both sides are complete"]
+        if phase is Phase.HOLD_COMPLETE:
+            following = [s for s in self._pending() if s != side]
+            return [f"Well done. Now switch to your {following[0]} side" if following else
+                    "Well done. Release the stretch gently"]  # fmt: skip
+        if phase in (Phase.POSITIONING, Phase.SWITCH_SIDES):
+            return [f"Get into position, {side} side: {self.reference.instructions[0]}"]
+        assert self.hold is not None
+        cues = [self.reference.bounce.cue] if self.bounce.episode.reported(t) else []
+        cues += [cue for limit in self.hold.limits if (cue := limit.reported_cue(t))]
+        return cues or ["Good form: hold it and breathe"]
+
+    def _result(
+        self,
+        t: float,
+        frame: PoseFrame | None,
+        angles: dict[str, float],
+        view: BodyView | None,
+        states: dict[str, int],
+        form_ok: bool,
+        new: list[Event],
+    ) -> FrameResult:
+        phase = self._phase()
+        cue, is_new = self.cues.update(t, self._candidates(t, phase))
+        faults: list[Fault] = []
+        if self.presence.reported(t):
+            faults.append(Fault.NO_PERSON)
+        if self.wrong_view.reported(t):
+            faults.append(Fault.WRONG_VIEW)
+        if self.hold is not None:
+            episodes = [e for limit in self.hold.limits for e in (limit.low, limit.high)]
+            faults += [e.kind for e in [self.bounce.episode, *episodes] if e.reported(t)]
+        side = self.hold.side if self.hold else (self._pending() or [None])[0]
+        return FrameResult(
+            timestamp_s=t,
+            pose=frame,
+            angles=angles,
+            view=view,
+            phase=phase,
+            side=side,
+            hold_s=self.hold.good_form_s if self.hold else 0.0,
+            hold_target_s=self.reference.hold_s,
+            form_ok=form_ok,
+            angle_states=states,
+            faults=tuple(dict.fromkeys(faults)),
+            cue=cue,
+            cue_is_new=is_new,
+            events=tuple(new),
+        )
+
+    # -- end ---------------------------------------------------------------------------------
+
+    def finish(self, timestamp_s: float | None = None) -> SessionSummary:
+        """Close what is still open (a hold in progress, a lost person) and summarise."""
+        t = timestamp_s if timestamp_s is not None else (self.last_t or 0.0)
+        new: list[Event] = []
+        if self.hold is not None:
+            self._end_hold(min(self.hold.last_in_s, t), new)
+        self._record(self.presence.close(t, None), new)
+        self._record(self.wrong_view.close(t, None), new)
+        attempted = {h.side for h in self.holds}
+        for side in self._pending():
+            if side not in attempted:
+                self._record(self._short_hold(side, t, t, 0.0), new)
+        events = tuple(sorted(self.events, key=lambda e: (e.start_s, e.kind.value)))
+        return SessionSummary(tuple(self.holds), events, tuple(self.done))

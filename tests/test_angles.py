@@ -1,0 +1,96 @@
+"""Angle maths on hand-made landmarks: conventions, signs, folding and missing landmarks."""
+
+import math
+
+import numpy as np
+import pytest
+
+from pose_coach.angles import compute_angles, relative_angles, signed_angle
+from pose_coach.landmarks import Landmark as L
+from tests.factories import stick_figure
+
+
+@pytest.mark.parametrize(
+    ("v_from", "v_to", "expected"),
+    [
+        ((1, 0), (0, 1), 90.0),  # a quarter turn counter-clockwise
+        ((1, 0), (0, -1), -90.0),  # clockwise is negative
+        ((1, 0), (-1, 0), 180.0),  # a half turn reads +180, never -180
+        ((1, 0), (1, 1), 45.0),
+        ((0, 1), (1, math.sqrt(3)), -30.0),
+    ],
+)
+def test_signed_angle(v_from, v_to, expected):
+    assert signed_angle(np.array(v_from, float), np.array(v_to, float)) == pytest.approx(expected)
+
+
+def test_signed_angle_of_a_zero_vector_is_nan():
+    assert math.isnan(signed_angle(np.zeros(2), np.array([1.0, 0.0])))
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+@pytest.mark.parametrize(
+    ("pose", "expected"),
+    [
+        # standing straight: every sagittal angle is 0
+        (dict(), dict(hip_left=0, hip_right=0, knee_left=0, trunk=0, shoulder_left=0)),
+        # a psoas stretch: the left thigh behind the trunk line is extension, negative
+        (dict(hip=(-15, 90), knee=(90, 90)), dict(hip_left=-15, hip_right=90, knee_left=90)),
+        # on all fours: trunk horizontal (+90), thighs and arms at right angles to it
+        (dict(trunk=90, hip=(90, 0), knee=(90, 5), shoulder=(90, 175)),
+         dict(trunk=90, hip_left=90, hip_right=0, knee_right=5, shoulder_left=90, shoulder_right=175)),
+        # lying on the back: trunk -90, a leg lifted with hip and knee at 90
+        (dict(trunk=-90, hip=(90, 45), knee=(90, 100)), dict(trunk=-90, hip_left=90, knee_right=100)),
+        # leaning forward 20 degrees and back 10 degrees
+        (dict(trunk=20), dict(trunk=20)),
+        (dict(trunk=-10), dict(trunk=-10)),
+        # an arm reaching past overhead does not wrap to -180
+        (dict(trunk=90, shoulder=(185, 195)), dict(shoulder_left=185, shoulder_right=195)),
+    ],
+)
+def test_sagittal_angles_from_a_side_view(facing, pose, expected):
+    angles = compute_angles(stick_figure(facing=facing, **pose))
+    for name, value in expected.items():
+        assert angles[name] == pytest.approx(value, abs=1e-6), name
+
+
+@pytest.mark.parametrize(("tilt", "facing"), [(0, "right"), (8, "right"), (-12, "left")])
+def test_pelvis_tilt_is_positive_when_the_left_hip_is_higher(tilt, facing):
+    angles = compute_angles(stick_figure(facing=facing, pelvis_tilt=tilt))
+    assert angles["pelvis_tilt"] == pytest.approx(tilt, abs=1e-6)
+
+
+def test_pelvis_rotation_is_zero_when_hips_and_shoulders_are_square():
+    assert compute_angles(stick_figure())["pelvis_rotation"] == pytest.approx(0, abs=1e-6)
+
+
+def test_pelvis_rotation_sign_left_hip_forward():
+    frame = stick_figure(facing="right")  # the body's front is +x
+    world = frame.world.copy()
+    world[L.LEFT_HIP, 0] += 0.05  # left hip forward
+    world[L.RIGHT_HIP, 0] -= 0.05
+    rotated = frame.with_points(frame.image, world)
+    assert compute_angles(rotated)["pelvis_rotation"] > 20
+
+
+def test_an_angle_with_a_hidden_landmark_is_nan_and_the_others_are_kept():
+    frame = stick_figure(hip=(-15, 90), visibility={L.LEFT_KNEE: 0.2})
+    angles = compute_angles(frame, min_visibility=0.5)
+    assert math.isnan(angles["hip_left"]) and math.isnan(angles["knee_left"])
+    assert angles["hip_right"] == pytest.approx(90)
+
+
+def test_without_a_visible_face_the_front_is_unknown_so_sagittal_angles_are_nan():
+    frame = stick_figure(visibility={L.NOSE: 0.1})
+    angles = compute_angles(frame)
+    assert all(math.isnan(angles[n]) for n in ("hip_left", "knee_right", "trunk", "shoulder_left"))
+
+
+@pytest.mark.parametrize(("side", "other"), [("left", "right"), ("right", "left")])
+def test_relative_angles_mirror_left_and_right(side, other):
+    angles = compute_angles(stick_figure(hip=(-15, 90) if side == "left" else (90, -15),
+                                         pelvis_tilt=5 if side == "left" else -5))
+    relative = relative_angles(angles, side)
+    assert relative["working_hip"] == pytest.approx(-15)
+    assert relative["other_hip"] == pytest.approx(90)
+    assert relative["pelvis_tilt"] == pytest.approx(5)  # the working hip is the higher one

@@ -1,0 +1,145 @@
+"""Checks over time, fed synthetic angle sequences at 30 fps, against the events expected."""
+
+import math
+
+import numpy as np
+import pytest
+
+from pose_coach.checks import AngleLimit, BounceDetector, Episode
+from pose_coach.events import Fault
+from pose_coach.reference import AngleCheck, BounceLimits, Bound
+
+FPS = 30.0
+LIMITS = BounceLimits("working_hip", max_amplitude_deg=3.0, max_speed_deg_s=60.0, window_s=1.5,
+                      cue="Hold still")  # fmt: skip
+
+
+def times(seconds: float) -> np.ndarray:
+    return np.arange(0, seconds, 1 / FPS)
+
+
+def run_bounce(values: np.ndarray, t: np.ndarray):
+    detector = BounceDetector(LIMITS, min_s=0.7)
+    events = [e for ti, v in zip(t, values, strict=True) for e in detector.update(ti, v, "left")]
+    end = detector.episode.close(t[-1], "left")
+    return events + ([end] if end else [])
+
+
+def jitter(t: np.ndarray, std: float, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(0.0, std, len(t))
+
+
+@pytest.mark.parametrize(
+    ("hz", "amplitude", "bounces"),
+    [
+        (3.0, 5.0, True),  # the classic: quick pulses of 5 degrees
+        (3.0, 3.5, True),  # just above the amplitude limit
+        (1.0, 4.0, True),  # slow, wide rocking
+        (2.0, 6.0, True),
+        (4.0, 2.8, True),  # small but fast: caught by speed (2*pi*4*2.8 = 70 deg/s)
+        (2.0, 2.0, False),  # gentle sway inside the limits is not a bounce
+        (0.3, 2.0, False),  # breathing-slow drift
+    ],
+)
+def test_bounce_against_a_steady_hold_with_jitter(hz, amplitude, bounces):
+    t = times(20)
+    bounce = (t >= 5) & (t < 12)
+    values = -10 + jitter(t, 0.5) + np.where(bounce, amplitude * np.sin(2 * np.pi * hz * t), 0)
+    events = run_bounce(values, t)
+    if bounces:
+        assert len(events) == 1
+        event = events[0]
+        assert event.kind is Fault.BOUNCE and event.side == "left"
+        assert 5 <= event.start_s <= 6.0  # found within a second of starting
+        assert 12 <= event.end_s <= 13.8  # cleared once the window no longer holds it
+        assert event.value == pytest.approx(amplitude, rel=0.35)
+    else:
+        assert events == []
+
+
+@pytest.mark.parametrize("std", [0.3, 0.6, 0.9])
+def test_a_steady_hold_with_jitter_is_not_a_bounce(std):
+    t = times(30)
+    assert run_bounce(-10 + jitter(t, std, seed=int(std * 10)), t) == []
+
+
+def test_a_slow_glide_deeper_into_the_stretch_is_not_a_bounce():
+    t = times(10)
+    values = -5 - 2.0 * t + jitter(t, 0.4)  # 2 degrees per second, steadily
+    assert run_bounce(values, t) == []
+
+
+def test_a_single_jerk_is_reported():
+    t = times(10)
+    values = -10 + jitter(t, 0.4)
+    jolt = (t >= 4) & (t < 4.1)
+    values[jolt] -= 8  # a sudden 8-degree jolt for 0.1 s
+    events = run_bounce(values, t)
+    assert len(events) == 1 and 3.9 <= events[0].start_s <= 4.2
+
+
+def make_limit(min_s=0.7, hysteresis=2.0) -> AngleLimit:
+    check = AngleCheck(target=-10, tolerance=10, too_low=Bound(Fault.TOO_DEEP, "ease off"),
+                       too_high=Bound(Fault.TOO_SHALLOW, "go deeper"))  # fmt: skip
+    return AngleLimit("working_hip", check, min_s, hysteresis)
+
+
+def run_limit(limit: AngleLimit, values, t):
+    events = [e for ti, v in zip(t, values, strict=True) for e in limit.update(ti, v, "right")]
+    return events + limit.close(t[-1], "right")
+
+
+@pytest.mark.parametrize(
+    ("segment_value", "kind"),
+    [
+        (8.0, Fault.TOO_SHALLOW),  # 18 degrees above the target, 8 outside the tolerance
+        (-28.0, Fault.TOO_DEEP),
+    ],
+)
+def test_too_shallow_and_too_deep(segment_value, kind):
+    t = times(12)
+    values = np.where((t >= 4) & (t < 8), segment_value, -10.0) + jitter(t, 0.5)
+    events = run_limit(make_limit(), values, t)
+    assert [e.kind for e in events] == [kind]
+    assert events[0].start_s == pytest.approx(4, abs=0.1)
+    assert events[0].end_s == pytest.approx(8, abs=0.1)
+    assert events[0].value == pytest.approx(segment_value, abs=2)
+    assert events[0].message == ("go deeper" if kind is Fault.TOO_SHALLOW else "ease off")
+
+
+def test_a_value_hovering_at_the_limit_does_not_flicker():
+    t = times(10)
+    values = 0.0 + 1.5 * np.sin(2 * np.pi * 2 * t)  # crosses the +10 degree limit (0) 4 times a second
+    events = run_limit(make_limit(), np.where(t >= 2, values, -10.0), t)
+    assert len(events) == 1  # one episode, held by the hysteresis
+
+
+def test_a_brief_excursion_is_not_reported():
+    t = times(6)
+    values = np.where((t >= 2) & (t < 2.4), 5.0, -10.0)  # 0.4 s outside: shorter than min_s
+    assert run_limit(make_limit(min_s=0.7), values, t) == []
+
+
+def test_an_unseen_angle_is_not_judged():
+    t = times(5)
+    assert run_limit(make_limit(), np.full(len(t), math.nan), t) == []
+
+
+def test_episode_reports_only_after_its_minimum_duration():
+    episode = Episode(Fault.HIP_MISALIGNED, min_s=1.0)
+    episode.update(0.0, True, 12.0, "level", "left")
+    assert episode.active and not episode.reported(0.5) and episode.reported(1.0)
+    assert episode.update(2.0, False, 0.0, "level", "left") is None  # clearing starts
+    assert episode.update(2.2, True, 9.0, "level", "left") is None  # back: the same episode
+    assert episode.update(3.0, False, 0.0, "level", "left") is None
+    event = episode.update(3.6, False, 0.0, "level", "left")  # clear for clear_s (0.5 s)
+    assert event is not None and (event.start_s, event.end_s, event.value) == (0.0, 3.0, 12.0)
+    assert not episode.active
+
+
+def test_an_episode_shorter_than_its_minimum_gives_no_event():
+    episode = Episode(Fault.HIP_MISALIGNED, min_s=1.0)
+    episode.update(0.0, True, 12.0, "level", "left")
+    assert episode.update(0.5, False, 0.0, "level", "left") is None
+    assert episode.update(1.5, False, 0.0, "level", "left") is None and not episode.active
+
