@@ -41,11 +41,18 @@ class Episode:
         return self.start_s is not None and t - self.start_s >= self.min_s
 
     def update(
-        self, t: float, raised: bool, value: float, message: str, side: str | None
+        self,
+        t: float,
+        raised: bool,
+        value: float,
+        message: str,
+        side: str | None,
+        since: float | None = None,
     ) -> Event | None:
+        """``since``: when the condition began, if known to be earlier than ``t``."""
         if raised:
             if self.start_s is None:
-                self.start_s, self.value = t, value
+                self.start_s, self.value = t if since is None else min(since, t), value
             elif not math.isnan(value) and not abs(value) <= abs(self.value):
                 self.value = value
             self.message = message
@@ -91,11 +98,12 @@ class AngleLimit:
             return 0
         return 1 if offset > 0 else -1
 
-    def update(self, t: float, value: float, side: str) -> list[Event]:
+    def update(self, t: float, value: float, side: str, judge: bool = True) -> list[Event]:
+        """Track the state; raise a fault only while ``judge`` (the body is holding still)."""
         self.state = self._state(value)
         events = [
-            self.low.update(t, self.state < 0, value, self.check.too_low.cue, side),
-            self.high.update(t, self.state > 0, value, self.check.too_high.cue, side),
+            self.low.update(t, judge and self.state < 0, value, self.check.too_low.cue, side),
+            self.high.update(t, judge and self.state > 0, value, self.check.too_high.cue, side),
         ]
         return [e for e in events if e]
 
@@ -118,24 +126,75 @@ class SymmetricLimit(AngleLimit):
         super().__init__(name, AngleCheck(0.0, limit, bound, bound), min_s, hyst)
 
 
+class Steadiness:
+    """Whether an angle is holding still: its range over the last ``window_s`` is within ``max_deg``.
+
+    Moving into or out of the stretch is not holding a wrong angle: angle faults are judged only
+    while the body is steady (a bounce is caught by ``BounceDetector``).
+    """
+
+    def __init__(self, window_s: float, max_deg: float, max_fps: float = 120.0) -> None:
+        self.window_s, self.max_deg = window_s, max_deg
+        self.samples: deque[tuple[float, float]] = deque(maxlen=int(window_s * max_fps) + 2)
+
+    def update(self, t: float, value: float) -> bool:
+        if not math.isnan(value):
+            self.samples.append((t, value))
+        while self.samples and t - self.samples[0][0] > self.window_s:
+            self.samples.popleft()
+        if len(self.samples) < 2 or t - self.samples[0][0] < self.window_s * 0.8:
+            return False
+        values = [v for _, v in self.samples]
+        return max(values) - min(values) <= self.max_deg
+
+
 @dataclass(frozen=True)
-class Motion:
-    """How much an angle moves around its own slow trend in the last window."""
+class Swing:
+    """One monotonic move of an angle between two turning points."""
 
-    amplitude_deg: float  # half the 5-95 percentile range of the detrended angle (a sine's amplitude)
-    speed_deg_s: float  # the fastest change over ``SPEED_SPAN_S``
+    start_s: float
+    end_s: float
+    size_deg: float  # signed
+
+    @property
+    def speed_deg_s(self) -> float:
+        return abs(self.size_deg) / max(self.end_s - self.start_s, 1e-6)
 
 
-SPEED_SPAN_S = 0.1
-BOUNCE_CLEAR = 0.8
+def swings(samples: list[tuple[float, float]], min_deg: float) -> list[Swing]:
+    """Split a series into swings between turning points at least ``min_deg`` apart (a zig-zag).
+
+    Reversals smaller than ``min_deg`` (jitter) are not turning points. The last swing runs to the
+    latest extreme.
+    """
+    if not samples:
+        return []
+    pivots = [samples[0]]
+    extreme, trend = samples[0], 0
+    for t, v in samples[1:]:
+        if trend >= 0 and v >= extreme[1] or trend <= 0 and v <= extreme[1]:
+            extreme = (t, v)
+            if trend == 0 and abs(v - pivots[0][1]) >= min_deg:
+                trend = 1 if v > pivots[0][1] else -1
+        elif abs(v - extreme[1]) >= min_deg:  # turned back far enough: the extreme was a turning point
+            pivots.append(extreme)
+            extreme, trend = (t, v), -trend
+    pivots.append(extreme)
+    return [
+        Swing(a[0], b[0], b[1] - a[1])
+        for a, b in zip(pivots, pivots[1:], strict=False)
+        if abs(b[1] - a[1]) >= min_deg
+    ]
 
 
 class BounceDetector:
     """Bouncing and jerks during a hold, from one angle's recent history.
 
-    Within a sliding window of ``window_s`` the angle's straight-line trend is removed (a slow glide
-    deeper into the stretch is not a bounce); what is left swinging more than ``max_amplitude_deg``,
-    or any change faster than ``max_speed_deg_s`` over 0.1 s, is a bounce. The history is bounded.
+    A bounce is the angle going out and back: at least two swings (turning points at least
+    ``max_amplitude_deg`` apart) within ``window_s``, each either wide (more than twice
+    ``max_amplitude_deg``, peak to peak) or fast (over 1.5 times it, faster than ``max_speed_deg_s``).
+    A glide into the stretch, however fast, is one swing, and jitter makes no turning points. The
+    value reported is half the median peak-to-peak of those swings: a sine's amplitude.
     """
 
     def __init__(self, limits: BounceLimits, min_s: float, max_fps: float = 120.0) -> None:
@@ -147,21 +206,15 @@ class BounceDetector:
         self.samples.clear()
         return self.episode.close(t, side)
 
-    def motion(self) -> Motion | None:
-        """The current window's motion, or None until a full window of samples is there."""
-        if len(self.samples) < 5 or self.samples[-1][0] - self.samples[0][0] < self.limits.window_s * 0.9:
-            return None
-        data = np.array(self.samples)
-        t, v = data[:, 0], data[:, 1]
-        slope, offset = np.polyfit(t - t[0], v, 1)
-        residual = v - (slope * (t - t[0]) + offset)
-        low, high = np.percentile(residual, [5, 95])  # robust to single noisy frames
-        amplitude = float(high - low) / 2
-        lag = max(1, round(SPEED_SPAN_S / float(np.median(np.diff(t)))))
-        if lag >= len(t):
-            return Motion(amplitude, 0.0)
-        speed = float(np.max(np.abs(v[lag:] - v[:-lag]) / np.maximum(t[lag:] - t[:-lag], 1e-6)))
-        return Motion(amplitude, speed)
+    def bounce_swings(self) -> list[Swing]:
+        """The swings in the window that count towards a bounce."""
+        amplitude, max_speed = self.limits.max_amplitude_deg, self.limits.max_speed_deg_s
+        return [
+            s
+            for s in swings(list(self.samples), amplitude)
+            if abs(s.size_deg) > 2 * amplitude
+            or (abs(s.size_deg) > 1.5 * amplitude and s.speed_deg_s > max_speed)
+        ]
 
     def update(self, t: float, value: float, side: str) -> list[Event]:
         if math.isnan(value):
@@ -169,14 +222,9 @@ class BounceDetector:
         while self.samples and t - self.samples[0][0] > self.limits.window_s:
             self.samples.popleft()
         self.samples.append((t, value))
-        motion = self.motion()
-        if motion is None:
-            return []
-        # Hysteresis: once bouncing, the motion must calm to 80% of the limits to clear.
-        margin = BOUNCE_CLEAR if self.episode.active else 1.0
-        raised = (
-            motion.amplitude_deg > self.limits.max_amplitude_deg * margin
-            or motion.speed_deg_s > self.limits.max_speed_deg_s * margin
-        )
-        event = self.episode.update(t, raised, motion.amplitude_deg, self.limits.cue, side)
+        counted = self.bounce_swings()
+        raised = len(counted) >= 2
+        size = float(np.median([abs(s.size_deg) for s in counted])) / 2 if raised else math.nan
+        since = counted[0].end_s if raised else None  # the bounce's first turning point
+        event = self.episode.update(t, raised, size, self.limits.cue, side, since)
         return [event] if event else []

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from pose_coach import filtering
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -16,8 +18,9 @@ class Settings:
 
     model_path: Path | None = None
     min_visibility: float = 0.5
-    filter_min_cutoff: float = 1.0
-    filter_beta: float = 0.5
+    # Measured to remove jitter but keep a bounce: see filtering.py and benchmarks/filter_response.py.
+    filter_min_cutoff: float = filtering.DEFAULT_MIN_CUTOFF
+    filter_beta: float = filtering.DEFAULT_BETA
     # Anti-flicker: a fault must persist this long before it is reported, and clears only when the
     # value is back inside the tolerance by ``hysteresis_deg``.
     min_fault_s: float = 0.7

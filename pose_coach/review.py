@@ -115,54 +115,14 @@ def _prefetch(items: Iterable, size: int) -> Iterator:
         stop.set()
 
 
-class _BackgroundWriter:
-    """Encodes frames in its own thread so H.264 encoding overlaps inference.
-
-    A context manager around a ``VideoWriter``: on an exception the writer discards its file.
-    """
-
-    def __init__(self, writer: VideoWriter) -> None:
-        self.writer = writer
-        self.frames: queue.Queue = queue.Queue(maxsize=8)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True, name="pose-coach-encode")
-
-    def __enter__(self) -> _BackgroundWriter:
-        self.writer.__enter__()
-        self.thread.start()
-        return self
-
-    def _run(self) -> None:
-        while (frame := self.frames.get()) is not None:
-            if self.error is None:
-                try:
-                    self.writer.write(frame)
-                except BaseException as error:  # re-raised in the reviewing thread
-                    self.error = error
-
-    def write(self, frame) -> None:
-        if self.error is not None:
-            raise self.error
-        self.frames.put(frame)
-
-    def __exit__(self, kind, error, trace) -> None:
-        self.frames.put(None)
-        self.thread.join()
-        if error is None and self.error is not None:
-            error = self.error
-            kind, trace = type(error), error.__traceback__
-        self.writer.__exit__(kind, error, trace)
-        if self.error is not None:
-            raise self.error
-
-
 def _run(video, info, reference, settings, sides, work: Path, progress: Progress | None):
     session = CoachingSession(reference, settings, sides)
     rows: list[dict[str, Any]] = []
     frames = with_pose = 0
     last_t = 0.0
+    # The writer encodes in its own thread and discards its file if the review fails.
     encoder = (
-        _BackgroundWriter(VideoWriter(work / VIDEO_NAME, info.width, info.height, info.fps or 30.0))
+        VideoWriter(work / VIDEO_NAME, info.width, info.height, info.fps or 30.0)
         if settings.annotate
         else contextlib.nullcontext()
     )
@@ -175,7 +135,7 @@ def _run(video, info, reference, settings, sides, work: Path, progress: Progress
             last_t = t
             rows.append(_row(result))
             if settings.annotate:
-                encoder.write(draw(rgb, result, reference))
+                encoder.write(draw(rgb, result, reference), t)
             if progress is not None:
                 progress(frames, info.frame_count)
     summary = session.finish(last_t)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from pose_coach.angles import compute_angles, relative_angles
-from pose_coach.checks import AngleLimit, BounceDetector, Episode, SymmetricLimit
+from pose_coach.checks import AngleLimit, BounceDetector, Episode, Steadiness, SymmetricLimit
 from pose_coach.config import Settings
 from pose_coach.events import Event, Fault, Hold
 from pose_coach.filtering import LandmarkFilter
@@ -23,6 +23,7 @@ from pose_coach.view import BodyView, ViewTracker, classify_view
 NO_PERSON_CUE = "Step into view: the camera must see your whole body"
 MAX_STEP_S = 0.5  # a longer gap between frames counts as this much time (a stalled camera)
 ENTER_S = 0.5  # in position this long starts a hold
+STEADY_WINDOW_S = 0.5  # the key angle must hold within twice the bounce amplitude this long
 
 
 class Phase(str, Enum):
@@ -73,8 +74,11 @@ class _Hold:
 
 
 class CueBoard:
-    """One cue at a time: a new cue replaces the shown one only after ``cooldown_s``, unless the shown
-    one no longer applies and nothing was shown for a while."""
+    """One cue at a time, most important first: a new cue is given at most once per ``cooldown_s``.
+
+    A cue that no longer applies is taken off the screen at once; the cooldown still counts from the
+    last new cue, so two cues are never spoken closer together than ``cooldown_s``.
+    """
 
     def __init__(self, cooldown_s: float) -> None:
         self.cooldown_s = cooldown_s
@@ -82,13 +86,17 @@ class CueBoard:
         self.since = -math.inf
 
     def update(self, t: float, candidates: list[str]) -> tuple[str | None, bool]:
+        """``candidates`` in order of importance -> (the cue to show, whether it is new)."""
         if self.cue in candidates and t - self.since < self.cooldown_s:
             return self.cue, False
-        best = candidates[0] if candidates else None
+        if not candidates:
+            self.cue = None
+            return None, False
+        best = candidates[0]
         if best == self.cue or t - self.since < self.cooldown_s:
-            return self.cue, False
+            return self.cue if self.cue in candidates else None, False
         self.cue, self.since = best, t
-        return best, best is not None
+        return best, True
 
 
 class CoachingSession:
@@ -111,6 +119,7 @@ class CoachingSession:
         self.presence = Episode(Fault.NO_PERSON, s.lost_after_s)
         self.wrong_view = Episode(Fault.WRONG_VIEW, s.lost_after_s)
         self.bounce = BounceDetector(reference.bounce, s.min_fault_s)
+        self.steady = Steadiness(STEADY_WINDOW_S, 2 * reference.bounce.max_amplitude_deg)
         self.cues = CueBoard(s.cue_cooldown_s)
         self.events: list[Event] = []
         self.holds: list[Hold] = []
@@ -224,8 +233,9 @@ class CoachingSession:
     ) -> bool:
         hold = self.hold
         assert hold is not None
+        steady = self.steady.update(t, relative[self.reference.bounce.angle])
         for limit in hold.limits:
-            for event in limit.update(t, relative[limit.name], hold.side):
+            for event in limit.update(t, relative[limit.name], hold.side, judge=steady):
                 self._record(event, new)
         for event in self.bounce.update(t, relative[self.reference.bounce.angle], hold.side):
             self._record(event, new)

@@ -36,7 +36,7 @@ def jitter(t: np.ndarray, std: float, seed: int = 0) -> np.ndarray:
         (3.0, 3.5, True),  # just above the amplitude limit
         (1.0, 4.0, True),  # slow, wide rocking
         (2.0, 6.0, True),
-        (4.0, 2.8, True),  # small but fast: caught by speed (2*pi*4*2.8 = 70 deg/s)
+        (4.0, 4.0, True),  # fast and small: 8 degrees peak to peak four times a second
         (2.0, 2.0, False),  # gentle sway inside the limits is not a bounce
         (0.3, 2.0, False),  # breathing-slow drift
     ],

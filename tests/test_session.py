@@ -1,0 +1,173 @@
+"""The coaching session on synthetic landmark sequences: phases, holds, faults, cues."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from pose_coach.config import Settings
+from pose_coach.events import Fault
+from pose_coach.landmarks import Landmark as L
+from pose_coach.reference import get_reference
+from pose_coach.session import CoachingSession, Phase
+from tests.factories import stick_figure
+
+FPS = 30.0
+REFERENCE = get_reference("kneeling_psoas")
+
+
+def kneeling(side: str, amount: float, hip_offset: float = 0.0, tilt: float = 0.0, t: float = 0.0,
+             rng: np.random.Generator | None = None):  # fmt: skip
+    """All fours (amount 0) blended into the kneeling psoas stretch on ``side`` (amount 1)."""
+    target = {name: check.target for name, check in REFERENCE.angles.items()}
+    rest = {"working_hip": 90.0, "working_knee": 90.0, "other_shoulder": 90.0}
+
+    def blend(name: str) -> float:
+        return rest[name] + amount * (target[name] - rest[name])
+
+    working_hip = blend("working_hip") + hip_offset
+    hips = (working_hip, 90.0) if side == "left" else (90.0, working_hip)
+    knees = (blend("working_knee"), 90.0) if side == "left" else (90.0, blend("working_knee"))
+    arms = (90.0, blend("other_shoulder")) if side == "left" else (blend("other_shoulder"), 90.0)
+    frame = stick_figure(t, trunk=target["trunk"], hip=hips, knee=knees, shoulder=arms,
+                         pelvis_tilt=tilt if side == "left" else -tilt)  # fmt: skip
+    if rng is not None:  # landmark jitter of about 1.5 px, as MediaPipe shows
+        frame = frame.with_points(frame.image + rng.normal(0, 1.5, frame.image.shape), frame.world)
+    return frame
+
+
+def ramp(s: float, start: float, end: float) -> float:
+    """0 outside [start, end], rising to 1 over the first second and falling over the last."""
+    return float(np.clip(min(s - start, end - s), 0.0, 1.0))
+
+
+def performance(sides=("left", "right"), hold_s=34.0, fault=None, skip_frames=None):
+    """Frames of a whole performance: all fours, move in over 2 s, hold, move out, switch.
+
+    ``fault(side, t_in_hold) -> dict`` adds hip_offset / tilt to the pose during the hold;
+    ``skip_frames(t) -> bool`` drops frames (no person).
+    """
+    rng = np.random.default_rng(1)
+    frames, t = [], 0.0
+
+    def add(seconds, side, amount_at):
+        nonlocal t
+        for i in range(int(seconds * FPS)):
+            local = i / FPS
+            extra = fault(side, local) if fault and amount_at(local) == 1.0 else {}
+            pose = None if skip_frames and skip_frames(t) else kneeling(
+                side, amount_at(local), t=t, rng=rng, **extra)  # fmt: skip
+            frames.append((pose, t))
+            t += 1 / FPS
+
+    for side in sides:
+        add(2.0, side, lambda s: 0.0)
+        add(2.0, side, lambda s: s / 2.0)
+        add(hold_s, side, lambda s: 1.0)
+        add(2.0, side, lambda s: 1 - s / 2.0)
+    add(2.0, sides[-1], lambda s: 0.0)
+    return frames
+
+
+def run(frames, sides=("left", "right"), settings=None):
+    session = CoachingSession(REFERENCE, settings or Settings(), sides)
+    results = [session.update(pose, t) for pose, t in frames]
+    return results, session.finish(frames[-1][1])
+
+
+def kinds(summary):
+    return [(e.kind, e.side) for e in summary.events]
+
+
+def test_good_form_on_both_sides_completes_both_holds_without_faults():
+    results, summary = run(performance())
+    assert kinds(summary) == []
+    assert [h.side for h in summary.holds] == ["left", "right"]
+    for hold in summary.holds:
+        assert hold.good_form_s >= REFERENCE.hold_s
+        assert hold.end_s - hold.start_s == pytest.approx(36, abs=1.5)  # in position 34 s + moves
+    assert summary.sides_done == ("left", "right")
+    phases = [r.phase for r in results]
+    order = [Phase.POSITIONING, Phase.HOLDING, Phase.HOLD_COMPLETE, Phase.SWITCH_SIDES,
+             Phase.HOLDING, Phase.HOLD_COMPLETE, Phase.DONE]  # fmt: skip
+    assert [phase for phase, _ in itertools.groupby(phases)] == order
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        # a 3 Hz, 6-degree bounce of the back leg for 6 s in the left hold
+        (lambda side, s: {"hip_offset": 6 * np.sin(2 * np.pi * 3 * s)} if side == "left" and 10 <= s < 16
+         else {}, Fault.BOUNCE),
+        # the left hip hiked 15 degrees for 6 s (limit 10), eased in and out over a second
+        (lambda side, s: {"tilt": 15.0 * ramp(s, 9.5, 16.5)} if side == "left" else {},
+         Fault.HIP_MISALIGNED),
+        # the back leg dropped: 2.5 tolerances short of the target
+        (lambda side, s: {"hip_offset": 2.5 * 12 * ramp(s, 9.5, 16.5)} if side == "left" else {},
+         Fault.TOO_SHALLOW),
+        # the back leg lifted too high: 2 tolerances past the target
+        (lambda side, s: {"hip_offset": -2 * 12 * ramp(s, 9.5, 16.5)} if side == "left" else {},
+         Fault.TOO_DEEP),
+    ],
+)
+def test_a_fault_in_the_hold_is_one_event_with_its_time_and_side_and_pauses_the_timer(fault, expected):
+    results, summary = run(performance(hold_s=40.0, fault=fault))
+    assert kinds(summary) == [(expected, "left")]
+    event = summary.events[0]
+    hold_start = 4.0  # 2 s on all fours + 2 s moving in
+    assert event.start_s == pytest.approx(hold_start + 10, abs=1.0)
+    assert event.end_s == pytest.approx(hold_start + 16, abs=1.5)
+    assert event.message  # a plain-language cue
+    left = summary.holds[0]
+    assert left.good_form_s >= REFERENCE.hold_s  # 40 s held, about 6 s of it in fault
+    cues = {r.cue for r in results if expected in r.faults}
+    assert event.message in cues  # the cue was shown while the fault lasted
+
+
+def test_a_short_hold_is_reported_and_the_side_stays_to_do():
+    frames = performance(sides=("left",), hold_s=12.0)
+    _, summary = run(frames, sides=("left",))
+    assert kinds(summary) == [(Fault.HOLD_TOO_SHORT, "left")]
+    assert summary.events[0].value == pytest.approx(13, abs=1.5)  # good-form seconds held
+    assert summary.sides_done == ()
+
+
+def test_a_skipped_side_is_a_hold_too_short_of_zero():
+    _, summary = run(performance(sides=("left",)), sides=("left", "right"))
+    assert kinds(summary) == [(Fault.HOLD_TOO_SHORT, "right")]
+    assert summary.events[0].value == 0.0
+
+
+def test_losing_the_person_is_reported_and_a_brief_dropout_is_not():
+    gone = performance(sides=("left",), skip_frames=lambda t: 20 <= t < 23 or 30 <= t < 30.3)
+    results, summary = run(gone, sides=("left",))
+    no_person = [e for e in summary.events if e.kind is Fault.NO_PERSON]
+    assert len(no_person) == 1
+    assert no_person[0].start_s == pytest.approx(20, abs=0.1)
+    assert no_person[0].end_s == pytest.approx(23, abs=0.1)
+    assert any(r.phase is Phase.NO_PERSON and r.cue == no_person[0].message for r in results)
+
+
+def test_a_front_view_is_the_wrong_view_and_the_cue_says_where_the_camera_goes():
+    frames = []
+    for i in range(int(5 * FPS)):
+        frame = kneeling("left", 0.0, t=i / FPS)
+        world = frame.world.copy()
+        for index in range(33):  # turn the body square to the camera: its left-right axis along x
+            name = L(index).name
+            world[index, 2] = 0.0
+            world[index, 0] += 0.2 if name.startswith("LEFT_") else -0.2 if name.startswith("RIGHT_") else 0
+        frames.append((frame.with_points(frame.image, world), i / FPS))
+    results, summary = run(frames)
+    assert (Fault.WRONG_VIEW, None) in kinds(summary)
+    assert results[-1].phase is Phase.WRONG_VIEW and results[-1].cue == REFERENCE.camera
+
+
+def test_cues_do_not_flicker():
+    results, _ = run(performance(hold_s=40.0, fault=lambda side, s: {"hip_offset": 2.5 * 12}
+                                 if int(s) % 2 else {}))  # fmt: skip
+    changes = [r.timestamp_s for r in results if r.cue_is_new]
+    gaps = np.diff(changes)
+    assert gaps.min() >= Settings().cue_cooldown_s - 1e-6
