@@ -1,0 +1,23 @@
+"""pose-coach in the browser: ``streamlit run app.py``.
+
+Four pages over the same engine (``pose_coach``): live coaching from the webcam, review of a video,
+tuning the reference angles, and the history of sessions. Everything runs on this machine.
+"""
+
+import streamlit as st
+
+from pose_coach_app import history_page, live, review, tuning, widgets
+
+# Emoji icons only: the page icon becomes the favicon, and Streamlit fetches a Material-icon favicon
+# from Google's servers, while it draws an emoji one itself (the app makes no outside request).
+st.set_page_config(page_title="pose-coach", page_icon="🧘", layout="wide")
+page = st.navigation(
+    [
+        st.Page(live.render, title="Live coaching", icon="🎥", url_path="live", default=True),
+        st.Page(review.render, title="Review a video", icon="🎞️", url_path="review"),
+        st.Page(tuning.render, title="Tune angles", icon="🎚️", url_path="tune"),
+        st.Page(history_page.render, title="History", icon="📅", url_path="history"),
+    ]
+)
+widgets.settings_sidebar()
+page.run()

@@ -1,0 +1,193 @@
+"""Live throughput: frames coached per second and the latency coaching adds, at 640x480 / 30 fps.
+
+A camera track replays a video (looped, resized to 640x480) in real time at 30 fps into
+streamlit-webrtc's own asynchronous processing track, exactly as the live page wires it
+(``queued_video_frames_callback=LiveCoach.recv_queued``, ``async_processing=True``); a consumer pulls
+the output at the camera's pace, as the WebRTC sender does. With ``--codecs`` (the default) the
+server's share of WebRTC is included too: each camera frame is VP8-encoded and decoded with aiortc's
+own codec classes before it reaches the track, and each output frame is VP8-encoded, in worker
+threads, competing for the CPU as they do in the app. (The browser's own encoding and decoding are
+not included.)
+
+Reported, after a warm-up (the model loads on the first frame):
+- coached fps and the share of camera frames dropped (the newest frame is coached, older queued ones
+  are dropped, so latency cannot build up);
+- processing time per coached frame (``LiveCoach.recv``: colour conversion, pose, session, drawing);
+- latency from capture to the coached frame leaving the track, and the same for a pass-through
+  callback: the difference is what coaching adds;
+- the rate LiveCoach reaches alone, frames back to back, with no camera pacing.
+
+Run: ``python benchmarks/live_throughput.py [VIDEO] [--seconds 20] [--no-codecs]``
+(VIDEO defaults to the first file in sample_videos/, else the rendered still in tests/data/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+from aiortc.codecs.vpx import Vp8Decoder, Vp8Encoder, vp8_depayload
+from aiortc.jitterbuffer import JitterFrame
+from aiortc.mediastreams import MediaStreamTrack
+from streamlit_webrtc.models import CallbackAttachableProcessor
+from streamlit_webrtc.process import AsyncVideoProcessTrack
+
+from pose_coach.live import LiveCoach
+from pose_coach.reference import get_reference
+from pose_coach.video import iter_frames
+
+ROOT = Path(__file__).resolve().parent.parent
+WIDTH, HEIGHT, FPS = 640, 480, 30
+TIME_BASE = Fraction(1, 90_000)
+WARMUP_S = 3.0
+
+
+def default_video() -> Path:
+    samples = sorted(p for p in (ROOT / "sample_videos").glob("*.mp4"))
+    return samples[0] if samples else ROOT / "tests" / "data" / "person_kneeling_side.png"
+
+
+def load_frames(path: Path, limit: int = 300) -> list[np.ndarray]:
+    frames = []
+    for rgb, _ in iter_frames(path):
+        frames.append(cv2.resize(rgb, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA))
+        if len(frames) >= limit:
+            break
+    return frames
+
+
+class CameraTrack(MediaStreamTrack):
+    """Replays frames in real time; with ``codecs`` each goes through VP8 as over WebRTC."""
+
+    kind = "video"
+
+    def __init__(self, frames: list[np.ndarray], codecs: bool, pool: ThreadPoolExecutor) -> None:
+        super().__init__()
+        self.frames, self.codecs, self.pool = frames, codecs, pool
+        self.encoder, self.decoder = (Vp8Encoder(), Vp8Decoder()) if codecs else (None, None)
+        self.n = 0
+        self.start = time.perf_counter()
+        # id(frame) -> capture time; not keyed by pts: encoding a frame rebases its pts in place.
+        self.captured: dict[int, float] = {}
+
+    def _through_vp8(self, frame: av.VideoFrame) -> av.VideoFrame:
+        payloads, timestamp = self.encoder.encode(frame)
+        data = b"".join(vp8_depayload(p) for p in payloads)
+        [decoded] = self.decoder.decode(JitterFrame(data=data, timestamp=timestamp))
+        return decoded
+
+    async def recv(self) -> av.VideoFrame:
+        due = self.start + self.n / FPS
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        rgb = self.frames[self.n % len(self.frames)]
+        yuv = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        pts = self.n * round(1 / (FPS * TIME_BASE))
+        captured = time.perf_counter()
+        if self.codecs:
+            frame = await asyncio.get_running_loop().run_in_executor(
+                self.pool, self._through_vp8, frame
+            )
+        frame.time_base = TIME_BASE  # before pts: setting a time base rescales the pts
+        frame.pts = pts
+        self.captured[id(frame)] = captured
+        self.n += 1
+        return frame
+
+
+async def run_stream(frames, seconds: float, codecs: bool, coach: LiveCoach | None) -> dict:
+    """Stream for ``seconds``; returns latencies (s) after the warm-up and the coach's stats."""
+    pool = ThreadPoolExecutor(max_workers=2)
+    camera = CameraTrack(frames, codecs, pool)
+    sent: dict[int, float] = {}  # id(output frame) -> capture time of the frame it shows
+
+    async def callback(queued: list[av.VideoFrame]) -> list[av.VideoFrame]:
+        capture = camera.captured.pop(id(queued[-1]))
+        for frame in queued[:-1]:
+            camera.captured.pop(id(frame), None)
+        out = await coach.recv_queued(queued) if coach else [queued[-1]]
+        sent[id(out[0])] = capture
+        return out
+
+    processor = CallbackAttachableProcessor(None, callback, None)
+    track = AsyncVideoProcessTrack(track=camera, processor=processor)
+    encoder = Vp8Encoder() if codecs else None
+    loop = asyncio.get_running_loop()
+    latencies, start = [], time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        out = await track.recv()
+        now = time.perf_counter()
+        capture = sent.pop(id(out), None)
+        if capture is not None and now - start > WARMUP_S:
+            latencies.append(now - capture)
+        if encoder is not None:
+            await loop.run_in_executor(pool, encoder.encode, out)
+    track.stop()
+    pool.shutdown()
+    return {"latencies": np.array(latencies), "frames": camera.n}
+
+
+def alone(frames: list[np.ndarray], count: int = 150) -> float:
+    """Frames per second of LiveCoach.recv fed back to back (no camera pacing)."""
+    coach = LiveCoach(get_reference("kneeling_psoas"))
+    video_frames = []
+    for n in range(count):
+        frame = av.VideoFrame.from_ndarray(frames[n % len(frames)], format="rgb24")
+        frame.time_base, frame.pts = TIME_BASE, n * 3000
+        video_frames.append(frame)
+    coach.recv(video_frames[0])  # loads the model
+    start = time.perf_counter()
+    for frame in video_frames[1:]:
+        coach.recv(frame)
+    rate = (count - 1) / (time.perf_counter() - start)
+    coach.close()
+    return rate
+
+
+def percentiles(values: np.ndarray) -> str:
+    if not len(values):
+        return "n/a"
+    p50, p95 = np.percentile(values * 1000, [50, 95])
+    return f"median {p50:.0f} ms, 95th percentile {p95:.0f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("video", nargs="?", type=Path, default=default_video())
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--stretch", default="kneeling_psoas")
+    parser.add_argument("--no-codecs", dest="codecs", action="store_false",
+                        help="leave out the VP8 encoding and decoding WebRTC adds")  # fmt: skip
+    args = parser.parse_args()
+    frames = load_frames(args.video)
+    print(f"source: {args.video.name} ({len(frames)} frames, looped) at {WIDTH}x{HEIGHT}, {FPS} fps; "
+          f"VP8 codecs {'included' if args.codecs else 'left out'}")  # fmt: skip
+
+    passthrough = asyncio.run(run_stream(frames, min(args.seconds, 10.0), args.codecs, None))
+    coach = LiveCoach(get_reference(args.stretch))
+    coached = asyncio.run(run_stream(frames, args.seconds, args.codecs, coach))
+    stats = coach.stats()
+    summary = coach.finish()
+    stream_s = args.seconds
+    print(f"camera frames: {coached['frames']} in {stream_s:.0f} s")
+    print(f"coached: {stats.processed / stream_s:.1f} fps ({stats.processed} frames), "
+          f"dropped {100 * stats.drop_fraction:.1f}% of camera frames")  # fmt: skip
+    print(f"processing per coached frame: mean {stats.mean_process_ms:.1f} ms")
+    print(f"latency capture -> output, pass-through: {percentiles(passthrough['latencies'])}")
+    print(f"latency capture -> output, coached:      {percentiles(coached['latencies'])}")
+    added = np.median(coached["latencies"]) - np.median(passthrough["latencies"])
+    print(f"added by coaching (median): {added * 1000:.0f} ms")
+    holds = summary.summary.holds if summary else ()
+    print(f"session: {len(holds)} hold(s), good form {sum(h.good_form_s for h in holds):.1f} s")
+    print(f"LiveCoach alone, frames back to back: {alone(frames):.0f} fps")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""Accuracy against ground truth: every labelled video in a folder is reviewed and compared.
+
+A labelled video is ``NAME.mp4`` beside ``NAME.truth.json`` (written by ``tools/render``): the true
+angles of every frame, the true hold intervals, and the true fault intervals with kind and side.
+
+- Angles: mean absolute error per stretch, view and angle, over frames where both the truth and the
+  program have a value (the program gives NaN for landmarks it cannot see; its coverage is reported).
+- Faults: per kind, precision (detected events that overlap a true interval of the same kind and
+  side) and recall (true intervals overlapped by such an event). ``hold_too_short`` matches by side
+  alone: a skipped side has no interval to overlap. Good-form videos must report no fault at all.
+- Holds: per side, the absolute error of the detected hold time against the true one.
+
+Videos are reviewed in parallel worker processes (``review_video`` is a plain function of picklable
+inputs), without the annotated video.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pose_coach.angles import ANGLE_NAMES
+from pose_coach.config import Settings
+from pose_coach.events import Fault
+from pose_coach.reference import get_reference
+from pose_coach.review import review_video
+
+FAULT_KINDS = tuple(
+    f.value for f in Fault if f not in (Fault.NO_PERSON, Fault.WRONG_VIEW)
+)  # what the ground truth labels
+
+
+@dataclass
+class VideoScore:
+    """One video's comparison with its truth."""
+
+    name: str
+    stretch: str
+    view: str
+    angle_errors: dict[str, list[float]]  # angle -> absolute errors on frames with both values
+    angle_frames: dict[str, tuple[int, int]]  # angle -> (frames with both, frames with truth)
+    true_faults: list[dict]
+    detected: list[dict]
+    hold_error_s: dict[str, float]  # side -> |detected - true| hold time
+    matched_true: list[bool] = field(default_factory=list)
+    matched_detected: list[bool] = field(default_factory=list)
+
+
+def find_labelled(folder: Path) -> list[Path]:
+    """The videos in ``folder`` that have a truth file, by name."""
+    return sorted(p for p in Path(folder).glob("*.mp4") if p.with_suffix(".truth.json").exists())
+
+
+def load_truth(video: Path) -> dict:
+    return json.loads(video.with_suffix(".truth.json").read_text(encoding="utf-8"))
+
+
+def _overlaps(event: dict, truth: dict, slack_s: float = 0.5) -> bool:
+    if event["kind"] != truth["kind"] or event["side"] != truth["side"]:
+        return False
+    if truth["kind"] == Fault.HOLD_TOO_SHORT.value:
+        return True
+    return event["start_s"] <= truth["end_s"] + slack_s and event["end_s"] >= truth["start_s"] - slack_s
+
+
+def _hold_time(holds: list[dict], side: str) -> float:
+    return sum(h["end_s"] - h["start_s"] for h in holds if h["side"] == side)
+
+
+def score_video(video: Path, settings: Settings) -> VideoScore:
+    """Review one labelled video and compare it with its truth."""
+    truth = load_truth(video)
+    reference = get_reference(truth["stretch"])
+    with tempfile.TemporaryDirectory() as out:
+        result = review_video(video, reference, settings.with_changes(annotate=False), Path(out),
+                              sides=tuple(truth["sides"]))  # fmt: skip
+    rows = result.rows
+    errors: dict[str, list[float]] = {}
+    frames: dict[str, tuple[int, int]] = {}
+    for name in ANGLE_NAMES:
+        true_values = truth["angles"][name]
+        n = min(len(rows), len(true_values))
+        pairs = [(rows[i][name], true_values[i]) for i in range(n) if true_values[i] is not None]
+        both = [abs(float(m) - t) for m, t in pairs if m != ""]
+        errors[name] = both
+        frames[name] = (len(both), len(pairs))
+    detected = [e for e in result.report["events"] if e["kind"] in FAULT_KINDS]
+    true_faults = truth["faults"]
+    score = VideoScore(
+        name=video.name,
+        stretch=truth["stretch"],
+        view=truth["view"],
+        angle_errors=errors,
+        angle_frames=frames,
+        true_faults=true_faults,
+        detected=detected,
+        hold_error_s={
+            side: abs(_hold_time(result.report["holds"], side) - _hold_time(truth["holds"], side))
+            for side in truth["sides"]
+        },
+    )
+    score.matched_true = [any(_overlaps(e, t) for e in detected) for t in true_faults]
+    score.matched_detected = [any(_overlaps(e, t) for t in true_faults) for e in detected]
+    return score
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 3) if denominator else None
+
+
+def summarise(scores: list[VideoScore]) -> dict:
+    """The evaluation table: angle MAE per stretch/view/angle, fault precision/recall, hold error."""
+    errors: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    coverage: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for score in scores:
+        for name in ANGLE_NAMES:
+            key = (score.stretch, score.view, name)
+            errors[key] += score.angle_errors[name]
+            both, with_truth = score.angle_frames[name]
+            coverage[key][0] += both
+            coverage[key][1] += with_truth
+    angles = [
+        {"stretch": s, "view": v, "angle": a, "mae_deg": round(float(np.mean(e)), 2),
+         "coverage": _ratio(*coverage[(s, v, a)])}  # fmt: skip
+        for (s, v, a), e in sorted(errors.items())
+        if e
+    ]
+    faults = []
+    for kind in FAULT_KINDS:
+        true_hits = [m for s in scores for t, m in zip(s.true_faults, s.matched_true, strict=True)
+                     if t["kind"] == kind]  # fmt: skip
+        det_hits = [m for s in scores for e, m in zip(s.detected, s.matched_detected, strict=True)
+                    if e["kind"] == kind]  # fmt: skip
+        faults.append({"kind": kind, "true": len(true_hits), "detected": len(det_hits),
+                       "precision": _ratio(sum(det_hits), len(det_hits)),
+                       "recall": _ratio(sum(true_hits), len(true_hits))})  # fmt: skip
+    clean = [s for s in scores if not s.true_faults]
+    hold_errors = defaultdict(list)
+    for score in scores:
+        for side, error in score.hold_error_s.items():
+            hold_errors[side].append(error)
+    return {
+        "videos": len(scores),
+        "angles": angles,
+        "faults": faults,
+        "good_form_videos": len(clean),
+        "faults_in_good_form_videos": sum(len(s.detected) for s in clean),
+        "hold_error_s": {side: round(float(np.mean(e)), 2) for side, e in sorted(hold_errors.items())},
+        "per_video": [
+            {"video": s.name, "true": [f"{t['kind']}/{t['side']}" for t in s.true_faults],
+             "detected": [f"{e['kind']}/{e['side']}@{e['start_s']:.1f}-{e['end_s']:.1f}"
+                          for e in s.detected]}  # fmt: skip
+            for s in scores
+        ],
+    }
+
+
+def evaluate_folder(
+    folder: Path,
+    settings: Settings | None = None,
+    jobs: int = 2,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Review every labelled video in ``folder`` (``jobs`` at a time) and summarise the accuracy."""
+    videos = find_labelled(folder)
+    if not videos:
+        raise ValueError(f"{folder}: no labelled videos (NAME.mp4 beside NAME.truth.json) found")
+    settings = settings or Settings()
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(score_video, video, settings) for video in videos]
+        scores = []
+        for video, future in zip(videos, futures, strict=True):
+            scores.append(future.result())
+            if progress:
+                progress(f"reviewed {video.name}")
+    return summarise(scores)
+
+
+def _cell(value: float | None) -> str:
+    return "   -" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:4.2f}"
+
+
+def format_table(table: dict) -> str:
+    """The evaluation as plain-text tables (also pasted into the README)."""
+    lines = [f"{table['videos']} labelled videos", "", "Angle error (mean absolute, degrees):",
+             f"  {'stretch':<26} {'view':<14} {'angle':<16} {'MAE':>6} {'coverage':>9}"]  # fmt: skip
+    for row in table["angles"]:
+        lines.append(f"  {row['stretch']:<26} {row['view']:<14} {row['angle']:<16} "
+                     f"{row['mae_deg']:6.2f} {_cell(row['coverage']):>9}")  # fmt: skip
+    lines += ["", "Faults (an event matches a true interval of the same kind and side it overlaps):",
+              f"  {'kind':<18} {'true':>5} {'found':>6} {'precision':>10} {'recall':>7}"]  # fmt: skip
+    for row in table["faults"]:
+        lines.append(f"  {row['kind']:<18} {row['true']:5d} {row['detected']:6d} "
+                     f"{_cell(row['precision']):>10} {_cell(row['recall']):>7}")  # fmt: skip
+    lines += ["", f"Faults reported in {table['good_form_videos']} good-form videos: "
+              f"{table['faults_in_good_form_videos']}", "Hold time error per side (s): "
+              + ", ".join(f"{side} {error:.2f}" for side, error in table["hold_error_s"].items())]  # fmt: skip
+    return "\n".join(lines)

@@ -1,0 +1,327 @@
+"""Session history: every live session and video review, in a local SQLite database.
+
+The database lives at ``$POSE_COACH_HOME/history.sqlite`` (default ``~/.pose_coach``). Its schema is
+versioned with SQLite's ``user_version`` and upgraded in place by the migrations below; a database
+written by a newer pose-coach is refused rather than guessed at. Each session is written in one
+transaction (the session row, its holds and its faults land together or not at all), and every call
+opens its own short-lived connection, so the functions are safe to call from any thread.
+
+Times: ``started_at`` is stored as ISO 8601 in UTC; ISO weeks are counted in the local time zone
+unless another one is given.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pose_coach.events import Event, Fault, Hold
+
+if TYPE_CHECKING:
+    from pose_coach.session import SessionSummary
+
+KINDS = ("live", "review")
+SIDES = ("left", "right")
+
+# Migrations: MIGRATIONS[n] takes a database from version n to n + 1.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            stretch TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('live', 'review')),
+            started_at TEXT NOT NULL,
+            duration_s REAL NOT NULL CHECK (duration_s >= 0),
+            sides_done TEXT NOT NULL,
+            source TEXT
+        )""",
+        """CREATE TABLE holds (
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            side TEXT NOT NULL CHECK (side IN ('left', 'right')),
+            start_s REAL NOT NULL,
+            end_s REAL NOT NULL,
+            good_form_s REAL NOT NULL
+        )""",
+        """CREATE TABLE faults (
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            side TEXT CHECK (side IN ('left', 'right')),
+            start_s REAL NOT NULL,
+            end_s REAL NOT NULL,
+            value REAL,
+            message TEXT NOT NULL
+        )""",
+        "CREATE INDEX sessions_started ON sessions(started_at)",
+        "CREATE INDEX holds_session ON holds(session_id)",
+        "CREATE INDEX faults_session ON faults(session_id)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class HistoryError(RuntimeError):
+    """The history database cannot be used; the message says which file and why."""
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One finished session, as stored.
+
+    started_at: when it started (timezone-aware). duration_s: how long it ran (video time for a
+    review). source: the reviewed video's file name, None for a live session.
+    """
+
+    stretch: str
+    kind: str
+    started_at: datetime
+    duration_s: float
+    holds: tuple[Hold, ...]
+    faults: tuple[Event, ...]
+    sides_done: tuple[str, ...] = ()
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        if not self.stretch:
+            raise ValueError("stretch must name the stretch's id")
+        if self.started_at.tzinfo is None:
+            raise ValueError("started_at must be timezone-aware (e.g. datetime.now(timezone.utc))")
+        if not (math.isfinite(self.duration_s) and self.duration_s >= 0):
+            raise ValueError(f"duration_s must be finite and >= 0, got {self.duration_s}")
+        if any(side not in SIDES for side in self.sides_done):
+            raise ValueError(f"sides_done must name 'left'/'right', got {self.sides_done!r}")
+
+    @classmethod
+    def from_summary(
+        cls,
+        stretch: str,
+        kind: str,
+        started_at: datetime,
+        duration_s: float,
+        summary: SessionSummary,
+        source: str | None = None,
+    ) -> SessionRecord:
+        return cls(stretch, kind, started_at, duration_s, summary.holds, summary.events,
+                   summary.sides_done, source)  # fmt: skip
+
+    @classmethod
+    def from_review(
+        cls, report: dict, started_at: datetime, source: str | None = None
+    ) -> SessionRecord:
+        """The record of a video review, from its report (the contents of report.json)."""
+        holds = tuple(Hold(h["side"], h["start_s"], h["end_s"], h["good_form_s"])
+                      for h in report["holds"])  # fmt: skip
+        faults = tuple(
+            Event(Fault(e["kind"]), e["side"], e["start_s"], e["end_s"],
+                  math.nan if e["value"] is None else e["value"], e["message"])
+            for e in report["events"]
+        )  # fmt: skip
+        return cls(report["stretch"], "review", started_at, report["duration_s"], holds, faults,
+                   tuple(report["sides_done"]), source)  # fmt: skip
+
+    def held_s(self) -> dict[str, float]:
+        """Seconds spent in each side's holds (from start to release), per side."""
+        return _per_side((h.side, h.end_s - h.start_s) for h in self.holds)
+
+    def good_form_s(self) -> dict[str, float]:
+        """Seconds of good form in each side's holds, per side."""
+        return _per_side((h.side, h.good_form_s) for h in self.holds)
+
+    def fault_counts(self) -> Counter[str]:
+        """How many times each kind of fault was reported."""
+        return Counter(event.kind.value for event in self.faults)
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """A session read back from the database, with its row id."""
+
+    id: int
+    record: SessionRecord
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    """Sessions started in one ISO week (``monday`` is the week's first day)."""
+
+    year: int
+    week: int
+    monday: date
+    sessions: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+
+def _per_side(pairs: Iterator[tuple[str, float]]) -> dict[str, float]:
+    totals = dict.fromkeys(SIDES, 0.0)
+    for side, seconds in pairs:
+        totals[side] += seconds
+    return totals
+
+
+def default_path() -> Path:
+    """``$POSE_COACH_HOME/history.sqlite`` (default ``~/.pose_coach/history.sqlite``)."""
+    home = os.environ.get("POSE_COACH_HOME") or Path.home() / ".pose_coach"
+    return Path(home) / "history.sqlite"
+
+
+def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise HistoryError(
+            f"{path}: written by a newer pose-coach (schema {version}, this one reads up to "
+            f"{SCHEMA_VERSION}); upgrade pose-coach or set POSE_COACH_HOME to another folder"
+        )
+    if version == SCHEMA_VERSION:
+        return
+    with connection:  # one transaction for all the steps
+        connection.execute("BEGIN IMMEDIATE")
+        # Another process may have migrated between our check and the lock.
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        for step in MIGRATIONS[version:]:
+            for statement in step:
+                connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+@contextmanager
+def _connect(path: Path | None) -> Iterator[sqlite3.Connection]:
+    path = default_path() if path is None else Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=10, isolation_level=None)
+    except (OSError, sqlite3.Error) as error:
+        raise HistoryError(f"{path}: cannot open the history database ({error})") from None
+    with closing(connection):
+        try:
+            connection.execute("PRAGMA foreign_keys = ON")
+            _migrate(connection, path)
+            yield connection
+        except sqlite3.DatabaseError as error:
+            raise HistoryError(f"{path}: the history database cannot be used ({error})") from None
+
+
+def add_session(record: SessionRecord, path: Path | None = None) -> int:
+    """Store one session with its holds and faults, in one transaction; returns its id."""
+    started = record.started_at.astimezone(timezone.utc).isoformat()
+    with _connect(path) as db, db:
+        db.execute("BEGIN IMMEDIATE")
+        cursor = db.execute(
+            "INSERT INTO sessions (stretch, kind, started_at, duration_s, sides_done, source)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (record.stretch, record.kind, started, record.duration_s,
+             ",".join(record.sides_done), record.source),
+        )  # fmt: skip
+        session_id = int(cursor.lastrowid)
+        db.executemany(
+            "INSERT INTO holds VALUES (?, ?, ?, ?, ?)",
+            [(session_id, h.side, h.start_s, h.end_s, h.good_form_s) for h in record.holds],
+        )
+        db.executemany(
+            "INSERT INTO faults VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (session_id, e.kind.value, e.side, e.start_s, e.end_s,
+                 None if math.isnan(e.value) else e.value, e.message)
+                for e in record.faults
+            ],
+        )  # fmt: skip
+    return session_id
+
+
+def _faults(db: sqlite3.Connection, session_id: int) -> tuple[Event, ...]:
+    rows = db.execute(
+        "SELECT kind, side, start_s, end_s, value, message FROM faults"
+        " WHERE session_id = ? ORDER BY start_s, rowid",
+        (session_id,),
+    )
+    return tuple(
+        Event(Fault(kind), side, start, end, math.nan if value is None else value, message)
+        for kind, side, start, end, value, message in rows
+    )
+
+
+def _holds(db: sqlite3.Connection, session_id: int) -> tuple[Hold, ...]:
+    rows = db.execute(
+        "SELECT side, start_s, end_s, good_form_s FROM holds WHERE session_id = ?"
+        " ORDER BY start_s, rowid",
+        (session_id,),
+    )
+    return tuple(Hold(*row) for row in rows)
+
+
+def list_sessions(path: Path | None = None, limit: int | None = None) -> list[StoredSession]:
+    """Stored sessions, newest first, with their holds and faults."""
+    with _connect(path) as db:
+        rows = db.execute(
+            "SELECT id, stretch, kind, started_at, duration_s, sides_done, source FROM sessions"
+            " ORDER BY started_at DESC, id DESC LIMIT ?",
+            (-1 if limit is None else limit,),
+        ).fetchall()
+        return [
+            StoredSession(
+                session_id,
+                SessionRecord(
+                    stretch, kind, datetime.fromisoformat(started), duration,
+                    _holds(db, session_id), _faults(db, session_id),
+                    tuple(s for s in sides.split(",") if s), source,
+                ),
+            )  # fmt: skip
+            for session_id, stretch, kind, started, duration, sides, source in rows
+        ]
+
+
+def session_faults(session_id: int, path: Path | None = None) -> tuple[Event, ...]:
+    """The faults of one session, in time order."""
+    with _connect(path) as db:
+        return _faults(db, session_id)
+
+
+def faults_per_session(path: Path | None = None) -> dict[int, Counter[str]]:
+    """For every session id, how many faults of each kind it had (sessions without faults too)."""
+    with _connect(path) as db:
+        counts: dict[int, Counter[str]] = {
+            session_id: Counter() for (session_id,) in db.execute("SELECT id FROM sessions")
+        }
+        for session_id, kind, n in db.execute(
+            "SELECT session_id, kind, COUNT(*) FROM faults GROUP BY session_id, kind"
+        ):
+            counts[session_id][kind] = n
+        return counts
+
+
+def sessions_per_week(
+    path: Path | None = None,
+    weeks: int = 8,
+    today: date | None = None,
+    tz: tzinfo | None = None,
+) -> list[WeekCount]:
+    """Sessions started in each of the last ``weeks`` ISO weeks (oldest first, empty weeks as 0).
+
+    ``today`` (default: now) fixes the last week; ``tz`` (default: local time) decides which day a
+    session fell on.
+    """
+    if weeks < 1:
+        raise ValueError(f"weeks must be at least 1, got {weeks}")
+    today = today or datetime.now(tz).date()
+    last_monday = today - timedelta(days=today.weekday())
+    mondays = [last_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    counts: Counter[date] = Counter()
+    with _connect(path) as db:
+        since = datetime.combine(mondays[0] - timedelta(days=1), datetime.min.time(), timezone.utc)
+        for (started,) in db.execute(
+            "SELECT started_at FROM sessions WHERE started_at >= ?", (since.isoformat(),)
+        ):
+            day = datetime.fromisoformat(started).astimezone(tz).date()
+            counts[day - timedelta(days=day.weekday())] += 1
+    return [WeekCount(*monday.isocalendar()[:2], monday, counts[monday]) for monday in mondays]

@@ -1,0 +1,193 @@
+"""The pose adapter: the only module in the package that imports mediapipe.
+
+It runs MediaPipe's PoseLandmarker (BlazePose) on RGB frames and returns our own `PoseFrame`,
+so everything downstream is independent of the pose library. The model ships with the package
+(`pose_coach/models/pose_landmarker_full.task`) and nothing is ever downloaded.
+
+Model bytes are read once per process and shared; a `PoseEstimator` is per video stream, because in
+video mode MediaPipe tracks the person from frame to frame.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+import weakref
+import zipfile
+from pathlib import Path
+from types import TracebackType
+
+import mediapipe as mp
+import numpy as np
+from mediapipe.tasks.python import BaseOptions, vision
+
+from pose_coach.landmarks import NUM_LANDMARKS, PoseFrame
+
+MODEL_FILENAME = "pose_landmarker_full.task"
+# A MediaPipe pose landmarker bundle is a zip holding these two models.
+_BUNDLE_MEMBERS = frozenset({"pose_detector.tflite", "pose_landmarks_detector.tflite"})
+
+
+class ModelError(ValueError):
+    """The pose model file is missing or is not a MediaPipe pose landmarker `.task`."""
+
+
+def default_model_path() -> Path:
+    """The BlazePose full model shipped inside the package."""
+    return Path(__file__).resolve().parent / "models" / MODEL_FILENAME
+
+
+def load_model_bytes(path: Path) -> bytes:
+    """The model's bytes, read from disk once per process (again only if the file changes)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise ModelError(
+            f"pose model not found: {path}; give the path of a pose landmarker .task file "
+            "(e.g. pose_landmarker_full.task), or leave it unset to use the model shipped "
+            "with pose-coach"
+        ) from None
+    except OSError as error:
+        raise ModelError(f"cannot read pose model {path}: {error}") from error
+    return _read_model(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_model(path: Path, mtime_ns: int, size: int) -> bytes:
+    """Read and sanity-check a model; mtime and size are in the cache key so a new file reloads."""
+    del mtime_ns, size  # Only part of the cache key.
+    if not path.is_file():
+        raise ModelError(f"pose model {path} is not a file; give the path of a .task file")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ModelError(f"cannot read pose model {path}: {error}") from error
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile:
+        names = set()
+    if not names >= _BUNDLE_MEMBERS:
+        raise ModelError(
+            f"{path} is not a MediaPipe pose landmarker model (a .task zip holding "
+            f"{' and '.join(sorted(_BUNDLE_MEMBERS))}); use an official "
+            "pose_landmarker_lite/full/heavy task file, or leave the model unset to use the one "
+            "shipped with pose-coach"
+        )
+    return data
+
+
+def _check_confidence(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {value}")
+
+
+class PoseEstimator:
+    """Finds one person's 33 landmarks in RGB frames.
+
+    video_mode=True (for a video or webcam stream) tracks the person between frames and needs
+    increasing timestamps; video_mode=False treats each frame as an unrelated still.
+
+    MediaPipe's video mode rejects a timestamp (in whole ms) not greater than the previous one.
+    Streams do have duplicate or backwards presentation times (webcams, rounding to ms), so such
+    a frame is given to the model at the previous time + 1 ms; the PoseFrame keeps the true time.
+
+    Use it as a context manager, or call close(): it holds native resources.
+    """
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        video_mode: bool = True,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        _check_confidence("min_detection_confidence", min_detection_confidence)
+        _check_confidence("min_tracking_confidence", min_tracking_confidence)
+        self.model_path = Path(model_path) if model_path is not None else default_model_path()
+        self.video_mode = video_mode
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_buffer=load_model_bytes(self.model_path)),
+            running_mode=vision.RunningMode.VIDEO if video_mode else vision.RunningMode.IMAGE,
+            num_poses=1,
+            min_pose_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        try:
+            landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as error:
+            raise ModelError(
+                f"MediaPipe could not load pose model {self.model_path}: {error}; "
+                "use a pose landmarker .task file made for MediaPipe Tasks"
+            ) from error
+        self._landmarker: vision.PoseLandmarker | None = landmarker
+        # Closes the native landmarker if the caller forgets, and before interpreter teardown.
+        self._finalizer = weakref.finalize(self, landmarker.close)
+        self._last_ms: int | None = None
+
+    def detect(self, rgb: np.ndarray, timestamp_s: float) -> PoseFrame | None:
+        """Landmarks of the person in an RGB uint8 (H, W, 3) frame, or None when nobody is found."""
+        if self._landmarker is None:
+            raise RuntimeError("this PoseEstimator is closed; create a new one")
+        if (
+            not isinstance(rgb, np.ndarray)
+            or rgb.dtype != np.uint8
+            or rgb.ndim != 3
+            or rgb.shape[2] != 3
+        ):
+            got = f"{rgb.dtype} {rgb.shape}" if isinstance(rgb, np.ndarray) else type(rgb).__name__
+            raise ValueError(f"frame must be an RGB uint8 array of shape (H, W, 3), got {got}")
+        if not math.isfinite(timestamp_s):
+            raise ValueError(f"timestamp_s must be finite, got {timestamp_s}")
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if self.video_mode:
+            result = self._landmarker.detect_for_video(image, self._model_timestamp_ms(timestamp_s))
+        else:
+            result = self._landmarker.detect(image)
+        if not result.pose_landmarks:
+            return None
+        height, width = rgb.shape[:2]
+        return _to_pose_frame(
+            result.pose_landmarks[0], result.pose_world_landmarks[0], timestamp_s, width, height
+        )
+
+    def _model_timestamp_ms(self, timestamp_s: float) -> int:
+        """Whole ms for MediaPipe, bumped to stay strictly increasing."""
+        ms = round(timestamp_s * 1000.0)
+        if self._last_ms is not None and ms <= self._last_ms:
+            ms = self._last_ms + 1
+        self._last_ms = ms
+        return ms
+
+    def close(self) -> None:
+        """Release the native landmarker; safe to call more than once."""
+        self._finalizer()
+        self._landmarker = None
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _to_pose_frame(
+    normalized: list, world: list, timestamp_s: float, width: int, height: int
+) -> PoseFrame:
+    """Convert MediaPipe landmarks (image ones normalised to [0, 1]) into a PoseFrame in pixels."""
+    if len(normalized) != NUM_LANDMARKS or len(world) != NUM_LANDMARKS:
+        raise ValueError(
+            f"expected {NUM_LANDMARKS} landmarks from the model, got {len(normalized)}/{len(world)}"
+        )
+    image = np.array([(p.x, p.y) for p in normalized], dtype=np.float64) * (width, height)
+    # The Tasks API leaves visibility unset when a model lacks it: treat that as not visible (0).
+    visibility = np.array([p.visibility or 0.0 for p in normalized], dtype=np.float64)
+    world_xyz = np.array([(p.x, p.y, p.z) for p in world], dtype=np.float64)
+    return PoseFrame(image, np.clip(visibility, 0.0, 1.0), world_xyz, timestamp_s, width, height)

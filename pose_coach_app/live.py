@@ -1,0 +1,178 @@
+"""Live coaching page: the webcam through streamlit-webrtc, coached frame by frame by a LiveCoach.
+
+The coach runs in the stream's thread and queues its results; a fragment on this page drains the
+queue twice a second to show the hold timer, the cue (spoken by the browser) and the angles. When
+the stream stops, the session is summarised and saved to the history.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from pose_coach import history
+from pose_coach.angles import relative_angles
+from pose_coach.history import SessionRecord
+from pose_coach.live import LiveCoach
+from pose_coach.reference import Reference
+from pose_coach.session import FrameResult, Phase
+from pose_coach_app import widgets
+
+# No outside STUN/TURN server: the app works offline, on localhost.
+RTC_CONFIGURATION = {"iceServers": []}
+MEDIA_CONSTRAINTS = {
+    "video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30}},
+    "audio": False,
+}
+REFRESH_S = 0.5
+COACH, CONFIG, LAST, CUE_SEQ, OUTCOME = (
+    "live_coach", "live_config", "live_last", "live_cue_seq", "live_outcome",
+)  # fmt: skip
+PHASE_TEXT = {
+    Phase.NO_PERSON: "No person in view",
+    Phase.WRONG_VIEW: "Wrong camera view",
+    Phase.POSITIONING: "Get into position",
+    Phase.HOLDING: "Holding",
+    Phase.HOLD_COMPLETE: "Hold complete",
+    Phase.SWITCH_SIDES: "Switch sides",
+    Phase.DONE: "All sides done",
+}
+
+
+def _coach_for(reference: Reference, sides: tuple[str, ...]) -> LiveCoach:
+    """The session's coach, made anew when the stretch, sides or settings changed before a start."""
+    config = (reference, widgets.current_settings(), sides)
+    coach: LiveCoach | None = st.session_state.get(COACH)
+    if coach is None or (st.session_state.get(CONFIG) != config and not coach.started):
+        if coach is not None:
+            coach.close()
+        coach = LiveCoach(reference, config[1], sides)
+        st.session_state[COACH], st.session_state[CONFIG] = coach, config
+        st.session_state.pop(LAST, None)
+    return coach
+
+
+def _save(coach: LiveCoach) -> None:
+    """Finish a stopped session, store it, and keep its record to show."""
+    outcome = coach.finish()
+    st.session_state.pop(COACH, None)
+    st.session_state.pop(LAST, None)
+    if outcome is None:
+        return
+    record = SessionRecord.from_summary(
+        coach.reference.id, "live", outcome.started_at, outcome.duration_s, outcome.summary
+    )
+    try:
+        history.add_session(record)
+        st.session_state[OUTCOME] = (record, coach.reference.name, None)
+    except history.HistoryError as error:
+        st.session_state[OUTCOME] = (record, coach.reference.name, str(error))
+
+
+def angles_frame(result: FrameResult, reference: Reference) -> pd.DataFrame:
+    """The checked angles now, against their targets, named for the working side."""
+    side = result.side
+    relative = relative_angles(result.angles, side) if result.angles and side else {}
+    program_names = list(reference.targets_for(side or "left"))
+    rows = []
+    for (name, check), program in zip(reference.angles.items(), program_names):
+        value = relative.get(name, math.nan)
+        state = result.angle_states.get(program)
+        rows.append({
+            "angle": widgets.ANGLE_LABELS.get(name, name),
+            "now": "-" if math.isnan(value) else f"{value:.0f}°",
+            "target": f"{check.target:g}° ± {check.tolerance:g}°",
+            "form": {None: "", 0: "good", -1: "too low", 1: "too high"}[state],
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def show_status(coach: LiveCoach, result: FrameResult | None) -> None:
+    """Hold timer, side, cue and angles for the newest result."""
+    if result is None:
+        st.info("Waiting for the camera's first frames...")
+        return
+    reference = coach.reference
+    side = result.side or "-"
+    order = f" ({coach.sides.index(side) + 1} of {len(coach.sides)})" if side in coach.sides else ""
+    holding = result.phase in (Phase.HOLDING, Phase.HOLD_COMPLETE)
+    left, right = st.columns([2, 1])
+    left.subheader(PHASE_TEXT[result.phase])
+    right.metric("Side now" if holding else "Next side", f"{side.capitalize()}{order}")
+    fraction = min(1.0, result.hold_s / result.hold_target_s) if result.hold_target_s else 0.0
+    st.progress(fraction, text=f"Hold {result.hold_s:.1f} / {result.hold_target_s:.0f} s")
+    if result.cue:
+        if result.phase in (Phase.NO_PERSON, Phase.WRONG_VIEW):
+            st.error(result.cue, icon=":material/videocam_off:")
+        elif result.form_ok or result.phase is Phase.HOLD_COMPLETE:
+            st.success(result.cue)
+        else:
+            st.warning(result.cue)
+    st.dataframe(angles_frame(result, reference), hide_index=True, width="stretch")
+    stats = coach.stats()
+    st.caption(
+        f"{stats.processed} frames coached, {100 * stats.drop_fraction:.0f}% dropped to keep up, "
+        f"{stats.mean_process_ms:.0f} ms per frame"
+    )
+
+
+@st.fragment(run_every=REFRESH_S)
+def status_panel(coach: LiveCoach, muted: bool) -> None:
+    """Drain the coach's results; show the newest and speak a new cue."""
+    results = coach.drain()
+    if results:
+        st.session_state[LAST] = results[-1]
+    show_status(coach, st.session_state.get(LAST))
+    new_cues = [r.cue for r in results if r.cue_is_new and r.cue]
+    if new_cues and not muted:
+        st.session_state[CUE_SEQ] = st.session_state.get(CUE_SEQ, 0) + 1
+        widgets.speak(new_cues[-1], st.session_state[CUE_SEQ])
+
+
+def show_outcome() -> None:
+    if OUTCOME not in st.session_state:
+        return
+    record, name, error = st.session_state[OUTCOME]
+    st.subheader(f"Last session: {name}")
+    widgets.show_session(record)
+    if error:
+        st.error(f"The session could not be saved to the history: {error}")
+    else:
+        st.caption("Saved to your history.")
+
+
+def render() -> None:
+    st.title("Live coaching")
+    coach: LiveCoach | None = st.session_state.get(COACH)
+    in_progress = coach is not None and coach.started and not coach.finished
+    reference = widgets.pick_stretch("live_stretch", disabled=in_progress)
+    if reference is None:
+        return
+    sides = widgets.pick_sides("live_sides", disabled=in_progress)
+    muted = st.toggle("Mute spoken cues", key="live_muted")
+    with st.expander("Before you start", expanded=not in_progress):
+        widgets.before_you_start(reference)
+    coach = _coach_for(reference, sides)
+    context = webrtc_streamer(
+        key="live",
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration=RTC_CONFIGURATION,
+        media_stream_constraints=MEDIA_CONSTRAINTS,
+        queued_video_frames_callback=coach.recv_queued,
+        async_processing=True,
+    )
+    st.caption(
+        "Press START and allow the camera. If it does not start: the browser allows cameras only "
+        "on localhost or https; check that no other program uses the camera, and pick the right one "
+        "with SELECT DEVICE. Press STOP to end the session and save its summary."
+    )
+    if context.state.playing:
+        st.session_state.pop(OUTCOME, None)
+        status_panel(coach, muted)
+    elif coach.started:
+        _save(coach)
+        st.rerun()  # show the pickers enabled again, and the summary
+    show_outcome()

@@ -1,0 +1,203 @@
+"""Tuning page: every target and tolerance of a stretch on sliders, the frames of a chosen clip that
+the new values would flag, learning the values from a clip of good form, save and reset.
+
+The clip is measured once (cached); a slider change only re-evaluates thresholds on the cached
+angles. Saved references go to the user folder and are what the live and review pages use.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pose_coach.config import Settings
+from pose_coach.pose import ModelError
+from pose_coach.reference import (
+    Reference,
+    ReferenceError,
+    parse_reference,
+    reset_reference,
+    save_reference,
+    user_dir,
+)
+from pose_coach.review import ReviewError, review_video
+from pose_coach.video import VideoError, iter_frames
+from pose_coach_app import widgets
+from pose_coach_app.thresholds import (
+    AngleTable,
+    LearnError,
+    angle_states,
+    angle_table,
+    flagged_frames,
+    learn_targets,
+    tuned_reference,
+)
+
+# Slider ranges for targets, by joint (inside the schema's -180..270).
+TARGET_RANGE = {"hip": (-90.0, 180.0), "knee": (-30.0, 180.0), "shoulder": (-90.0, 270.0),
+                "trunk": (-120.0, 120.0)}  # fmt: skip
+TOLERANCE_RANGE = (0.5, 90.0)
+MESSAGE = "tune_message"
+
+
+def _key(reference: Reference, name: str, part: str) -> str:
+    return f"tune_{reference.id}_{name}_{part}"
+
+
+def _target_range(name: str) -> tuple[float, float]:
+    return TARGET_RANGE[name.rsplit("_", 1)[-1]]
+
+
+def _clamp(value: float, limits: tuple[float, float]) -> float:
+    return float(min(max(value, limits[0]), limits[1]))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def measure(video: str, mtime_ns: int, size: int, reference: dict, settings: Settings) -> list[dict]:
+    """Per-frame angles of a clip, measured by a review (no annotated video). Cached on the file's
+    identity, the stretch as loaded, and the settings."""
+    del mtime_ns, size  # part of the cache key only
+    with tempfile.TemporaryDirectory(prefix="pose-coach-tune-") as out:
+        result = review_video(Path(video), parse_reference(reference), settings.with_changes(annotate=False),
+                              Path(out))  # fmt: skip
+    return result.rows
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def frame_image(video: str, mtime_ns: int, index: int) -> np.ndarray | None:
+    del mtime_ns  # part of the cache key only
+    for n, (rgb, _) in enumerate(iter_frames(video)):
+        if n == index:
+            return rgb
+    return None
+
+
+def _measure(video: Path, reference: Reference) -> AngleTable | None:
+    stat = video.stat()
+    try:
+        with st.spinner("Measuring the clip's angles (once per clip)..."):
+            rows = measure(str(video), stat.st_mtime_ns, stat.st_size, reference.to_dict(),
+                           widgets.current_settings())  # fmt: skip
+    except VideoError as error:
+        st.error(f"This file cannot be used: {error}")
+        return None
+    except (ReviewError, ModelError) as error:
+        st.error(str(error))
+        return None
+    table = angle_table(rows)
+    if not any(np.isfinite(v).any() for v in table.values.values()):
+        st.error("No person was found in this clip: film the whole body, side-on, and try again.")
+        return None
+    return table
+
+
+def _sliders(reference: Reference) -> dict[str, tuple[float, float]]:
+    values = {}
+    for name, check in reference.angles.items():
+        label = widgets.ANGLE_LABELS.get(name, name)
+        target_key, tolerance_key = _key(reference, name, "target"), _key(reference, name, "tolerance")
+        st.session_state.setdefault(target_key, _clamp(check.target, _target_range(name)))
+        st.session_state.setdefault(tolerance_key, _clamp(check.tolerance, TOLERANCE_RANGE))
+        left, right = st.columns(2)
+        low, high = _target_range(name)
+        target = left.slider(f"{label}: target (°)", low, high, step=0.5, key=target_key)
+        tolerance = right.slider(f"{label}: tolerance (± °)", *TOLERANCE_RANGE, step=0.5,
+                                 key=tolerance_key)  # fmt: skip
+        values[name] = (target, tolerance)
+    return values
+
+
+def _learn(reference: Reference, table: AngleTable) -> None:
+    try:
+        learned = learn_targets(table, list(reference.angles))
+    except LearnError as error:
+        st.session_state[MESSAGE] = ("error", f"Cannot learn from this clip: {error}")
+        return
+    for name, (target, tolerance) in learned.items():
+        st.session_state[_key(reference, name, "target")] = _clamp(target, _target_range(name))
+        st.session_state[_key(reference, name, "tolerance")] = _clamp(tolerance, TOLERANCE_RANGE)
+    st.session_state[MESSAGE] = (
+        "success", "Learned the targets and tolerances from the clip: check them, then save."
+    )
+
+
+def _save(reference: Reference, values: dict[str, tuple[float, float]]) -> None:
+    try:
+        path = save_reference(tuned_reference(reference, values))
+    except (ReferenceError, OSError) as error:
+        st.session_state[MESSAGE] = ("error", f"Not saved: {error}")
+        return
+    st.session_state[MESSAGE] = ("success", f"Saved to {path}; live coaching and reviews use it now.")
+
+
+def _reset(reference: Reference) -> None:
+    removed = reset_reference(reference.id)
+    for name in reference.angles:
+        for part in ("target", "tolerance"):
+            st.session_state.pop(_key(reference, name, part), None)
+    st.session_state[MESSAGE] = (
+        "success", "Back to the shipped defaults." if removed else "Already the shipped defaults."
+    )
+
+
+def _show_flags(table: AngleTable, tuned: Reference, video: Path) -> None:
+    states = angle_states(table, tuned.angles)
+    flagged = flagged_frames(states)
+    judged = int(table.judged.sum())
+    if judged:
+        st.metric("Frames that would be flagged", f"{int(flagged.sum())} of {judged} in a hold",
+                  help="Frames inside a hold with any angle outside its band, frame by frame "
+                       "(the live coach also waits for a fault to last before it reports it)")  # fmt: skip
+    else:
+        st.warning("The coach found no hold in this clip, so no frame is judged. Learning uses the "
+                   "clip's steady frames anyway.")  # fmt: skip
+    chart = widgets.angle_timeline(table, tuned.angles, states=states)
+    st.altair_chart(chart, width="stretch")
+    index = st.slider("Frame", 0, len(table) - 1, 0, key="tune_frame") if len(table) > 1 else 0
+    image_column, table_column = st.columns([3, 2])
+    image = frame_image(str(video), video.stat().st_mtime_ns, index)
+    if image is not None:
+        image_column.image(image, caption=f"Frame {index} at {table.time_s[index]:.2f} s")
+    rows = []
+    for name, check in tuned.angles.items():
+        value = table.values.get(name, np.full(len(table), np.nan))[index]
+        state = states[name][index]
+        rows.append({
+            "angle": widgets.ANGLE_LABELS.get(name, name),
+            "value": "-" if math.isnan(value) else f"{value:.0f}°",
+            "band": f"{check.target - check.tolerance:g}° to {check.target + check.tolerance:g}°",
+            "flagged": {0: "", -1: "too low", 1: "too high"}[state],
+        })  # fmt: skip
+    table_column.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    table_column.caption("In a hold" if table.judged[index] else "Not in a hold: not judged")
+
+
+def render() -> None:
+    st.title("Tune reference angles")
+    reference = widgets.pick_stretch("tune_stretch")
+    if reference is None:
+        return
+    tuned_file = reference.source is not None and reference.source.parent == user_dir()
+    st.caption(f"Using your tuned version ({reference.source})" if tuned_file
+               else "Using the shipped defaults")  # fmt: skip
+    video = widgets.pick_video("tune")
+    table = _measure(video, reference) if video is not None else None
+    st.subheader("Targets and tolerances")
+    values = _sliders(reference)
+    tuned = tuned_reference(reference, values)
+    learn, save, reset = st.columns(3)
+    learn.button("Learn from this clip", disabled=table is None, on_click=_learn,
+                 args=(reference, table), help="Median and a robust spread of each angle over the "
+                 "clip's steady part; use a clip of good form")  # fmt: skip
+    save.button("Save", type="primary", on_click=_save, args=(reference, values))
+    reset.button("Reset to defaults", on_click=_reset, args=(reference,))
+    if MESSAGE in st.session_state:
+        kind, text = st.session_state.pop(MESSAGE)
+        (st.success if kind == "success" else st.error)(text)
+    if table is not None:
+        _show_flags(table, tuned, video)

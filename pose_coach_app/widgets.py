@@ -1,0 +1,270 @@
+"""Widgets shared by the pages: settings, stretch and side pickers, video input, charts, speech.
+
+Every default comes from ``pose_coach.config.Settings`` and every help text from ``HELP``; the pages
+only arrange these pieces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import fields
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from pose_coach import history
+from pose_coach.config import HELP, Settings
+from pose_coach.history import SessionRecord
+from pose_coach.reference import AngleCheck, Reference, ReferenceError, load_references
+from pose_coach_app.thresholds import AngleTable
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_videos"
+VIDEO_TYPES = ["mp4", "mov", "m4v", "webm", "mkv", "avi"]
+MAX_UPLOAD_MB = 200  # Streamlit's own default upload limit
+SIDE_ORDERS = {
+    "Left, then right": ("left", "right"),
+    "Right, then left": ("right", "left"),
+    "Left only": ("left",),
+    "Right only": ("right",),
+}
+WARM_UP = (
+    "Warm up first: a few minutes of light cardio, such as jogging in place or jumping jacks. "
+    "Stretch gently and slowly, never bounce or jerk, and breathe deeply. "
+    "Aim for two to three sessions a week."
+)
+ANGLE_LABELS = {
+    "working_hip": "Working hip",
+    "other_hip": "Other hip",
+    "working_knee": "Working knee",
+    "other_knee": "Other knee",
+    "working_shoulder": "Working shoulder",
+    "other_shoulder": "Other shoulder (reaching arm)",
+    "trunk": "Trunk",
+    "pelvis_tilt": "Pelvis tilt",
+    "pelvis_rotation": "Pelvis rotation",
+}
+SETTINGS_KEY = "settings"
+
+
+def home_dir() -> Path:
+    """The user's pose-coach folder (``$POSE_COACH_HOME``), where history and outputs live."""
+    return history.default_path().parent
+
+
+# -- settings ------------------------------------------------------------------------------------
+
+
+def settings_sidebar() -> Settings:
+    """The settings form in the sidebar, one widget per ``Settings`` field; stores the result."""
+    defaults = Settings()
+    values: dict[str, object] = {}
+    with st.sidebar.expander("Settings", expanded=False):
+        for field in fields(Settings):
+            default = getattr(defaults, field.name)
+            label = field.name.replace("_", " ").capitalize()
+            key = f"setting_{field.name}"
+            if isinstance(default, bool):
+                values[field.name] = st.checkbox(label, value=default, help=HELP[field.name], key=key)
+            elif isinstance(default, float):
+                values[field.name] = st.number_input(
+                    label, min_value=0.0, value=default, step=0.1, help=HELP[field.name], key=key
+                )
+            else:
+                text = st.text_input(label, value="", help=HELP[field.name], key=key)
+                values[field.name] = Path(text.strip()) if text.strip() else None
+    try:
+        settings = Settings(**values)
+    except ValueError as error:
+        st.sidebar.error(f"{error}; using the default settings")
+        settings = defaults
+    st.session_state[SETTINGS_KEY] = settings
+    return settings
+
+
+def current_settings() -> Settings:
+    """The settings chosen in the sidebar (the defaults until it has been shown)."""
+    return st.session_state.get(SETTINGS_KEY) or Settings()
+
+
+# -- pickers -------------------------------------------------------------------------------------
+
+
+def pick_stretch(key: str, disabled: bool = False) -> Reference | None:
+    """A stretch picker over the references (tuned ones replace the shipped ones)."""
+    try:
+        references = load_references()
+    except ReferenceError as error:
+        st.error(
+            f"A reference pose cannot be read: {error}. Fix the file, or reset the stretch on the "
+            "Tune page to go back to the shipped version."
+        )
+        return None
+    ids = sorted(references, key=lambda i: references[i].name)
+    chosen = st.selectbox(
+        "Stretch", ids, format_func=lambda i: references[i].name, key=key, disabled=disabled
+    )
+    return references[chosen]
+
+
+def pick_sides(key: str, disabled: bool = False) -> tuple[str, ...]:
+    label = st.radio("Order of sides", list(SIDE_ORDERS), key=key, horizontal=True,
+                     disabled=disabled)  # fmt: skip
+    return SIDE_ORDERS[label]
+
+
+def before_you_start(reference: Reference) -> None:
+    """The stretch's instructions, where to put the camera, and the warm-up reminder."""
+    st.info(WARM_UP, icon=":material/directions_run:")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**How to do it**")
+        st.markdown("\n".join(f"{n}. {step}" for n, step in enumerate(reference.instructions, 1)))
+    with right:
+        st.markdown("**Where to put the camera**")
+        st.markdown(reference.camera)
+        st.caption(f"Hold each side for {reference.hold_s:.0f} s in good form.")
+        targets = ", ".join(f"{ANGLE_LABELS.get(name, name).lower()} {c.target:g}° ± {c.tolerance:g}°"
+                            for name, c in reference.angles.items())  # fmt: skip
+        st.caption(f"Targets: {targets}.")
+
+
+# -- video input ---------------------------------------------------------------------------------
+
+
+def sample_videos() -> list[Path]:
+    return sorted(p for p in SAMPLE_DIR.glob("*") if p.suffix.lower().lstrip(".") in VIDEO_TYPES)
+
+
+def _safe_name(name: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).strip("._") or "video"
+    return stem[-80:]
+
+
+def pick_video(key: str) -> Path | None:
+    """An uploaded video (saved under the home folder) or a sample; None with a message if unusable."""
+    samples = sample_videos()
+    sources = ["Upload a video", "Sample video"] if samples else ["Upload a video"]
+    source = st.radio("Video", sources, key=f"{key}_source", horizontal=True)
+    if source == "Sample video":
+        chosen = st.selectbox("Sample", samples, format_func=lambda p: p.name, key=f"{key}_sample")
+        return chosen
+    upload = st.file_uploader(
+        f"Upload a video (MP4, MOV, WebM, MKV; up to {MAX_UPLOAD_MB} MB)",
+        type=VIDEO_TYPES,
+        key=f"{key}_upload",
+        max_upload_size=MAX_UPLOAD_MB,
+    )
+    if upload is None:
+        return None
+    if upload.size == 0:
+        st.error(f"{upload.name} is empty (0 bytes): record or upload it again.")
+        return None
+    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+        st.error(f"{upload.name} is {upload.size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_MB} MB: "
+                 "trim the video to the stretch itself.")  # fmt: skip
+        return None
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    path = home_dir() / "uploads" / f"{digest}-{_safe_name(upload.name)}"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.part")
+        partial.write_bytes(data)
+        partial.replace(path)
+    return path
+
+
+# -- display -------------------------------------------------------------------------------------
+
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+
+
+def show_session(record: SessionRecord, reference_name: str | None = None) -> None:
+    """Holds per side, good-form time, and the faults with their times."""
+    held, good = record.held_s(), record.good_form_s()
+    columns = st.columns(len(history.SIDES) + 1)
+    for column, side in zip(columns, history.SIDES):
+        done = " (complete)" if side in record.sides_done else ""
+        column.metric(f"{side.capitalize()} side{done}", fmt_s(good[side]),
+                      help=f"Good-form time; {fmt_s(held[side])} in the stretch")  # fmt: skip
+    columns[-1].metric("Faults", len(record.faults))
+    if record.faults:
+        st.dataframe(faults_frame(record.faults), hide_index=True, width="stretch")
+    else:
+        st.success("No faults: well done.")
+
+
+def faults_frame(events) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "from (s)": round(e.start_s, 1),
+                "to (s)": round(e.end_s, 1),
+                "side": e.side or "",
+                "fault": e.kind.value.replace("_", " "),
+                "what to do": e.message,
+            }
+            for e in events
+        ]
+    )
+
+
+def angle_timeline(
+    table: AngleTable,
+    checks: dict[str, AngleCheck],
+    faults: list[tuple[float, float, str]] = (),
+    states: dict[str, "object"] | None = None,
+) -> alt.VConcatChart:
+    """One panel per checked angle: its value over time, the target band, faults shaded, and
+    (with ``states``) the frames outside the band marked."""
+    panels = []
+    fault_data = pd.DataFrame(faults, columns=["start", "end", "fault"])
+    for name, check in checks.items():
+        values = table.values.get(name)
+        if values is None:
+            continue
+        data = pd.DataFrame({"time (s)": table.time_s, "degrees": values})
+        if states is not None:
+            data["outside"] = states[name] != 0
+        title = f"{ANGLE_LABELS.get(name, name)}: {check.target:g}° ± {check.tolerance:g}°"
+        band = alt.Chart(pd.DataFrame({"low": [check.target - check.tolerance],
+                                       "high": [check.target + check.tolerance]}))  # fmt: skip
+        layers = [
+            band.mark_rect(color="#2ca25f", opacity=0.18).encode(y="low:Q", y2="high:Q"),
+            alt.Chart(data).mark_line(color="#3182bd").encode(
+                x=alt.X("time (s):Q"), y=alt.Y("degrees:Q", scale=alt.Scale(zero=False))
+            ),
+        ]
+        if not fault_data.empty:
+            layers.insert(1, alt.Chart(fault_data).mark_rect(color="#e6550d", opacity=0.15).encode(
+                x="start:Q", x2="end:Q", tooltip=["fault", "start", "end"]))  # fmt: skip
+        if states is not None:
+            layers.append(
+                alt.Chart(data[data["outside"]]).mark_point(color="#d62728", size=18, filled=True)
+                .encode(x="time (s):Q", y="degrees:Q")
+            )  # fmt: skip
+        panels.append(alt.layer(*layers).properties(title=title, height=120, width="container"))
+    return alt.vconcat(*panels)
+
+
+def speak(text: str, sequence: int) -> None:
+    """Say ``text`` with the browser's own speech synthesis (offline); ``sequence`` makes a repeated
+    cue a new element, so it is spoken again."""
+    st.html(
+        f'<span class="pose-coach-cue" data-sequence="{sequence}" hidden></span><script>'
+        "(() => { const synth = window.speechSynthesis; if (!synth) return;"
+        f" const u = new SpeechSynthesisUtterance({json.dumps(text)}); u.rate = 0.95;"
+        " synth.cancel(); synth.speak(u); })();</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def finite(value: float) -> bool:
+    return value is not None and not math.isnan(value)

@@ -1,0 +1,35 @@
+"""Fake webcam files for Chromium: a video (or still) written as a YUV4MPEG2 (.y4m) clip.
+
+Chromium's ``--use-file-for-fake-video-capture`` plays such a file as the camera, looping it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+
+from pose_coach.video import iter_frames
+
+WIDTH, HEIGHT, FPS = 640, 480, 30
+
+
+def write_y4m(source: Path, out: Path, start_s: float = 0.0, seconds: float = 4.0) -> Path:
+    """Frames of ``source`` from ``start_s`` for ``seconds`` (a still is repeated), 640x480 at 30 fps.
+
+    Frames are taken at the source's own times, so a clip of another frame rate keeps its speed.
+    """
+    count = round(seconds * FPS)
+    frames = iter_frames(source)
+    rgb, t = next(frames)
+    with out.open("wb") as stream:
+        stream.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F{FPS}:1 Ip A1:1 C420jpeg\n".encode())
+        for n in range(count):
+            while t < start_s + n / FPS:  # advance to the frame on screen at that time
+                following = next(frames, None)
+                if following is None:  # the source has ended: keep showing its last frame
+                    break
+                rgb, t = following
+            resized = cv2.resize(rgb, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA)
+            stream.write(b"FRAME\n" + cv2.cvtColor(resized, cv2.COLOR_RGB2YUV_I420).tobytes())
+    return out

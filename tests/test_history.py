@@ -1,0 +1,158 @@
+"""Session history: round trips, per-side totals, faults per session, ISO weeks, schema versions."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from pose_coach import history
+from pose_coach.events import Event, Fault, Hold
+from pose_coach.history import HistoryError, SessionRecord
+
+UTC = timezone.utc
+
+
+def record(
+    started: datetime = datetime(2026, 11, 18, 12, 0, tzinfo=UTC),
+    kind: str = "live",
+    holds: tuple[Hold, ...] = (Hold("left", 2.0, 34.0, 30.0), Hold("right", 40.0, 60.0, 12.5)),
+    faults: tuple[Event, ...] = (
+        Event(Fault.BOUNCE, "left", 10.0, 12.0, 4.2, "Hold still"),
+        Event(Fault.TOO_SHALLOW, "right", 45.0, 47.0, -8.0, "Go deeper"),
+        Event(Fault.NO_PERSON, None, 61.0, 63.0, math.nan, "Step into view"),
+    ),
+    source: str | None = None,
+) -> SessionRecord:
+    return SessionRecord("kneeling_psoas", kind, started, 63.0, holds, faults, ("left",), source)
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "history.sqlite"
+
+
+def test_round_trip_keeps_every_field(db):
+    original = record(kind="review", source="clip.mp4")
+    session_id = history.add_session(original, db)
+    [stored] = history.list_sessions(db)
+    assert stored.id == session_id
+    assert stored.record.started_at == original.started_at
+    assert stored.record.holds == original.holds
+    assert stored.record.sides_done == ("left",)
+    assert stored.record.source == "clip.mp4"
+    # NaN goes in as NULL and comes back as NaN; events have no NaN-aware equality, so compare dicts.
+    assert [e.to_dict() for e in stored.record.faults] == [e.to_dict() for e in original.faults]
+
+
+def test_per_side_totals_and_fault_counts():
+    r = record(holds=(Hold("left", 0, 10, 8), Hold("left", 20, 25, 5), Hold("right", 30, 40, 9)))
+    assert r.held_s() == {"left": 15.0, "right": 10.0}
+    assert r.good_form_s() == {"left": 13.0, "right": 9.0}
+    assert r.fault_counts() == {"bounce": 1, "too_shallow": 1, "no_person": 1}
+
+
+def test_default_path_follows_pose_coach_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("POSE_COACH_HOME", str(tmp_path / "home"))
+    history.add_session(record())
+    assert (tmp_path / "home" / "history.sqlite").is_file()
+    assert len(history.list_sessions()) == 1
+
+
+def test_sessions_newest_first_with_limit(db):
+    base = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    ids = [history.add_session(record(base + timedelta(days=n)), db) for n in range(3)]
+    assert [s.id for s in history.list_sessions(db)] == ids[::-1]
+    assert [s.id for s in history.list_sessions(db, limit=2)] == ids[:0:-1]
+
+
+def test_faults_per_session_includes_sessions_without_faults(db):
+    first = history.add_session(record(), db)
+    clean = history.add_session(record(faults=()), db)
+    counts = history.faults_per_session(db)
+    assert counts[first] == {"bounce": 1, "too_shallow": 1, "no_person": 1}
+    assert counts[clean] == {}
+    assert [e.kind for e in history.session_faults(first, db)] == [
+        Fault.BOUNCE, Fault.TOO_SHALLOW, Fault.NO_PERSON
+    ]
+
+
+def test_sessions_per_iso_week_counts_empty_weeks(db):
+    # Wednesday 2026-11-18 is in ISO week 47; two sessions that week, one in week 45, none in 46.
+    for day in (date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 4)):
+        history.add_session(record(datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=12)), db)
+    weeks = history.sessions_per_week(db, weeks=4, today=date(2026, 11, 20), tz=UTC)
+    assert [(w.label, w.sessions) for w in weeks] == [
+        ("2026-W44", 0), ("2026-W45", 1), ("2026-W46", 0), ("2026-W47", 2)
+    ]
+    assert weeks[-1].monday == date(2026, 11, 16)
+
+
+def test_week_boundary_uses_the_given_time_zone(db):
+    # Sunday 23:30 UTC is already Monday (the next ISO week) at UTC+2.
+    history.add_session(record(datetime(2026, 11, 15, 23, 30, tzinfo=UTC)), db)
+    plus_two = timezone(timedelta(hours=2))
+    utc_weeks = history.sessions_per_week(db, weeks=2, today=date(2026, 11, 16), tz=UTC)
+    local_weeks = history.sessions_per_week(db, weeks=2, today=date(2026, 11, 16), tz=plus_two)
+    assert [w.sessions for w in utc_weeks] == [1, 0]
+    assert [w.sessions for w in local_weeks] == [0, 1]
+
+
+def test_a_failed_write_leaves_nothing_behind(db, monkeypatch):
+    bad_hold = Hold("middle", 0.0, 1.0, 1.0)  # the schema's CHECK rejects the side
+    with pytest.raises(HistoryError):
+        history.add_session(record(holds=(Hold("left", 0, 1, 1), bad_hold)), db)
+    assert history.list_sessions(db) == []
+
+
+def test_schema_version_is_set_and_a_newer_database_is_refused(db):
+    history.add_session(record(), db)
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == history.SCHEMA_VERSION
+        connection.execute(f"PRAGMA user_version = {history.SCHEMA_VERSION + 1}")
+    with pytest.raises(HistoryError, match="newer pose-coach"):
+        history.list_sessions(db)
+
+
+def test_not_a_database_gives_a_clear_error(db):
+    db.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(HistoryError, match="cannot be used"):
+        history.list_sessions(db)
+
+
+def test_concurrent_writers_from_threads(db):
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for _ in range(5):
+                history.add_session(record(), db)
+        except BaseException as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(history.list_sessions(db)) == 20
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"kind": "walk"}, "kind must be one of"),  # unknown kind
+        ({"started_at": datetime(2026, 1, 1)}, "timezone-aware"),  # naive time
+        ({"duration_s": -1.0}, "duration_s"),  # negative duration
+        ({"sides_done": ("up",)}, "sides_done"),  # not a side
+    ],
+)
+def test_record_validation(changes, message):
+    fields = {"stretch": "kneeling_psoas", "kind": "live", "started_at": datetime.now(UTC),
+              "duration_s": 1.0, "holds": (), "faults": ()}  # fmt: skip
+    with pytest.raises(ValueError, match=message):
+        SessionRecord(**(fields | changes))

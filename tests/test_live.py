@@ -1,0 +1,110 @@
+"""The live processor: pts timestamps, newest-frame-wins dropping, the bounded result queue, finish."""
+
+from __future__ import annotations
+
+import asyncio
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from pose_coach.live import LiveCoach
+from pose_coach.reference import get_reference
+from pose_coach.session import Phase
+from tests.factories import HEIGHT, WIDTH, stick_figure
+
+
+class FakeEstimator:
+    """Returns a kneeling psoas stretch in good form (left leg back) at every call, and logs times."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+
+    def __call__(self, rgb: np.ndarray, t: float):
+        assert rgb.shape == (HEIGHT, WIDTH, 3)
+        self.times.append(t)
+        return stick_figure(t, facing="right", trunk=90, hip=(0, 90), knee=(5, 90), shoulder=(90, 170))
+
+
+def video_frame(pts: int | None, time_base: Fraction = Fraction(1, 90_000)) -> av.VideoFrame:
+    frame = av.VideoFrame.from_ndarray(np.zeros((HEIGHT, WIDTH, 3), np.uint8), format="rgb24")
+    frame.time_base = time_base  # before pts: setting a time base rescales the pts
+    frame.pts = pts
+    return frame
+
+
+@pytest.fixture
+def coach() -> LiveCoach:
+    return LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimator=FakeEstimator())
+
+
+def test_timestamps_come_from_pts_rebased_to_the_first_frame(coach):
+    for n in range(3):
+        out = coach.recv(video_frame(900_000 + n * 3000))  # 10 s into the stream, 30 fps
+        assert (out.width, out.height) == (WIDTH, HEIGHT)
+    assert coach._detect.times == pytest.approx([0.0, 1 / 30, 2 / 30])
+
+
+def test_the_overlay_is_drawn_on_the_returned_frame(coach):
+    out = coach.recv(video_frame(0)).to_ndarray(format="rgb24")
+    assert out.any(), "the skeleton, status and timer are drawn on a black frame"
+
+
+def test_only_the_newest_queued_frame_is_processed(coach):
+    asyncio.run(coach.recv_queued([video_frame(0)]))
+    out = asyncio.run(coach.recv_queued([video_frame(n * 3000) for n in range(1, 5)]))
+    assert len(out) == 1
+    assert coach._detect.times == pytest.approx([0.0, 4 / 30])
+    stats = coach.stats()
+    assert (stats.received, stats.processed, stats.dropped) == (5, 2, 3)
+    assert stats.drop_fraction == pytest.approx(0.6)
+
+
+def test_a_repeated_timestamp_is_not_coached_twice(coach):
+    coach.recv(video_frame(3000))
+    coach.recv(video_frame(3000))
+    assert len(coach._detect.times) == 1
+    assert coach.stats().dropped == 1
+
+
+def test_results_queue_is_bounded_and_keeps_the_newest():
+    coach = LiveCoach(get_reference("kneeling_psoas"), estimator=FakeEstimator(), queue_size=4)
+    blank = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    for n in range(10):
+        coach.process(blank.copy(), n / 30)
+    drained = coach.drain()
+    assert [round(r.timestamp_s * 30) for r in drained] == [6, 7, 8, 9]
+    assert coach.drain() == []
+
+
+def test_hold_timer_advances_and_finish_summarises(coach):
+    blank = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    for n in range(5 * 30):
+        coach.process(blank.copy(), 100 + n / 30)
+    last = coach.drain()[-1]
+    assert last.phase is Phase.HOLDING and last.side == "left"
+    assert last.hold_s == pytest.approx(4.5, abs=0.2)
+    outcome = coach.finish()
+    assert outcome is not None and outcome.duration_s == pytest.approx(149 / 30)
+    [hold] = outcome.summary.holds
+    assert hold.side == "left" and hold.good_form_s == pytest.approx(4.5, abs=0.2)
+    # After finish frames pass through uncoached, and a second finish has nothing to report.
+    coach.process(blank, 200.0)
+    assert coach.drain() == [] and coach.finish() is None
+
+
+def test_finish_without_frames_reports_nothing(coach):
+    assert not coach.started
+    assert coach.finish() is None
+    assert coach.finished
+
+
+def test_default_estimator_is_created_on_the_first_frame_and_closed_by_finish():
+    coach = LiveCoach(get_reference("kneeling_psoas"))
+    assert coach._owned is None  # showing the page loads no model
+    coach.process(np.zeros((HEIGHT, WIDTH, 3), np.uint8), 0.0)
+    assert coach._owned is not None
+    outcome = coach.finish()
+    assert coach._owned is None
+    assert outcome is not None and outcome.summary.holds == ()

@@ -1,0 +1,192 @@
+"""Tests for pose_coach.pose with the real shipped model, and for the model's build/check tool."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pose_coach.landmarks import Landmark, PoseFrame
+from pose_coach.pose import ModelError, PoseEstimator, default_model_path, load_model_bytes
+from pose_coach.video import iter_frames, probe
+
+REPO = Path(__file__).resolve().parent.parent
+BUILD_TOOL = REPO / "tools" / "build_pose_model.py"
+DATA = REPO / "tests" / "data"
+PICTURE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
+PERSON_PICTURES = sorted(p for p in DATA.glob("*") if p.suffix.lower() in PICTURE_SUFFIXES)
+SAMPLE_VIDEOS = sorted((REPO / "sample_videos").glob("*.mp4"))
+TORSO = (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
+
+
+def blank(width: int = 640, height: int = 480) -> np.ndarray:
+    return np.full((height, width, 3), 128, np.uint8)
+
+
+def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, str(BUILD_TOOL), *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=60)
+
+
+# --- the shipped model -----------------------------------------------------------------------------
+
+
+def test_shipped_model_passes_its_sha256_check() -> None:
+    result = run_tool("--check")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("OK ")
+
+
+def test_check_rejects_a_changed_model(tmp_path: Path) -> None:
+    changed = tmp_path / "changed.task"
+    data = bytearray(default_model_path().read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    changed.write_bytes(bytes(data))
+    result = run_tool("--check", "--output", str(changed))
+    assert result.returncode == 1
+    assert "does not match the expected" in result.stderr
+
+
+def test_default_model_is_the_shipped_bundle() -> None:
+    path = default_model_path()
+    assert path.name == "pose_landmarker_full.task" and path.is_file()
+    with zipfile.ZipFile(path) as bundle:
+        assert bundle.namelist() == ["pose_detector.tflite", "pose_landmarks_detector.tflite"]
+
+
+def test_model_bytes_are_read_once_per_process() -> None:
+    path = default_model_path()
+    assert load_model_bytes(path) is load_model_bytes(path)
+
+
+# --- clear errors for a bad model ------------------------------------------------------------------
+
+
+def _text(path: Path) -> Path:
+    path.write_text("not a model")
+    return path
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as bundle:
+        for name, data in members.items():
+            bundle.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d / "missing.task", "pose model not found"),
+        (lambda d: d, "is not a file"),
+        (lambda d: _text(d / "notes.task"), "not a MediaPipe pose"),
+        (lambda d: _zip(d / "other.task", {"model.tflite": b"x"}), "not a MediaPipe pose"),
+        (
+            lambda d: _zip(
+                d / "garbage.task",
+                {"pose_detector.tflite": b"junk", "pose_landmarks_detector.tflite": b"junk"},
+            ),
+            "MediaPipe could not load pose model",
+        ),
+    ],
+    ids=["missing", "folder", "text", "wrong_zip", "garbage_models"],
+)
+def test_bad_model_path_gives_a_clear_error(tmp_path: Path, make, message: str) -> None:
+    path = make(tmp_path)
+    with pytest.raises(ModelError, match=message) as raised:
+        PoseEstimator(path)
+    assert str(path) in str(raised.value)  # the message names the file
+
+
+@pytest.mark.parametrize("confidence", [-0.1, 1.5])
+def test_confidence_out_of_range_is_rejected(confidence: float) -> None:
+    with pytest.raises(ValueError, match="must be in"):
+        PoseEstimator(min_detection_confidence=confidence)
+
+
+# --- running the model -----------------------------------------------------------------------------
+
+
+def test_no_person_gives_none() -> None:
+    with PoseEstimator(video_mode=False) as estimator:
+        assert estimator.detect(blank(), 0.0) is None
+
+
+def test_non_increasing_timestamps_do_not_crash() -> None:
+    """Webcams repeat presentation times; MediaPipe's video mode would raise on them."""
+    with PoseEstimator(video_mode=True) as estimator:
+        for t in (0.0, 0.0, 0.0004, 0.033, 0.02, -1.0, 0.066):
+            assert estimator.detect(blank(), t) is None
+
+
+def test_two_streams_keep_separate_tracking_state() -> None:
+    with PoseEstimator() as first, PoseEstimator() as second:
+        first.detect(blank(), 5.0)
+        second.detect(blank(), 0.0)  # would be "going back in time" if state were shared
+        first.detect(blank(), 5.1)
+
+
+def test_bad_frames_and_closed_estimator_are_reported() -> None:
+    estimator = PoseEstimator(video_mode=False)
+    with pytest.raises(ValueError, match="RGB uint8"):
+        estimator.detect(np.zeros((48, 64, 4), np.uint8), 0.0)
+    with pytest.raises(ValueError, match="RGB uint8"):
+        estimator.detect(np.zeros((48, 64, 3), np.float32), 0.0)
+    with pytest.raises(ValueError, match="finite"):
+        estimator.detect(blank(), float("nan"))
+    estimator.close()
+    estimator.close()  # closing twice is fine
+    with pytest.raises(RuntimeError, match="closed"):
+        estimator.detect(blank(), 0.0)
+
+
+def _assert_plausible_person(pose: PoseFrame, width: int, height: int) -> None:
+    inside = (
+        (pose.image[:, 0] >= 0)
+        & (pose.image[:, 0] < width)
+        & (pose.image[:, 1] >= 0)
+        & (pose.image[:, 1] < height)
+    )
+    assert inside.sum() >= 25, f"only {inside.sum()} of 33 landmarks inside the frame"
+    assert pose.visibility[list(TORSO)].max() > 0.5
+    hip_width = np.linalg.norm(pose.world[Landmark.LEFT_HIP] - pose.world[Landmark.RIGHT_HIP])
+    assert 0.1 < hip_width < 0.6, f"hip width {hip_width:.2f} m"
+    assert np.abs(pose.world).max() < 2.0  # metres around the hips
+
+
+@pytest.mark.skipif(
+    not PERSON_PICTURES,
+    reason="no picture of a person in tests/data/ yet (rendered stills come from tools/render)",
+)
+@pytest.mark.parametrize("picture", PERSON_PICTURES, ids=lambda p: p.name)
+def test_finds_the_person_in_a_picture(picture: Path) -> None:
+    (rgb, t), *_ = iter_frames(picture)
+    height, width = rgb.shape[:2]
+    with PoseEstimator(video_mode=False) as estimator:
+        pose = estimator.detect(rgb, t)
+    assert pose is not None, f"no person found in {picture.name}"
+    assert (pose.width, pose.height, pose.timestamp_s) == (width, height, 0.0)
+    _assert_plausible_person(pose, width, height)
+
+
+@pytest.mark.skipif(not SAMPLE_VIDEOS, reason="no sample_videos/*.mp4 yet")
+@pytest.mark.parametrize("video", SAMPLE_VIDEOS[:1], ids=lambda p: p.name)
+def test_tracks_the_person_through_a_sample_video(video: Path) -> None:
+    info = probe(video)
+    found = 0
+    frames = 0
+    with PoseEstimator() as estimator:
+        for rgb, t in iter_frames(video):
+            frames += 1
+            pose = estimator.detect(rgb, t)
+            if pose is not None:
+                found += 1
+                assert pose.timestamp_s == t
+                _assert_plausible_person(pose, info.width, info.height)
+            if frames == 90:
+                break
+    assert found >= 0.9 * frames, f"person found in {found} of {frames} frames"

@@ -1,0 +1,215 @@
+"""Render one video of a stretch and write `NAME.mp4` with its ground truth `NAME.truth.json`."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from pose_coach.angles import ANGLE_NAMES
+from tools.render.body import BODY_PRESETS, Body
+from tools.render.camera import VIEW_AZIMUTH_DEG, Camera, view_camera
+from tools.render.choreography import Choreography, FaultSpec
+from tools.render.kinematics import Skeleton
+from tools.render.raster import shade_mesh
+from tools.render.scene import LOOKS, SensorNoise, room_background
+from tools.render.stretches import STRETCHES, HalfKneelingHipFlexor, Mods, Stretch
+from tools.render.truth import landmarks_3d, pose_frame, true_angles
+
+TRUTH_FORMAT = 1
+BATCH = 32
+
+
+@dataclass(frozen=True)
+class VideoSpec:
+    """Everything that defines one rendered video."""
+
+    stretch: str
+    view: str = "side"
+    body: str = "default"
+    look: str = "blue_shirt"
+    sides: tuple[str, ...] = ("left", "right")
+    hold_s: float = 30.0
+    fps: int = 30
+    faults: tuple[FaultSpec, ...] = ()
+    turn: bool = True
+    seed: int = 0
+    width: int = 640
+    height: int = 480
+    crf: int = 27
+
+    def __post_init__(self) -> None:
+        checks = (
+            (self.stretch, STRETCHES, "stretch"),
+            (self.view, VIEW_AZIMUTH_DEG, "view"),
+            (self.body, BODY_PRESETS, "body"),
+            (self.look, LOOKS, "look"),
+        )
+        for value, known, what in checks:
+            if value not in known:
+                raise ValueError(f"unknown {what} {value!r}; known: {', '.join(sorted(known))}")
+        if not self.sides or any(s not in ("left", "right") for s in self.sides):
+            raise ValueError(f"sides must be left and/or right, got {self.sides!r}")
+
+
+@dataclass
+class Scene:
+    """The loaded body, stretch, camera and background of one video (bodies are cached by shape)."""
+
+    spec: VideoSpec
+    body: Body
+    stretch: Stretch
+    camera: Camera
+    background: np.ndarray
+    colors: np.ndarray
+    choreography: Choreography = field(repr=False)
+
+
+_BODIES: dict[str, Body] = {}
+
+
+def load_body(key: str) -> Body:
+    if key not in _BODIES:
+        _BODIES[key] = Body(BODY_PRESETS[key])
+    return _BODIES[key]
+
+
+def make_scene(spec: VideoSpec) -> Scene:
+    body = load_body(spec.body)
+    stretch = STRETCHES[spec.stretch](Skeleton.from_body(body))
+    turn_yaw = 2 * VIEW_AZIMUTH_DEG[spec.view] if spec.turn else 0.0
+    choreo = Choreography(
+        sides=list(spec.sides),
+        hold_s=spec.hold_s,
+        turn_yaw_deg=turn_yaw if spec.sides[0] == "left" else -turn_yaw,
+        faults=list(spec.faults),
+        seed=spec.seed,
+        bounce_cm_to_deg=float(np.degrees(0.01 / stretch.L["thigh"])),
+        bounce_in_cm=isinstance(stretch, HalfKneelingHipFlexor),
+    )
+    framing = stretch.framing
+    camera = view_camera(
+        spec.view,
+        0.0,
+        np.array([0.0, 0.0, framing.target_height_m]),
+        framing.distance_m,
+        framing.camera_height_m,
+        spec.width,
+        spec.height,
+        on_left=choreo.done[0] == "left",
+    )
+    look = LOOKS[spec.look]
+    return Scene(
+        spec,
+        body,
+        stretch,
+        camera,
+        room_background(camera, look),
+        look.vertex_colors(body.vertex_part),
+        choreo,
+    )
+
+
+def angles_of(scene: Scene, side: str, amount: float, mods: Mods) -> dict[str, float]:
+    """True angles of one pose seen by the scene's camera (used to size faults)."""
+    posed = scene.body.pose([scene.stretch.pose(side, amount, mods)])
+    return _truth_frame(scene, posed, 0, 0.0)[1]
+
+
+def _truth_frame(scene: Scene, posed, i: int, t: float):
+    body = scene.body
+    points = landmarks_3d(posed.keypoints[i], body.keypoint_labels, posed.joints[i], body.bone_index)
+    frame = pose_frame(points, scene.camera, t)
+    return frame, true_angles(frame)
+
+
+def render_video(spec: VideoSpec, out_dir: Path, name: str) -> dict:
+    """Render the video and its truth file; returns the truth (without per-frame arrays)."""
+    started = time.perf_counter()
+    scene = make_scene(spec)
+    choreo = scene.choreography
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n_frames = int(round(choreo.duration_s * spec.fps))
+    noise = SensorNoise((spec.height, spec.width, 3), LOOKS[spec.look].noise_sigma, spec.seed + 1)
+    angles = {k: [] for k in ANGLE_NAMES}
+    image_points, world_points = [], []
+    container = av.open(str(out_dir / f"{name}.mp4"), mode="w")
+    stream = container.add_stream("libx264", rate=spec.fps)
+    stream.width, stream.height, stream.pix_fmt = spec.width, spec.height, "yuv420p"
+    stream.time_base = Fraction(1, spec.fps)
+    stream.options = {"crf": str(spec.crf), "preset": "medium"}
+    for first in range(0, n_frames, BATCH):
+        states = [choreo.state(i / spec.fps) for i in range(first, min(first + BATCH, n_frames))]
+        poses = [scene.stretch.pose(s.side, s.amount, s.mods, s.yaw_deg) for s in states]
+        posed = scene.body.pose(poses)
+        for j, state in enumerate(states):
+            image = shade_mesh(
+                scene.camera, posed.vertices[j], scene.body.faces, scene.colors, scene.background
+            )
+            frame = av.VideoFrame.from_ndarray(noise(image), format="rgb24")
+            frame.pts = first + j
+            for packet in stream.encode(frame):
+                container.mux(packet)
+            truth_frame, frame_angles = _truth_frame(scene, posed, j, state.t)
+            for k in ANGLE_NAMES:
+                angles[k].append(None if np.isnan(frame_angles[k]) else round(frame_angles[k], 2))
+            image_points.append(np.round(truth_frame.image * 10).astype(int).ravel().tolist())
+            world_points.append(np.round(truth_frame.world * 1000).astype(int).ravel().tolist())
+    for packet in stream.encode():
+        container.mux(packet)
+    container.close()
+    elapsed = time.perf_counter() - started
+    truth = _truth(scene, n_frames, elapsed)
+    full = truth | {
+        "angles": angles,
+        "landmarks_image_dpx": image_points,
+        "landmarks_world_mm": world_points,
+    }
+    text = json.dumps(full, separators=(",", ":"))
+    (out_dir / f"{name}.truth.json").write_text(text + "\n", encoding="utf-8")
+    return truth
+
+
+def _truth(scene: Scene, n_frames: int, elapsed_s: float) -> dict:
+    spec, choreo, camera = scene.spec, scene.choreography, scene.camera
+    return {
+        "format": TRUTH_FORMAT,
+        "stretch": spec.stretch,
+        "view": spec.view,
+        "body": spec.body,
+        "phenotype": BODY_PRESETS[spec.body],
+        "look": spec.look,
+        "fps": spec.fps,
+        "frame_count": n_frames,
+        "duration_s": round(n_frames / spec.fps, 3),
+        "width": spec.width,
+        "height": spec.height,
+        "sides": list(spec.sides),
+        "holds": [
+            {"side": h.side, "start_s": round(h.start_s, 3), "end_s": round(h.end_s, 3)}
+            for h in choreo.holds()
+        ],
+        "faults": choreo.fault_intervals(),
+        "phases": [
+            {"name": p.name, "side": p.side, "start_s": round(p.start_s, 3), "end_s": round(p.end_s, 3)}
+            for p in choreo.phases
+        ],
+        "camera": {
+            "position_m": np.round(camera.position, 4).tolist(),
+            "target_m": np.round(camera.target, 4).tolist(),
+            "hfov_deg": camera.hfov_deg,
+            "focal_px": round(camera.focal_px, 3),
+        },
+        "render_s": round(elapsed_s, 1),
+        "angle_names": list(ANGLE_NAMES),
+        "landmarks_note": (
+            "per frame, 33 BlazePose landmarks flattened: image x,y in tenths of a pixel; "
+            "world x,y,z in millimetres (camera axes, origin between the hips); visibility 1"
+        ),
+    }
