@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Protocol
 
 import numpy as np
 
@@ -73,6 +74,14 @@ def bounce_weights() -> np.ndarray:
     weights[[L.LEFT_KNEE, L.RIGHT_KNEE]] = 0.5
     weights[int(L.LEFT_ANKLE) :] = 0.0
     return weights
+
+
+class Filter(Protocol):
+    """What the measurements need of a filter."""
+
+    def reset(self) -> None: ...
+
+    def __call__(self, frame: PoseFrame) -> PoseFrame: ...
 
 
 class ClassicOneEuro:
@@ -146,14 +155,14 @@ def amplitude_at(times: np.ndarray, values: np.ndarray, freq_hz: float) -> float
     return float(np.hypot(a, b))
 
 
-def run(frames: list[PoseFrame], filt: LandmarkFilter) -> tuple[np.ndarray, list[PoseFrame]]:
+def run(frames: list[PoseFrame], filt: Filter) -> tuple[np.ndarray, list[PoseFrame]]:
     """The frames' timestamps and the filtered frames."""
     filt.reset()
     return np.array([f.timestamp_s for f in frames]), [filt(f) for f in frames]
 
 
 def jitter_ratio(
-    filt: LandmarkFilter, fps: float = 30.0, seconds: float = 30.0, jitter_px: float = JITTER_PX
+    filt: Filter, fps: float = 30.0, seconds: float = 30.0, jitter_px: float = JITTER_PX
 ) -> float:
     """Residual std / raw std over all image coordinates of a steady jittered track."""
     frames = make_track(1.0, 0.0, seconds, fps, jitter_px)
@@ -166,7 +175,7 @@ def jitter_ratio(
 
 
 def bounce_kept(
-    filt: LandmarkFilter,
+    filt: Filter,
     freq_hz: float,
     amplitude_m: float,
     fps: float = 30.0,
@@ -184,7 +193,7 @@ def bounce_kept(
     return kept_image, kept_world
 
 
-def move_lag_cm(filt: LandmarkFilter, fps: float = 30.0) -> float:
+def move_lag_cm(filt: Filter, fps: float = 30.0) -> float:
     """Largest lag of the filtered hip behind the truth during a 30 cm move at 0.6 m/s, in cm."""
     frames = make_track(1.0, 0.0, 3.0, fps, jitter_px=0.0, shift_m=0.3)
     _, out = run(frames, filt)
@@ -195,7 +204,7 @@ def move_lag_cm(filt: LandmarkFilter, fps: float = 30.0) -> float:
     return max(lag_px) / PX_PER_M * 100
 
 
-def ms_per_frame(filt: LandmarkFilter, fps: float = 30.0) -> float:
+def ms_per_frame(filt: Filter, fps: float = 30.0) -> float:
     """Mean cost of one filter call, in milliseconds."""
     frames = make_track(3.0, 0.04, 20.0, fps)
     filt.reset()
@@ -238,10 +247,10 @@ def main() -> None:
     # The original One-Euro, at the settings that best kept a 3 Hz, 2 cm bounce (a grid search over
     # min_cutoff 0.5-3, beta 5-80, d_cutoff 0.5-4): for comparison.
     classic = ClassicOneEuro(1.0, 10.0, 4.0)
-    kept = [bounce_kept(classic, 3.0, a)[0] for a in AMPLITUDES_M]  # type: ignore[arg-type]
+    kept = [bounce_kept(classic, 3.0, a)[0] for a in AMPLITUDES_M]
     print(
         f"original One-Euro (1.0, 10, 4.0) for comparison: jitter ratio "
-        f"{jitter_ratio(classic):.2f}; 3 Hz bounce kept " + " / ".join(f"{k:.0%}" for k in kept)  # type: ignore[arg-type]
+        f"{jitter_ratio(classic):.2f}; 3 Hz bounce kept " + " / ".join(f"{k:.0%}" for k in kept)
     )
 
 

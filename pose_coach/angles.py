@@ -17,13 +17,17 @@ body's own front, found from the face: the nose lies in front of the ears whatev
   the trunk leans forward (towards the front of the body). Standing upright 0, on all fours about +90,
   lying on the back about -90.
 
-Frontal and transverse angles use MediaPipe's world landmarks (metres, camera-aligned, y down), so
-they assume a level camera:
+The pelvis:
 
-- ``pelvis_tilt``: the hip line (right hip -> left hip) against the horizontal plane, positive when
-  the LEFT hip is higher. Level hips read 0.
-- ``pelvis_rotation``: the hip line against the shoulder line about the vertical axis, positive when
-  the left hip turns forward relative to the shoulders. Square hips and shoulders read 0. Low confidence in every markerless system: calibrate per person.
+- ``pelvis_tilt``: the hip line against horizontal, positive when the LEFT hip is higher: the
+  arcsine of the hips' vertical offset in the image over the hip width, the width taken from the
+  world landmarks (metres, scaled to pixels by the torso). So it reads the same in a front view
+  (where it is the hip line's slope) and in a side view (where the hips nearly overlap and only the
+  offset shows). MediaPipe's hip landmarks follow the thighs, so a stretch reads a steady offset in
+  good form: a reference states its tilt target in MediaPipe's terms.
+- ``pelvis_rotation``: the hip line against the shoulder line about the vertical axis, from the
+  world landmarks (camera-aligned; a level camera is assumed), positive when the left hip turns
+  forward relative to the shoulders. Low confidence in every markerless system.
 
 An angle is NaN when any landmark it uses has visibility below ``min_visibility``: never a guess.
 All angles are degrees.
@@ -56,7 +60,9 @@ _SIDE_POINTS = {
     "left": (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
     "right": (L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
 }
-_TORSO = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
+_SHOULDERS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+_HIPS = (L.LEFT_HIP, L.RIGHT_HIP)
+_TORSO = _SHOULDERS + _HIPS
 _FACE = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
 
 
@@ -138,26 +144,39 @@ def _horizontal(v: np.ndarray) -> np.ndarray:
     return np.array([v[0], v[2]])
 
 
-def _world_angles(frame: PoseFrame, min_visibility: float) -> dict[str, float]:
-    angles = {"pelvis_tilt": float("nan"), "pelvis_rotation": float("nan")}
+def _pelvis_tilt(frame: PoseFrame, min_visibility: float) -> float:
+    if not _visible(frame, _TORSO, min_visibility):
+        return float("nan")
+    image, world = frame.image, frame.world
+    torso_px = np.linalg.norm(_midpoint(image, _SHOULDERS) - _midpoint(image, _HIPS))
+    torso_m = np.linalg.norm(_midpoint(world, _SHOULDERS) - _midpoint(world, _HIPS))
+    width_m = np.linalg.norm(world[L.LEFT_HIP] - world[L.RIGHT_HIP])
+    if torso_m == 0 or width_m == 0:
+        return float("nan")
+    rise_px = image[L.RIGHT_HIP, 1] - image[L.LEFT_HIP, 1]  # y points down
+    return float(np.degrees(np.arcsin(np.clip(rise_px / (torso_px * width_m / torso_m), -1, 1))))
+
+
+def _pelvis_rotation(frame: PoseFrame, min_visibility: float) -> float:
+    if not _visible(frame, _TORSO, min_visibility):
+        return float("nan")
     w = frame.world
-    if _visible(frame, (L.LEFT_HIP, L.RIGHT_HIP), min_visibility):
-        hip_line = w[L.LEFT_HIP] - w[L.RIGHT_HIP]
-        angles["pelvis_tilt"] = float(
-            np.degrees(np.arctan2(-hip_line[1], np.hypot(hip_line[0], hip_line[2])))
-        )
-        if _visible(frame, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), min_visibility):
-            shoulder_line = w[L.LEFT_SHOULDER] - w[L.RIGHT_SHOULDER]
-            # Clockwise seen from above moves the left hip forward (towards the body's front).
-            angles["pelvis_rotation"] = -signed_angle(
-                _horizontal(shoulder_line), _horizontal(hip_line)
-            )
-    return angles
+    hip_line = w[L.LEFT_HIP] - w[L.RIGHT_HIP]
+    shoulder_line = w[L.LEFT_SHOULDER] - w[L.RIGHT_SHOULDER]
+    # Clockwise seen from above moves the left hip forward (towards the body's front).
+    return -signed_angle(_horizontal(shoulder_line), _horizontal(hip_line))
+
+
+def _midpoint(points: np.ndarray, pair: tuple[int, int]) -> np.ndarray:
+    return (points[pair[0]] + points[pair[1]]) / 2
 
 
 def compute_angles(frame: PoseFrame, min_visibility: float = 0.5) -> dict[str, float]:
     """Every angle in ``ANGLE_NAMES`` for one frame; NaN where the landmarks are not visible enough."""
-    return _sagittal_angles(frame, min_visibility) | _world_angles(frame, min_visibility)
+    return _sagittal_angles(frame, min_visibility) | {
+        "pelvis_tilt": _pelvis_tilt(frame, min_visibility),
+        "pelvis_rotation": _pelvis_rotation(frame, min_visibility),
+    }
 
 
 def relative_angles(angles: dict[str, float], side: str) -> dict[str, float]:

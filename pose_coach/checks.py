@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pose_coach.events import Event, Fault
-from pose_coach.reference import AngleCheck, BounceLimits, Bound
+from pose_coach.reference import AngleCheck, BounceLimits
 
 
 class Episode:
@@ -116,14 +116,6 @@ class AngleLimit:
             if episode.reported(t):
                 return bound.cue
         return None
-
-
-class SymmetricLimit(AngleLimit):
-    """A value that must stay within +-limit of zero, reported as one fault kind either way."""
-
-    def __init__(self, name: str, fault: Fault, limit: float, cue: str, min_s: float, hyst: float):
-        bound = Bound(fault, cue)
-        super().__init__(name, AngleCheck(0.0, limit, bound, bound), min_s, hyst)
 
 
 class Steadiness:

@@ -26,8 +26,10 @@ class Settings:
     min_fault_s: float = 0.7
     hysteresis_deg: float = 2.0
     cue_cooldown_s: float = 4.0
-    # A person lost or a wrong view for this long is reported.
+    # A person lost for this long is reported; a wrong view only after longer, since turning
+    # around to switch sides passes through other views.
     lost_after_s: float = 1.0
+    wrong_view_after_s: float = 3.0
     # How far outside the tolerance (as a multiple of it) still counts as "in position".
     engage_factor: float = 3.0
     # A hold ends when the person has been out of position this long.
@@ -57,7 +59,8 @@ HELP: dict[str, str] = {
     "min_fault_s": "A fault must last this long (s) before it is reported",
     "hysteresis_deg": "A fault clears only this far (degrees) back inside its tolerance",
     "cue_cooldown_s": "At least this long (s) between two spoken or shown cues",
-    "lost_after_s": "Report no person / wrong view after this long (s)",
+    "lost_after_s": "Report that no person is in view after this long (s)",
+    "wrong_view_after_s": "Report a wrong camera view after this long (s)",
     "engage_factor": "Within this many tolerances of the target counts as in position",
     "release_after_s": "A hold ends after this long (s) out of position",
     "annotate": "Write the annotated video",

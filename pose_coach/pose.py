@@ -10,9 +10,12 @@ video mode MediaPipe tracks the person from frame to frame.
 
 from __future__ import annotations
 
+import atexit
+import concurrent.futures.thread  # noqa: F401 - registers its exit hook before ours
 import functools
 import io
 import math
+import threading
 import weakref
 import zipfile
 from pathlib import Path
@@ -78,6 +81,21 @@ def _read_model(path: Path, mtime_ns: int, size: int) -> bytes:
     return data
 
 
+# Estimators not closed yet. MediaPipe runs every native call through a thread pool, which Python
+# shuts down before `atexit` handlers run, so a landmarker still open then fails noisily when closed.
+# A threading-exit hook registered after concurrent.futures.thread's own runs before it (they run
+# last-registered first), so open estimators are closed while the pool still works.
+_OPEN_ESTIMATORS: weakref.WeakSet[PoseEstimator] = weakref.WeakSet()
+
+
+def _close_open_estimators() -> None:
+    for estimator in list(_OPEN_ESTIMATORS):
+        estimator.close()
+
+
+getattr(threading, "_register_atexit", atexit.register)(_close_open_estimators)
+
+
 def _check_confidence(name: str, value: float) -> None:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{name} must be in [0, 1], got {value}")
@@ -123,9 +141,8 @@ class PoseEstimator:
                 "use a pose landmarker .task file made for MediaPipe Tasks"
             ) from error
         self._landmarker: vision.PoseLandmarker | None = landmarker
-        # Closes the native landmarker if the caller forgets, and before interpreter teardown.
-        self._finalizer = weakref.finalize(self, landmarker.close)
         self._last_ms: int | None = None
+        _OPEN_ESTIMATORS.add(self)
 
     def detect(self, rgb: np.ndarray, timestamp_s: float) -> PoseFrame | None:
         """Landmarks of the person in an RGB uint8 (H, W, 3) frame, or None when nobody is found."""
@@ -163,8 +180,10 @@ class PoseEstimator:
 
     def close(self) -> None:
         """Release the native landmarker; safe to call more than once."""
-        self._finalizer()
-        self._landmarker = None
+        landmarker, self._landmarker = self._landmarker, None
+        if landmarker is not None:
+            landmarker.close()
+        _OPEN_ESTIMATORS.discard(self)
 
     def __enter__(self) -> PoseEstimator:
         return self

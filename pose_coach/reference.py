@@ -69,11 +69,23 @@ class AngleCheck:
 
 @dataclass(frozen=True)
 class HipAlignment:
-    """Limits on the pelvis: tilt (one hip higher) and rotation (one hip forward), in degrees."""
+    """Limits on the pelvis, relative to the working side (``angles.relative_angles``): tilt (the
+    working hip higher, positive) and, optionally, rotation (the working hip forward). Targets are what
+    good form reads in MediaPipe's terms; outside target +- tolerance is ``hip_misaligned``."""
 
-    max_tilt_deg: float
-    max_rotation_deg: float
+    tilt: tuple[float, float]  # (target, tolerance) in degrees
+    rotation: tuple[float, float] | None
     cue: str
+
+    def checks(self) -> dict[str, AngleCheck]:
+        """As angle checks under the relative angle names, both directions ``hip_misaligned``."""
+        bound = Bound(Fault.HIP_MISALIGNED, self.cue)
+        limits = {"pelvis_tilt": self.tilt, "pelvis_rotation": self.rotation}
+        return {
+            name: AngleCheck(limit[0], limit[1], bound, bound)
+            for name, limit in limits.items()
+            if limit is not None
+        }
 
 
 @dataclass(frozen=True)
@@ -139,9 +151,21 @@ class Reference:
                 for name, check in self.angles.items()
             },
             "hold_zone": {name: list(limits) for name, limits in self.hold_zone.items()},
-            "hip_alignment": vars(self.hip_alignment).copy(),
+            "hip_alignment": {
+                name: value
+                for name, value in (
+                    ("tilt", _limit_dict(self.hip_alignment.tilt)),
+                    ("rotation", _limit_dict(self.hip_alignment.rotation)),
+                    ("cue", self.hip_alignment.cue),
+                )
+                if value is not None
+            },
             "bounce": vars(self.bounce).copy(),
         }
+
+
+def _limit_dict(limit: tuple[float, float] | None) -> dict[str, float] | None:
+    return None if limit is None else {"target": limit[0], "tolerance": limit[1]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,6 +237,11 @@ def _angle_check(reader: _Reader) -> AngleCheck:
     )
 
 
+def _limit(reader: _Reader) -> tuple[float, float]:
+    reader.only("target", "tolerance")
+    return reader.number("target", -90, 90), reader.number("tolerance", 0.5, 90)
+
+
 def _range(reader: _Reader, name: str) -> tuple[float, float]:
     value = reader.get(name)
     if (
@@ -248,7 +277,7 @@ def parse_reference(data: Any, source: str = "<reference>") -> Reference:
         zone_reader.fail("must name at least one angle with its [lowest, highest] values")
     hold_zone = {name: _range(zone_reader, name) for name in zone_reader.data}
     hips = top.child("hip_alignment")
-    hips.only("max_tilt_deg", "max_rotation_deg", "cue")
+    hips.only("tilt", "rotation", "cue")
     bounce = top.child("bounce")
     bounce.only("angle", "max_amplitude_deg", "max_speed_deg_s", "window_s", "cue")
     return Reference(
@@ -261,8 +290,8 @@ def parse_reference(data: Any, source: str = "<reference>") -> Reference:
         hold_s=top.number("hold_s", 1, 600, default=30.0),
         angles=angles,
         hip_alignment=HipAlignment(
-            max_tilt_deg=hips.number("max_tilt_deg", 1, 90),
-            max_rotation_deg=hips.number("max_rotation_deg", 1, 180),
+            tilt=_limit(hips.child("tilt")),
+            rotation=_limit(hips.child("rotation")) if "rotation" in hips.data else None,
             cue=hips.text("cue"),
         ),
         hold_zone=hold_zone,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from pose_coach.angles import compute_angles, relative_angles
-from pose_coach.checks import AngleLimit, BounceDetector, Episode, Steadiness, SymmetricLimit
+from pose_coach.checks import AngleLimit, BounceDetector, Episode, Steadiness
 from pose_coach.config import Settings
 from pose_coach.events import Event, Fault, Hold
 from pose_coach.filtering import LandmarkFilter
@@ -71,6 +71,15 @@ class _Hold:
     good_form_s: float = 0.0
     complete: bool = False
     limits: list[AngleLimit] = field(default_factory=list)
+    # The stretch proper: from the first to the last moment the body held still in position
+    # (entering the zone happens mid-move; leaving it, mid-release).
+    first_steady_s: float | None = None
+    last_steady_s: float | None = None
+
+    def interval(self, end_s: float) -> tuple[float, float]:
+        if self.first_steady_s is None or self.last_steady_s is None:
+            return self.start_s, end_s
+        return self.first_steady_s, min(self.last_steady_s, end_s)
 
 
 class CueBoard:
@@ -117,7 +126,7 @@ class CoachingSession:
         self.filter = LandmarkFilter(s.filter_min_cutoff, s.filter_beta)
         self.view_tracker = ViewTracker()
         self.presence = Episode(Fault.NO_PERSON, s.lost_after_s)
-        self.wrong_view = Episode(Fault.WRONG_VIEW, s.lost_after_s)
+        self.wrong_view = Episode(Fault.WRONG_VIEW, s.wrong_view_after_s)
         self.bounce = BounceDetector(reference.bounce, s.min_fault_s)
         self.steady = Steadiness(STEADY_WINDOW_S, 2 * reference.bounce.max_amplitude_deg)
         self.cues = CueBoard(s.cue_cooldown_s)
@@ -213,13 +222,10 @@ class CoachingSession:
             AngleLimit(name, check, s.min_fault_s, s.hysteresis_deg)
             for name, check in self.reference.angles.items()
         ]
-        hips = self.reference.hip_alignment
         limits += [
-            SymmetricLimit("pelvis_tilt", Fault.HIP_MISALIGNED, hips.max_tilt_deg, hips.cue,
-                           s.min_fault_s, s.hysteresis_deg),
-            SymmetricLimit("pelvis_rotation", Fault.HIP_MISALIGNED, hips.max_rotation_deg,
-                           hips.cue, s.min_fault_s, s.hysteresis_deg),
-        ]  # fmt: skip
+            AngleLimit(name, check, s.min_fault_s, s.hysteresis_deg)
+            for name, check in self.reference.hip_alignment.checks().items()
+        ]
         self.hold = _Hold(side, start, start, limits=limits)
         self.bounce.reset(start, side)
 
@@ -234,13 +240,17 @@ class CoachingSession:
         hold = self.hold
         assert hold is not None
         steady = self.steady.update(t, relative[self.reference.bounce.angle])
+        if steady:
+            if hold.first_steady_s is None:
+                hold.first_steady_s = max(hold.start_s, t - STEADY_WINDOW_S)
+            hold.last_steady_s = t
         for limit in hold.limits:
             for event in limit.update(t, relative[limit.name], hold.side, judge=steady):
                 self._record(event, new)
         for event in self.bounce.update(t, relative[self.reference.bounce.angle], hold.side):
             self._record(event, new)
         # The first limits follow the reference's angles, in order; the pelvis limits come last.
-        names = [*self.reference.targets_for(hold.side), "pelvis_tilt", "pelvis_rotation"]
+        names = [*self.reference.targets_for(hold.side), *self.reference.hip_alignment.checks()]
         states.update({name: limit.state for name, limit in zip(names, hold.limits, strict=True)})
         return all(limit.state == 0 for limit in hold.limits) and not self.bounce.episode.active
 
@@ -251,11 +261,12 @@ class CoachingSession:
             for event in limit.close(end, hold.side):
                 self._record(event, new)
         self._record(self.bounce.reset(end, hold.side), new)
-        self.holds.append(Hold(hold.side, hold.start_s, end, hold.good_form_s))
+        start, end = hold.interval(end)
+        self.holds.append(Hold(hold.side, start, end, hold.good_form_s))
         if hold.complete:
             self.done.append(hold.side)
         else:
-            self._record(self._short_hold(hold.side, hold.start_s, end, hold.good_form_s), new)
+            self._record(self._short_hold(hold.side, start, end, hold.good_form_s), new)
         self.hold = None
         self.zone_since = None
 

@@ -96,20 +96,16 @@ def _measure(video: Path, reference: Reference) -> AngleTable | None:
     return table
 
 
-def _sliders(reference: Reference) -> dict[str, tuple[float, float]]:
-    values = {}
+def _sliders(reference: Reference) -> None:
+    """A target and a tolerance slider per angle, starting from the reference's values."""
     for name, check in reference.angles.items():
         label = widgets.ANGLE_LABELS.get(name, name)
         target_key, tolerance_key = _key(reference, name, "target"), _key(reference, name, "tolerance")
         st.session_state.setdefault(target_key, _clamp(check.target, _target_range(name)))
         st.session_state.setdefault(tolerance_key, _clamp(check.tolerance, TOLERANCE_RANGE))
         left, right = st.columns(2)
-        low, high = _target_range(name)
-        target = left.slider(f"{label}: target (°)", low, high, step=0.5, key=target_key)
-        tolerance = right.slider(f"{label}: tolerance (± °)", *TOLERANCE_RANGE, step=0.5,
-                                 key=tolerance_key)  # fmt: skip
-        values[name] = (target, tolerance)
-    return values
+        left.slider(f"{label}: target (°)", *_target_range(name), step=0.5, key=target_key)
+        right.slider(f"{label}: tolerance (± °)", *TOLERANCE_RANGE, step=0.5, key=tolerance_key)
 
 
 def _learn(reference: Reference, table: AngleTable) -> None:
@@ -126,9 +122,20 @@ def _learn(reference: Reference, table: AngleTable) -> None:
     )
 
 
-def _save(reference: Reference, values: dict[str, tuple[float, float]]) -> None:
+def _slider_values(reference: Reference) -> dict[str, tuple[float, float]]:
+    """(target, tolerance) per angle, as the sliders hold them now."""
+    return {
+        name: (st.session_state[_key(reference, name, "target")],
+               st.session_state[_key(reference, name, "tolerance")])
+        for name in reference.angles
+    }  # fmt: skip
+
+
+def _save(reference: Reference) -> None:
+    # Read the sliders now, not when the button was drawn: a slider moved just before the click
+    # reaches the server in the same rerun as the click.
     try:
-        path = save_reference(tuned_reference(reference, values))
+        path = save_reference(tuned_reference(reference, _slider_values(reference)))
     except (ReferenceError, OSError) as error:
         st.session_state[MESSAGE] = ("error", f"Not saved: {error}")
         return
@@ -188,13 +195,13 @@ def render() -> None:
     video = widgets.pick_video("tune")
     table = _measure(video, reference) if video is not None else None
     st.subheader("Targets and tolerances")
-    values = _sliders(reference)
-    tuned = tuned_reference(reference, values)
+    _sliders(reference)
+    tuned = tuned_reference(reference, _slider_values(reference))
     learn, save, reset = st.columns(3)
     learn.button("Learn from this clip", disabled=table is None, on_click=_learn,
                  args=(reference, table), help="Median and a robust spread of each angle over the "
                  "clip's steady part; use a clip of good form")  # fmt: skip
-    save.button("Save", type="primary", on_click=_save, args=(reference, values))
+    save.button("Save", type="primary", on_click=_save, args=(reference,))
     reset.button("Reset to defaults", on_click=_reset, args=(reference,))
     if MESSAGE in st.session_state:
         kind, text = st.session_state.pop(MESSAGE)

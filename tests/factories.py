@@ -57,8 +57,8 @@ def stick_figure(
 ) -> PoseFrame:
     """A side view of a body with the given angles (as ``pose_coach.angles`` defines them).
 
-    ``hip``, ``knee``, ``shoulder`` are (left, right). ``pelvis_tilt`` raises the left hip in depth-
-    aware world coordinates only (a side view cannot show it in the image).
+    ``hip``, ``knee``, ``shoulder`` are (left, right). ``pelvis_tilt`` raises the left hip in the
+    image, as a side view shows a hip hike.
     """
     sense = -1.0 if facing == "right" else 1.0  # rotating the head direction to the front
     up = _rotate(np.array([0.0, 1.0]), sense * trunk)
@@ -75,12 +75,14 @@ def stick_figure(
             "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX)}  # fmt: skip
     arms = {"left": (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST),
             "right": (L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST)}  # fmt: skip
+    # A tilted pelvis raises the left hip in the image by the hip width (0.2 m) times the sine.
+    rise = 0.2 * PX_PER_M * math.sin(math.radians(pelvis_tilt)) / 2
     for i, side in enumerate(("left", "right")):
         h, k, a, heel, toe = legs[side]
         thigh = _rotate(down, -sense * hip[i])
         shank = _rotate(thigh, sense * knee[i])
-        pts[h] = hips
-        pts[k] = hips + thigh * SEGMENTS_PX["thigh"]
+        pts[h] = hips + np.array([0.0, rise if side == "left" else -rise])
+        pts[k] = pts[h] + thigh * SEGMENTS_PX["thigh"]
         pts[a] = pts[k] + shank * SEGMENTS_PX["shank"]
         pts[heel] = pts[a] + shank * 8
         pts[toe] = pts[a] + _rotate(shank, -sense * 90) * 20
@@ -99,10 +101,6 @@ def stick_figure(
         elif name.startswith("RIGHT_"):
             depth[index] = -far
     frame = frame_from_points(image_points, t, visibility, depth)
-    if pelvis_tilt:
-        world = frame.world.copy()
-        lift = math.tan(math.radians(pelvis_tilt)) * 0.1  # half the 0.2 m hip width
-        world[L.LEFT_HIP, 1] -= lift
-        world[L.RIGHT_HIP, 1] += lift
-        frame = frame.with_points(frame.image, world)
-    return frame
+    world = frame.world.copy()  # the hips' world height stays level: the hip width stays 0.2 m
+    world[[L.LEFT_HIP, L.RIGHT_HIP], 1] = world[[L.LEFT_HIP, L.RIGHT_HIP], 1].mean()
+    return frame.with_points(frame.image, world)

@@ -68,6 +68,7 @@ def test_left_and_right_come_from_one_definition(user_home):
         # missing fields
         (lambda d: d.pop("camera"), "camera", "is missing"),
         (lambda d: d["hip_alignment"].pop("cue"), "hip_alignment.cue", "is missing"),
+        (lambda d: d["hip_alignment"]["tilt"].update(target=200), "hip_alignment.tilt.target", "between"),
         (lambda d: d.update(instructions=[]), "instructions", "non-empty list"),
     ],
 )

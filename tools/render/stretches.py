@@ -67,6 +67,12 @@ def sag(phi_deg: float, lateral: float = 0.0) -> np.ndarray:
     return unit(np.array([lateral, -np.sin(p), -np.cos(p)]))
 
 
+def planar(phi_deg: float, length: float) -> np.ndarray:
+    """(forward, up) of a segment of `length` at phi degrees from straight down, forward positive."""
+    p = np.radians(phi_deg)
+    return length * np.array([np.sin(p), -np.cos(p)])
+
+
 def smooth(t: float) -> float:
     """Smoothstep on [0, 1]: starts and ends at rest."""
     t = min(max(t, 0.0), 1.0)
@@ -213,11 +219,17 @@ class KneelingPsoas(Stretch):
         seg = {}
         # Supporting leg (right): thigh vertical, shin on the floor, top of the foot down.
         seg |= _segments("R", leg(sag(0, -0.04), X, 90.0, 70.0))
-        # Working leg (left): from kneeling to straight back in line with the trunk.
-        hip_target = self.hold_hip - mods.depth_deg
-        hip = lerp(self.pitch, hip_target, a)  # against the trunk line; thigh phi = hip - pitch
-        knee = lerp(90.0, self.hold_knee, smooth(amount * 1.3))
-        working = leg(sag(hip - self.pitch, 0.02), X, knee, lerp(70.0, 45.0, a))
+        # Working leg (left): from kneeling to straight back in line with the trunk (the hip
+        # angle is against the trunk line, so the thigh's phi is hip - pitch). On the way the
+        # ankle follows an arc clear of the floor, the leg solved to reach it.
+        phi_end = self.hold_hip - mods.depth_deg - self.pitch
+        phi, knee = phi_end, self.hold_knee
+        if a < 1.0:
+            start = np.array([-self.L["shin"], -self.L["thigh"]])
+            end = planar(phi_end, self.L["thigh"]) + planar(phi_end - knee, self.L["shin"])
+            ankle = lerp(start, end, a) + np.array([0.0, 0.1 * np.sin(np.pi * a)])
+            phi, knee = leg_ik(np.zeros(2), ankle, self.L["thigh"], self.L["shin"])
+        working = leg(sag(phi, 0.02), X, knee, lerp(70.0, 45.0, a))
         seg |= _segments("L", {k: (fault @ d, fault @ h) for k, (d, h) in working.items()})
         # Supporting arm (left): the palm stays on the floor under the rest shoulder.
         palm_at = rest_joints["shoulder.L"] + np.array([0.01, 0.0, 0.0])
@@ -337,13 +349,13 @@ class HalfKneelingHipFlexor(Stretch):
             hip = self._hip(extension)
         # Back (working) leg: knee on the floor, shin along the floor, top of the foot down.
         seg = _segments("L", leg(sag(-extension, 0.02), X, 90.0 - extension, 72.0))
-        # Front leg: from kneeling beside the back knee to the planted foot, lifted on the way.
-        planted_phi, planted_knee = leg_ik(hip, self._front_ankle(), self.L["thigh"], self.L["shin"])
-        kneel_phi, kneel_knee = -extension, 90.0 - extension
-        phi = lerp(kneel_phi, planted_phi, step) + 25.0 * np.sin(np.pi * step)
-        knee = lerp(kneel_knee, planted_knee, step) + 20.0 * np.sin(np.pi * step)
-        plantar = lerp(72.0, 0.0, step)
-        front = leg(sag(phi, -0.05), X, knee, plantar)
+        # Front leg: from kneeling beside the back knee to the planted foot; on the way the
+        # ankle follows an arc clear of the floor, the leg solved to reach it.
+        kneeling_ankle = np.array([-self.L["shin"], self.knee_front])
+        ankle = lerp(kneeling_ankle, self._front_ankle(), step)
+        ankle = ankle + np.array([0.0, 0.16 * np.sin(np.pi * step)])
+        phi, knee = leg_ik(hip, ankle, self.L["thigh"], self.L["shin"])
+        front = leg(sag(phi, -0.05), X, knee, lerp(72.0, 0.0, step))
         if step >= 1.0:  # planted: the foot flat on the floor
             front["foot"] = (unit(np.array([-0.08, -1.0, 0.0])), Z)
         seg |= _segments("R", front)

@@ -5,6 +5,9 @@ MediaPipe puts its landmarks than the bone heads do) or, for the hands and the f
 COCO lacks, from bone heads and small offsets. `image` is the pinhole projection of those 3D points
 into the rendered frame; `world` is the same points in metres in camera axes (x right, y down,
 z away from the camera), origin midway between the hips, as MediaPipe's world landmarks.
+
+The truth also carries `angles_anatomical`: the same angle definitions over anny's joint
+centres (hip = upperleg01, knee = lowerleg01, ...), which is where the skeleton really is.
 """
 
 from __future__ import annotations
@@ -40,6 +43,17 @@ FROM_COCO: dict[L, str] = {
     L.LEFT_FOOT_INDEX: "left_big_toe",
     L.RIGHT_FOOT_INDEX: "right_big_toe",
 }
+# BlazePose slot -> anny joint centre, for the anatomical variant of the truth angles.
+JOINT_CENTRES: dict[L, str] = {}
+for _side, _s in (("LEFT", "L"), ("RIGHT", "R")):
+    JOINT_CENTRES |= {
+        L[f"{_side}_SHOULDER"]: f"upperarm01.{_s}",
+        L[f"{_side}_ELBOW"]: f"lowerarm01.{_s}",
+        L[f"{_side}_WRIST"]: f"wrist.{_s}",
+        L[f"{_side}_HIP"]: f"upperleg01.{_s}",
+        L[f"{_side}_KNEE"]: f"lowerleg01.{_s}",
+        L[f"{_side}_ANKLE"]: f"foot.{_s}",
+    }
 # BlazePose slot -> anny bone whose head is the point (the hand's knuckles).
 FROM_BONES: dict[L, str] = {
     L.LEFT_PINKY: "finger5-1.L",
@@ -56,14 +70,23 @@ def landmarks_3d(
     keypoint_labels: list[str],
     joints: np.ndarray,
     bone_index: dict[str, int],
+    anatomical: bool = False,
 ) -> np.ndarray:
-    """(33, 3) room positions of the BlazePose landmarks for one posed body."""
+    """(33, 3) room positions of the BlazePose landmarks for one posed body.
+
+    anatomical: put shoulders, elbows, wrists, hips, knees and ankles at anny's joint centres
+    instead of the COCO keypoints (which, like MediaPipe, sit on the skin: a flexed hip's
+    keypoint moves forward and up).
+    """
     kp = {name: keypoints[i] for i, name in enumerate(keypoint_labels)}
     points = np.full((NUM_LANDMARKS, 3), np.nan)
     for slot, name in FROM_COCO.items():
         points[slot] = kp[name]
     for slot, bone in FROM_BONES.items():
         points[slot] = joints[bone_index[bone]]
+    if anatomical:
+        for slot, bone in JOINT_CENTRES.items():
+            points[slot] = joints[bone_index[bone]]
     # Eye corners 1.5 cm either side of each eye along the eye line; mouth corners below the nose.
     across = kp["left_eye"] - kp["right_eye"]  # towards the person's left
     unit_across = across / np.linalg.norm(across)

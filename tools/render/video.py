@@ -121,9 +121,11 @@ def angles_of(scene: Scene, side: str, amount: float, mods: Mods) -> dict[str, f
     return _truth_frame(scene, posed, 0, 0.0)[1]
 
 
-def _truth_frame(scene: Scene, posed, i: int, t: float):
+def _truth_frame(scene: Scene, posed, i: int, t: float, anatomical: bool = False):
     body = scene.body
-    points = landmarks_3d(posed.keypoints[i], body.keypoint_labels, posed.joints[i], body.bone_index)
+    points = landmarks_3d(
+        posed.keypoints[i], body.keypoint_labels, posed.joints[i], body.bone_index, anatomical
+    )
     frame = pose_frame(points, scene.camera, t)
     return frame, true_angles(frame)
 
@@ -138,6 +140,7 @@ def render_video(spec: VideoSpec, out_dir: Path, name: str) -> dict:
     n_frames = int(round(choreo.duration_s * spec.fps))
     noise = SensorNoise((spec.height, spec.width, 3), LOOKS[spec.look].noise_sigma, spec.seed + 1)
     angles = {k: [] for k in ANGLE_NAMES}
+    anatomical = {k: [] for k in ANGLE_NAMES}
     image_points, world_points = [], []
     container = av.open(str(out_dir / f"{name}.mp4"), mode="w")
     stream = container.add_stream("libx264", rate=spec.fps)
@@ -157,8 +160,10 @@ def render_video(spec: VideoSpec, out_dir: Path, name: str) -> dict:
             for packet in stream.encode(frame):
                 container.mux(packet)
             truth_frame, frame_angles = _truth_frame(scene, posed, j, state.t)
+            joint_angles = _truth_frame(scene, posed, j, state.t, anatomical=True)[1]
             for k in ANGLE_NAMES:
-                angles[k].append(None if np.isnan(frame_angles[k]) else round(frame_angles[k], 2))
+                angles[k].append(_rounded(frame_angles[k]))
+                anatomical[k].append(_rounded(joint_angles[k]))
             image_points.append(np.round(truth_frame.image * 10).astype(int).ravel().tolist())
             world_points.append(np.round(truth_frame.world * 1000).astype(int).ravel().tolist())
     for packet in stream.encode():
@@ -168,12 +173,17 @@ def render_video(spec: VideoSpec, out_dir: Path, name: str) -> dict:
     truth = _truth(scene, n_frames, elapsed)
     full = truth | {
         "angles": angles,
+        "angles_anatomical": anatomical,
         "landmarks_image_dpx": image_points,
         "landmarks_world_mm": world_points,
     }
     text = json.dumps(full, separators=(",", ":"))
     (out_dir / f"{name}.truth.json").write_text(text + "\n", encoding="utf-8")
     return truth
+
+
+def _rounded(value: float) -> float | None:
+    return None if np.isnan(value) else round(value, 2)
 
 
 def _truth(scene: Scene, n_frames: int, elapsed_s: float) -> dict:
