@@ -163,12 +163,18 @@ def main() -> None:
     parser.add_argument("video", nargs="?", type=Path, default=default_video())
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--stretch", default="kneeling_psoas")
-    parser.add_argument("--no-codecs", dest="codecs", action="store_false",
-                        help="leave out the VP8 encoding and decoding WebRTC adds")  # fmt: skip
+    parser.add_argument(
+        "--no-codecs",
+        dest="codecs",
+        action="store_false",
+        help="leave out the VP8 encoding and decoding WebRTC adds",
+    )
     args = parser.parse_args()
     frames = load_frames(args.video)
-    print(f"source: {args.video.name} ({len(frames)} frames, looped) at {WIDTH}x{HEIGHT}, {FPS} fps; "
-          f"VP8 codecs {'included' if args.codecs else 'left out'}")  # fmt: skip
+    print(
+        f"source: {args.video.name} ({len(frames)} frames, looped) at {WIDTH}x{HEIGHT}, {FPS} fps; "
+        f"VP8 codecs {'included' if args.codecs else 'left out'}"
+    )
 
     passthrough = asyncio.run(run_stream(frames, min(args.seconds, 10.0), args.codecs, None))
     coach = LiveCoach(get_reference(args.stretch))
@@ -177,8 +183,10 @@ def main() -> None:
     summary = coach.finish()
     stream_s = args.seconds
     print(f"camera frames: {coached['frames']} in {stream_s:.0f} s")
-    print(f"coached: {stats.processed / stream_s:.1f} fps ({stats.processed} frames), "
-          f"dropped {100 * stats.drop_fraction:.1f}% of camera frames")  # fmt: skip
+    print(
+        f"coached: {stats.processed / stream_s:.1f} fps ({stats.processed} frames), "
+        f"dropped {100 * stats.drop_fraction:.1f}% of camera frames"
+    )
     print(f"processing per coached frame: mean {stats.mean_process_ms:.1f} ms")
     print(f"latency capture -> output, pass-through: {percentiles(passthrough['latencies'])}")
     print(f"latency capture -> output, coached:      {percentiles(coached['latencies'])}")

@@ -55,7 +55,8 @@ HELP: dict[str, str] = {
     "model_path": "A MediaPipe pose landmarker .task file to use instead of the shipped model",
     "min_visibility": "Landmarks seen with less confidence than this give no angle (NaN)",
     "filter_min_cutoff": "Jitter filter: cutoff frequency (Hz) when still; lower = smoother",
-    "filter_beta": "Jitter filter: how fast the cutoff rises with speed; higher = less lag",
+    "filter_beta": "Jitter filter: how fast the cutoff opens with speed (Hz per torso length per "
+    "second); higher = less lag, lower = smoother",
     "min_fault_s": "A fault must last this long (s) before it is reported",
     "hysteresis_deg": "A fault clears only this far (degrees) back inside its tolerance",
     "cue_cooldown_s": "At least this long (s) between two spoken or shown cues",

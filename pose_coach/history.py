@@ -110,23 +110,46 @@ class SessionRecord:
         summary: SessionSummary,
         source: str | None = None,
     ) -> SessionRecord:
-        return cls(stretch, kind, started_at, duration_s, summary.holds, summary.events,
-                   summary.sides_done, source)  # fmt: skip
+        return cls(
+            stretch,
+            kind,
+            started_at,
+            duration_s,
+            summary.holds,
+            summary.events,
+            summary.sides_done,
+            source,
+        )
 
     @classmethod
     def from_review(
         cls, report: dict, started_at: datetime, source: str | None = None
     ) -> SessionRecord:
         """The record of a video review, from its report (the contents of report.json)."""
-        holds = tuple(Hold(h["side"], h["start_s"], h["end_s"], h["good_form_s"])
-                      for h in report["holds"])  # fmt: skip
+        holds = tuple(
+            Hold(h["side"], h["start_s"], h["end_s"], h["good_form_s"]) for h in report["holds"]
+        )
         faults = tuple(
-            Event(Fault(e["kind"]), e["side"], e["start_s"], e["end_s"],
-                  math.nan if e["value"] is None else e["value"], e["message"])
+            Event(
+                Fault(e["kind"]),
+                e["side"],
+                e["start_s"],
+                e["end_s"],
+                math.nan if e["value"] is None else e["value"],
+                e["message"],
+            )
             for e in report["events"]
-        )  # fmt: skip
-        return cls(report["stretch"], "review", started_at, report["duration_s"], holds, faults,
-                   tuple(report["sides_done"]), source)  # fmt: skip
+        )
+        return cls(
+            report["stretch"],
+            "review",
+            started_at,
+            report["duration_s"],
+            holds,
+            faults,
+            tuple(report["sides_done"]),
+            source,
+        )
 
     def held_s(self) -> dict[str, float]:
         """Seconds spent in each side's holds (from start to release), per side."""
@@ -220,9 +243,15 @@ def add_session(record: SessionRecord, path: Path | None = None) -> int:
         cursor = db.execute(
             "INSERT INTO sessions (stretch, kind, started_at, duration_s, sides_done, source)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (record.stretch, record.kind, started, record.duration_s,
-             ",".join(record.sides_done), record.source),
-        )  # fmt: skip
+            (
+                record.stretch,
+                record.kind,
+                started,
+                record.duration_s,
+                ",".join(record.sides_done),
+                record.source,
+            ),
+        )
         session_id = int(cursor.lastrowid)
         db.executemany(
             "INSERT INTO holds VALUES (?, ?, ?, ?, ?)",
@@ -231,11 +260,18 @@ def add_session(record: SessionRecord, path: Path | None = None) -> int:
         db.executemany(
             "INSERT INTO faults VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (session_id, e.kind.value, e.side, e.start_s, e.end_s,
-                 None if math.isnan(e.value) else e.value, e.message)
+                (
+                    session_id,
+                    e.kind.value,
+                    e.side,
+                    e.start_s,
+                    e.end_s,
+                    None if math.isnan(e.value) else e.value,
+                    e.message,
+                )
                 for e in record.faults
             ],
-        )  # fmt: skip
+        )
     return session_id
 
 
@@ -272,11 +308,16 @@ def list_sessions(path: Path | None = None, limit: int | None = None) -> list[St
             StoredSession(
                 session_id,
                 SessionRecord(
-                    stretch, kind, datetime.fromisoformat(started), duration,
-                    _holds(db, session_id), _faults(db, session_id),
-                    tuple(s for s in sides.split(",") if s), source,
+                    stretch,
+                    kind,
+                    datetime.fromisoformat(started),
+                    duration,
+                    _holds(db, session_id),
+                    _faults(db, session_id),
+                    tuple(s for s in sides.split(",") if s),
+                    source,
                 ),
-            )  # fmt: skip
+            )
             for session_id, stretch, kind, started, duration, sides, source in rows
         ]
 

@@ -14,6 +14,7 @@ Nothing here imports streamlit: the stream hands us ``av.VideoFrame`` objects an
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -155,10 +156,8 @@ class LiveCoach:
                 self.results.put_nowait(result)
                 return
             except queue.Full:
-                try:
+                with contextlib.suppress(queue.Empty):  # the UI took one meanwhile
                     self.results.get_nowait()
-                except queue.Empty:
-                    pass
 
     # -- the UI's side -----------------------------------------------------------------------
 

@@ -27,7 +27,9 @@ def weekly_chart(weeks: list[history.WeekCount]) -> alt.LayerChart:
     goal = alt.Chart(pd.DataFrame({"low": [GOAL[0]], "high": [GOAL[1]]}))
     return alt.layer(
         goal.mark_rect(color="#2ca25f", opacity=0.2).encode(y="low:Q", y2="high:Q"),
-        alt.Chart(data).mark_bar(color="#3182bd").encode(
+        alt.Chart(data)
+        .mark_bar(color="#3182bd")
+        .encode(
             x=alt.X("week:N", sort=None, title="ISO week"),
             y=alt.Y("sessions:Q", title="sessions", scale=alt.Scale(domainMin=0)),
             tooltip=["week", "sessions"],
@@ -40,29 +42,42 @@ def sessions_frame(sessions: list[history.StoredSession], names: dict[str, str])
     for stored in sessions:
         record = stored.record
         held, good = record.held_s(), record.good_form_s()
-        rows.append({
-            "started": record.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-            "stretch": names.get(record.stretch, record.stretch),
-            "kind": record.kind + (f" ({record.source})" if record.source else ""),
-            "left held (s)": round(held["left"], 1),
-            "right held (s)": round(held["right"], 1),
-            "good form (s)": round(good["left"] + good["right"], 1),
-            "sides done": ", ".join(record.sides_done) or "-",
-            "faults": len(record.faults),
-        })  # fmt: skip
+        rows.append(
+            {
+                "started": record.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                "stretch": names.get(record.stretch, record.stretch),
+                "kind": record.kind + (f" ({record.source})" if record.source else ""),
+                "left held (s)": round(held["left"], 1),
+                "right held (s)": round(held["right"], 1),
+                "good form (s)": round(good["left"] + good["right"], 1),
+                "sides done": ", ".join(record.sides_done) or "-",
+                "faults": len(record.faults),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def faults_chart(sessions: list[history.StoredSession]) -> alt.Chart:
     rows = [
-        {"session": f"#{s.id} {s.record.started_at.astimezone():%m-%d %H:%M}", "fault": kind,
-         "count": count}
+        {
+            "session": f"#{s.id} {s.record.started_at.astimezone():%m-%d %H:%M}",
+            "fault": kind,
+            "count": count,
+        }
         for s in sessions
         for kind, count in s.record.fault_counts().items()
-    ]  # fmt: skip
-    return alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
-        x=alt.X("session:N", sort=None), y="count:Q", color="fault:N", tooltip=["fault", "count"]
-    ).properties(height=220, width="container")
+    ]
+    return (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_bar()
+        .encode(
+            x=alt.X("session:N", sort=None),
+            y="count:Q",
+            color="fault:N",
+            tooltip=["fault", "count"],
+        )
+        .properties(height=220, width="container")
+    )
 
 
 def render() -> None:
@@ -77,8 +92,11 @@ def render() -> None:
         st.info("No sessions yet. Coach a stretch live or review a video: it will appear here.")
         return
     this_week = weeks[-1].sessions
-    verdict = ("on track" if this_week >= GOAL[0] else
-               f"{GOAL[0] - this_week} more to reach the two to three a week the article recommends")  # fmt: skip
+    verdict = (
+        "on track"
+        if this_week >= GOAL[0]
+        else f"{GOAL[0] - this_week} more to reach the two to three a week the article recommends"
+    )
     st.metric("Sessions this week", this_week, help="Stretch at least two to three times a week")
     st.caption(f"This week: {verdict}.")
     st.subheader("Sessions per week")
@@ -89,8 +107,13 @@ def render() -> None:
     if any(s.record.faults for s in sessions):
         st.subheader("Faults per session")
         st.altair_chart(faults_chart(sessions), width="stretch")
-    labels = {s.id: f"#{s.id} {s.record.started_at.astimezone():%Y-%m-%d %H:%M} - "
-                    f"{names.get(s.record.stretch, s.record.stretch)}" for s in sessions}  # fmt: skip
-    chosen = st.selectbox("Session details", list(labels), format_func=labels.get, key="history_pick")
+    labels = {
+        s.id: f"#{s.id} {s.record.started_at.astimezone():%Y-%m-%d %H:%M} - "
+        f"{names.get(s.record.stretch, s.record.stretch)}"
+        for s in sessions
+    }
+    chosen = st.selectbox(
+        "Session details", list(labels), format_func=labels.get, key="history_pick"
+    )
     record = next(s.record for s in sessions if s.id == chosen)
     widgets.show_session(record)

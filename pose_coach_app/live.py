@@ -20,6 +20,7 @@ from pose_coach.live import LiveCoach
 from pose_coach.reference import Reference
 from pose_coach.session import FrameResult, Phase
 from pose_coach_app import widgets
+from pose_coach_app.thresholds import all_checks
 
 # No outside STUN/TURN server: the app works offline, on localhost.
 RTC_CONFIGURATION = {"iceServers": []}
@@ -29,8 +30,12 @@ MEDIA_CONSTRAINTS = {
 }
 REFRESH_S = 0.5
 COACH, CONFIG, LAST, CUE_SEQ, OUTCOME = (
-    "live_coach", "live_config", "live_last", "live_cue_seq", "live_outcome",
-)  # fmt: skip
+    "live_coach",
+    "live_config",
+    "live_last",
+    "live_cue_seq",
+    "live_outcome",
+)
 PHASE_TEXT = {
     Phase.NO_PERSON: "No person in view",
     Phase.WRONG_VIEW: "Wrong camera view",
@@ -76,17 +81,21 @@ def angles_frame(result: FrameResult, reference: Reference) -> pd.DataFrame:
     """The checked angles now, against their targets, named for the working side."""
     side = result.side
     relative = relative_angles(result.angles, side) if result.angles and side else {}
-    program_names = list(reference.targets_for(side or "left"))
+    checks = all_checks(reference)
+    # The session's states follow its checks in this order, under program angle names.
+    program_names = [*reference.targets_for(side or "left"), *reference.hip_alignment.checks()]
     rows = []
-    for (name, check), program in zip(reference.angles.items(), program_names):
+    for (name, check), program in zip(checks.items(), program_names, strict=True):
         value = relative.get(name, math.nan)
         state = result.angle_states.get(program)
-        rows.append({
-            "angle": widgets.ANGLE_LABELS.get(name, name),
-            "now": "-" if math.isnan(value) else f"{value:.0f}°",
-            "target": f"{check.target:g}° ± {check.tolerance:g}°",
-            "form": {None: "", 0: "good", -1: "too low", 1: "too high"}[state],
-        })  # fmt: skip
+        rows.append(
+            {
+                "angle": widgets.ANGLE_LABELS.get(name, name),
+                "now": "-" if math.isnan(value) else f"{value:.0f}°",
+                "target": f"{check.target:g}° ± {check.tolerance:g}°",
+                "form": {None: "", 0: "good", -1: "too low", 1: "too high"}[state],
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -16,7 +16,7 @@ from pose_coach.reference import Reference, parse_reference
 from pose_coach.review import ReviewError, ReviewResult, review_video
 from pose_coach.video import VideoError
 from pose_coach_app import widgets
-from pose_coach_app.thresholds import angle_table
+from pose_coach_app.thresholds import all_checks, angle_table
 
 RESULT = "review_result"
 NO_PERSON = (
@@ -54,8 +54,14 @@ def run_review(video: Path, reference: Reference, sides: tuple[str, ...]) -> Non
     out_dir = widgets.home_dir() / "reviews" / f"{stamp:%Y%m%d-%H%M%S}-{video.stem[:40]}"
     bar = st.progress(0.0, text="Opening the video...")
     try:
-        result = review_video(video, reference, widgets.current_settings(), out_dir, sides,
-                              progress=_progress_callback(bar))  # fmt: skip
+        result = review_video(
+            video,
+            reference,
+            widgets.current_settings(),
+            out_dir,
+            sides,
+            progress=_progress_callback(bar),
+        )
     except VideoError as error:
         st.error(f"This file cannot be used: {error}")
         return
@@ -81,7 +87,9 @@ def show_review(shown: ShownReview) -> None:
     result, report = shown.result, shown.result.report
     st.subheader(f"{report['stretch_name']}: {report['video']}")
     if report["frames_with_pose"] < report["frames"]:
-        st.caption(f"A person was found in {report['frames_with_pose']} of {report['frames']} frames.")
+        st.caption(
+            f"A person was found in {report['frames_with_pose']} of {report['frames']} frames."
+        )
     if result.video_path is not None:
         st.video(str(result.video_path))
     widgets.show_session(shown.record)
@@ -89,15 +97,20 @@ def show_review(shown: ShownReview) -> None:
         st.error(f"The review could not be saved to the history: {shown.saved_error}")
     st.markdown("**Key angles over time** (green: target band; orange: faults)")
     faults = [(e.start_s, e.end_s, e.kind.value) for e in shown.record.faults]
-    chart = widgets.angle_timeline(angle_table(result.rows), shown.reference.angles, faults)
+    chart = widgets.angle_timeline(angle_table(result.rows), all_checks(shown.reference), faults)
     st.altair_chart(chart, width="stretch")
     columns = st.columns(3)
     files = [(result.report_path, "application/json"), (result.angles_path, "text/csv")]
     if result.video_path is not None:
         files.append((result.video_path, "video/mp4"))
-    for column, (path, mime) in zip(columns, files):
-        column.download_button(f"Download {path.name}", path.read_bytes(), file_name=path.name,
-                               mime=mime, key=f"download_{path.name}")  # fmt: skip
+    for column, (path, mime) in zip(columns, files, strict=False):
+        column.download_button(
+            f"Download {path.name}",
+            path.read_bytes(),
+            file_name=path.name,
+            mime=mime,
+            key=f"download_{path.name}",
+        )
 
 
 def render() -> None:

@@ -107,9 +107,7 @@ def steady_frames(table: AngleTable, names: list[str]) -> np.ndarray:
     return steady
 
 
-def learn_targets(
-    table: AngleTable, names: list[str]
-) -> dict[str, tuple[float, float]]:
+def learn_targets(table: AngleTable, names: list[str]) -> dict[str, tuple[float, float]]:
     """Target and tolerance per angle from a clip of good form: the median over the steady frames,
     and ``SPREAD_FACTOR`` robust standard deviations (from the median absolute deviation)."""
     steady = steady_frames(table, names)
@@ -129,12 +127,24 @@ def learn_targets(
     return learned
 
 
+def all_checks(reference: Reference) -> dict[str, AngleCheck]:
+    """Every target and tolerance of a stretch, under relative angle names: its angles, then the
+    pelvis limits of its hip alignment."""
+    return reference.angles | reference.hip_alignment.checks()
+
+
 def tuned_reference(reference: Reference, values: dict[str, tuple[float, float]]) -> Reference:
-    """The reference with new (target, tolerance) for the named angles; the rest unchanged."""
+    """The reference with new (target, tolerance) for the named checks (see ``all_checks``)."""
     angles = {
         name: replace(check, target=values[name][0], tolerance=values[name][1])
         if name in values
         else check
         for name, check in reference.angles.items()
     }
-    return replace(reference, angles=angles)
+    hips = reference.hip_alignment
+    pelvis = {
+        field: values.get(f"pelvis_{field}", getattr(hips, field))
+        for field in ("tilt", "rotation")
+        if getattr(hips, field) is not None
+    }
+    return replace(reference, angles=angles, hip_alignment=replace(hips, **pelvis))

@@ -31,6 +31,7 @@ from pose_coach_app import widgets
 from pose_coach_app.thresholds import (
     AngleTable,
     LearnError,
+    all_checks,
     angle_states,
     angle_table,
     flagged_frames,
@@ -38,9 +39,15 @@ from pose_coach_app.thresholds import (
     tuned_reference,
 )
 
-# Slider ranges for targets, by joint (inside the schema's -180..270).
-TARGET_RANGE = {"hip": (-90.0, 180.0), "knee": (-30.0, 180.0), "shoulder": (-90.0, 270.0),
-                "trunk": (-120.0, 120.0)}  # fmt: skip
+# Slider ranges for targets, by joint (inside the schema's limits).
+TARGET_RANGE = {
+    "hip": (-90.0, 180.0),
+    "knee": (-30.0, 180.0),
+    "shoulder": (-90.0, 270.0),
+    "trunk": (-120.0, 120.0),
+    "tilt": (-45.0, 45.0),
+    "rotation": (-90.0, 90.0),
+}
 TOLERANCE_RANGE = (0.5, 90.0)
 MESSAGE = "tune_message"
 
@@ -58,13 +65,19 @@ def _clamp(value: float, limits: tuple[float, float]) -> float:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def measure(video: str, mtime_ns: int, size: int, reference: dict, settings: Settings) -> list[dict]:
+def measure(
+    video: str, mtime_ns: int, size: int, reference: dict, settings: Settings
+) -> list[dict]:
     """Per-frame angles of a clip, measured by a review (no annotated video). Cached on the file's
     identity, the stretch as loaded, and the settings."""
     del mtime_ns, size  # part of the cache key only
     with tempfile.TemporaryDirectory(prefix="pose-coach-tune-") as out:
-        result = review_video(Path(video), parse_reference(reference), settings.with_changes(annotate=False),
-                              Path(out))  # fmt: skip
+        result = review_video(
+            Path(video),
+            parse_reference(reference),
+            settings.with_changes(annotate=False),
+            Path(out),
+        )
     return result.rows
 
 
@@ -81,8 +94,13 @@ def _measure(video: Path, reference: Reference) -> AngleTable | None:
     stat = video.stat()
     try:
         with st.spinner("Measuring the clip's angles (once per clip)..."):
-            rows = measure(str(video), stat.st_mtime_ns, stat.st_size, reference.to_dict(),
-                           widgets.current_settings())  # fmt: skip
+            rows = measure(
+                str(video),
+                stat.st_mtime_ns,
+                stat.st_size,
+                reference.to_dict(),
+                widgets.current_settings(),
+            )
     except VideoError as error:
         st.error(f"This file cannot be used: {error}")
         return None
@@ -97,10 +115,13 @@ def _measure(video: Path, reference: Reference) -> AngleTable | None:
 
 
 def _sliders(reference: Reference) -> None:
-    """A target and a tolerance slider per angle, starting from the reference's values."""
-    for name, check in reference.angles.items():
+    """A target and a tolerance slider per check, starting from the reference's values."""
+    for name, check in all_checks(reference).items():
         label = widgets.ANGLE_LABELS.get(name, name)
-        target_key, tolerance_key = _key(reference, name, "target"), _key(reference, name, "tolerance")
+        target_key, tolerance_key = (
+            _key(reference, name, "target"),
+            _key(reference, name, "tolerance"),
+        )
         st.session_state.setdefault(target_key, _clamp(check.target, _target_range(name)))
         st.session_state.setdefault(tolerance_key, _clamp(check.tolerance, TOLERANCE_RANGE))
         left, right = st.columns(2)
@@ -110,7 +131,7 @@ def _sliders(reference: Reference) -> None:
 
 def _learn(reference: Reference, table: AngleTable) -> None:
     try:
-        learned = learn_targets(table, list(reference.angles))
+        learned = learn_targets(table, list(all_checks(reference)))
     except LearnError as error:
         st.session_state[MESSAGE] = ("error", f"Cannot learn from this clip: {error}")
         return
@@ -118,17 +139,20 @@ def _learn(reference: Reference, table: AngleTable) -> None:
         st.session_state[_key(reference, name, "target")] = _clamp(target, _target_range(name))
         st.session_state[_key(reference, name, "tolerance")] = _clamp(tolerance, TOLERANCE_RANGE)
     st.session_state[MESSAGE] = (
-        "success", "Learned the targets and tolerances from the clip: check them, then save."
+        "success",
+        "Learned the targets and tolerances from the clip: check them, then save.",
     )
 
 
 def _slider_values(reference: Reference) -> dict[str, tuple[float, float]]:
     """(target, tolerance) per angle, as the sliders hold them now."""
     return {
-        name: (st.session_state[_key(reference, name, "target")],
-               st.session_state[_key(reference, name, "tolerance")])
-        for name in reference.angles
-    }  # fmt: skip
+        name: (
+            st.session_state[_key(reference, name, "target")],
+            st.session_state[_key(reference, name, "tolerance")],
+        )
+        for name in all_checks(reference)
+    }
 
 
 def _save(reference: Reference) -> None:
@@ -139,31 +163,41 @@ def _save(reference: Reference) -> None:
     except (ReferenceError, OSError) as error:
         st.session_state[MESSAGE] = ("error", f"Not saved: {error}")
         return
-    st.session_state[MESSAGE] = ("success", f"Saved to {path}; live coaching and reviews use it now.")
+    st.session_state[MESSAGE] = (
+        "success",
+        f"Saved to {path}; live coaching and reviews use it now.",
+    )
 
 
 def _reset(reference: Reference) -> None:
     removed = reset_reference(reference.id)
-    for name in reference.angles:
+    for name in all_checks(reference):
         for part in ("target", "tolerance"):
             st.session_state.pop(_key(reference, name, part), None)
     st.session_state[MESSAGE] = (
-        "success", "Back to the shipped defaults." if removed else "Already the shipped defaults."
+        "success",
+        "Back to the shipped defaults." if removed else "Already the shipped defaults.",
     )
 
 
 def _show_flags(table: AngleTable, tuned: Reference, video: Path) -> None:
-    states = angle_states(table, tuned.angles)
+    checks = all_checks(tuned)
+    states = angle_states(table, checks)
     flagged = flagged_frames(states)
     judged = int(table.judged.sum())
     if judged:
-        st.metric("Frames that would be flagged", f"{int(flagged.sum())} of {judged} in a hold",
-                  help="Frames inside a hold with any angle outside its band, frame by frame "
-                       "(the live coach also waits for a fault to last before it reports it)")  # fmt: skip
+        st.metric(
+            "Frames that would be flagged",
+            f"{int(flagged.sum())} of {judged} in a hold",
+            help="Frames inside a hold with any angle outside its band, frame by frame "
+            "(the live coach also waits for a fault to last before it reports it)",
+        )
     else:
-        st.warning("The coach found no hold in this clip, so no frame is judged. Learning uses the "
-                   "clip's steady frames anyway.")  # fmt: skip
-    chart = widgets.angle_timeline(table, tuned.angles, states=states)
+        st.warning(
+            "The coach found no hold in this clip, so no frame is judged. Learning uses the "
+            "clip's steady frames anyway."
+        )
+    chart = widgets.angle_timeline(table, checks, states=states)
     st.altair_chart(chart, width="stretch")
     index = st.slider("Frame", 0, len(table) - 1, 0, key="tune_frame") if len(table) > 1 else 0
     image_column, table_column = st.columns([3, 2])
@@ -171,15 +205,17 @@ def _show_flags(table: AngleTable, tuned: Reference, video: Path) -> None:
     if image is not None:
         image_column.image(image, caption=f"Frame {index} at {table.time_s[index]:.2f} s")
     rows = []
-    for name, check in tuned.angles.items():
+    for name, check in checks.items():
         value = table.values.get(name, np.full(len(table), np.nan))[index]
         state = states[name][index]
-        rows.append({
-            "angle": widgets.ANGLE_LABELS.get(name, name),
-            "value": "-" if math.isnan(value) else f"{value:.0f}°",
-            "band": f"{check.target - check.tolerance:g}° to {check.target + check.tolerance:g}°",
-            "flagged": {0: "", -1: "too low", 1: "too high"}[state],
-        })  # fmt: skip
+        rows.append(
+            {
+                "angle": widgets.ANGLE_LABELS.get(name, name),
+                "value": "-" if math.isnan(value) else f"{value:.0f}°",
+                "band": f"{check.target - check.tolerance:g}° to {check.target + check.tolerance:g}°",
+                "flagged": {0: "", -1: "too low", 1: "too high"}[state],
+            }
+        )
     table_column.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     table_column.caption("In a hold" if table.judged[index] else "Not in a hold: not judged")
 
@@ -190,17 +226,25 @@ def render() -> None:
     if reference is None:
         return
     tuned_file = reference.source is not None and reference.source.parent == user_dir()
-    st.caption(f"Using your tuned version ({reference.source})" if tuned_file
-               else "Using the shipped defaults")  # fmt: skip
+    st.caption(
+        f"Using your tuned version ({reference.source})"
+        if tuned_file
+        else "Using the shipped defaults"
+    )
     video = widgets.pick_video("tune")
     table = _measure(video, reference) if video is not None else None
     st.subheader("Targets and tolerances")
     _sliders(reference)
     tuned = tuned_reference(reference, _slider_values(reference))
     learn, save, reset = st.columns(3)
-    learn.button("Learn from this clip", disabled=table is None, on_click=_learn,
-                 args=(reference, table), help="Median and a robust spread of each angle over the "
-                 "clip's steady part; use a clip of good form")  # fmt: skip
+    learn.button(
+        "Learn from this clip",
+        disabled=table is None,
+        on_click=_learn,
+        args=(reference, table),
+        help="Median and a robust spread of each angle over the "
+        "clip's steady part; use a clip of good form",
+    )
     save.button("Save", type="primary", on_click=_save, args=(reference,))
     reset.button("Reset to defaults", on_click=_reset, args=(reference,))
     if MESSAGE in st.session_state:

@@ -20,8 +20,16 @@ import streamlit as st
 from pose_coach import history
 from pose_coach.config import HELP, Settings
 from pose_coach.history import SessionRecord
-from pose_coach.reference import AngleCheck, Reference, ReferenceError, load_references
-from pose_coach_app.thresholds import AngleTable
+from pose_coach.reference import (
+    AngleCheck,
+    Reference,
+    ReferenceError,
+    load_reference,
+    load_references,
+    reset_reference,
+    user_dir,
+)
+from pose_coach_app.thresholds import AngleTable, all_checks
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_videos"
 VIDEO_TYPES = ["mp4", "mov", "m4v", "webm", "mkv", "avi"]
@@ -69,7 +77,9 @@ def settings_sidebar() -> Settings:
             label = field.name.replace("_", " ").capitalize()
             key = f"setting_{field.name}"
             if isinstance(default, bool):
-                values[field.name] = st.checkbox(label, value=default, help=HELP[field.name], key=key)
+                values[field.name] = st.checkbox(
+                    label, value=default, help=HELP[field.name], key=key
+                )
             elif isinstance(default, float):
                 values[field.name] = st.number_input(
                     label, min_value=0.0, value=default, step=0.1, help=HELP[field.name], key=key
@@ -99,10 +109,8 @@ def pick_stretch(key: str, disabled: bool = False) -> Reference | None:
     try:
         references = load_references()
     except ReferenceError as error:
-        st.error(
-            f"A reference pose cannot be read: {error}. Fix the file, or reset the stretch on the "
-            "Tune page to go back to the shipped version."
-        )
+        st.error(f"A reference pose cannot be read: {error}")
+        _offer_resets(key)
         return None
     ids = sorted(references, key=lambda i: references[i].name)
     chosen = st.selectbox(
@@ -111,9 +119,24 @@ def pick_stretch(key: str, disabled: bool = False) -> Reference | None:
     return references[chosen]
 
 
+def _offer_resets(key: str) -> None:
+    """A reset button for each unreadable tuned reference (the shipped ones are not the user's)."""
+    for path in sorted(user_dir().glob("*.yaml")):
+        try:
+            load_reference(path)
+        except ReferenceError:
+            st.button(
+                f"Reset {path.stem} to the shipped version",
+                key=f"{key}_reset_{path.stem}",
+                on_click=reset_reference,
+                args=(path.stem,),
+            )
+
+
 def pick_sides(key: str, disabled: bool = False) -> tuple[str, ...]:
-    label = st.radio("Order of sides", list(SIDE_ORDERS), key=key, horizontal=True,
-                     disabled=disabled)  # fmt: skip
+    label = st.radio(
+        "Order of sides", list(SIDE_ORDERS), key=key, horizontal=True, disabled=disabled
+    )
     return SIDE_ORDERS[label]
 
 
@@ -128,8 +151,10 @@ def before_you_start(reference: Reference) -> None:
         st.markdown("**Where to put the camera**")
         st.markdown(reference.camera)
         st.caption(f"Hold each side for {reference.hold_s:.0f} s in good form.")
-        targets = ", ".join(f"{ANGLE_LABELS.get(name, name).lower()} {c.target:g}° ± {c.tolerance:g}°"
-                            for name, c in reference.angles.items())  # fmt: skip
+        targets = ", ".join(
+            f"{ANGLE_LABELS.get(name, name).lower()} {c.target:g}° ± {c.tolerance:g}°"
+            for name, c in all_checks(reference).items()
+        )
         st.caption(f"Targets: {targets}.")
 
 
@@ -165,8 +190,10 @@ def pick_video(key: str) -> Path | None:
         st.error(f"{upload.name} is empty (0 bytes): record or upload it again.")
         return None
     if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(f"{upload.name} is {upload.size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_MB} MB: "
-                 "trim the video to the stretch itself.")  # fmt: skip
+        st.error(
+            f"{upload.name} is {upload.size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_MB} MB: "
+            "trim the video to the stretch itself."
+        )
         return None
     data = upload.getvalue()
     digest = hashlib.sha256(data).hexdigest()[:12]
@@ -190,10 +217,13 @@ def show_session(record: SessionRecord, reference_name: str | None = None) -> No
     """Holds per side, good-form time, and the faults with their times."""
     held, good = record.held_s(), record.good_form_s()
     columns = st.columns(len(history.SIDES) + 1)
-    for column, side in zip(columns, history.SIDES):
+    for column, side in zip(columns, history.SIDES, strict=False):
         done = " (complete)" if side in record.sides_done else ""
-        column.metric(f"{side.capitalize()} side{done}", fmt_s(good[side]),
-                      help=f"Good-form time; {fmt_s(held[side])} in the stretch")  # fmt: skip
+        column.metric(
+            f"{side.capitalize()} side{done}",
+            fmt_s(good[side]),
+            help=f"Good-form time; {fmt_s(held[side])} in the stretch",
+        )
     columns[-1].metric("Faults", len(record.faults))
     if record.faults:
         st.dataframe(faults_frame(record.faults), hide_index=True, width="stretch")
@@ -220,7 +250,7 @@ def angle_timeline(
     table: AngleTable,
     checks: dict[str, AngleCheck],
     faults: list[tuple[float, float, str]] = (),
-    states: dict[str, "object"] | None = None,
+    states: dict[str, object] | None = None,
 ) -> alt.VConcatChart:
     """One panel per checked angle: its value over time, the target band, faults shaded, and
     (with ``states``) the frames outside the band marked."""
@@ -234,22 +264,30 @@ def angle_timeline(
         if states is not None:
             data["outside"] = states[name] != 0
         title = f"{ANGLE_LABELS.get(name, name)}: {check.target:g}° ± {check.tolerance:g}°"
-        band = alt.Chart(pd.DataFrame({"low": [check.target - check.tolerance],
-                                       "high": [check.target + check.tolerance]}))  # fmt: skip
+        band = alt.Chart(
+            pd.DataFrame(
+                {"low": [check.target - check.tolerance], "high": [check.target + check.tolerance]}
+            )
+        )
         layers = [
             band.mark_rect(color="#2ca25f", opacity=0.18).encode(y="low:Q", y2="high:Q"),
-            alt.Chart(data).mark_line(color="#3182bd").encode(
-                x=alt.X("time (s):Q"), y=alt.Y("degrees:Q", scale=alt.Scale(zero=False))
-            ),
+            alt.Chart(data)
+            .mark_line(color="#3182bd")
+            .encode(x=alt.X("time (s):Q"), y=alt.Y("degrees:Q", scale=alt.Scale(zero=False))),
         ]
         if not fault_data.empty:
-            layers.insert(1, alt.Chart(fault_data).mark_rect(color="#e6550d", opacity=0.15).encode(
-                x="start:Q", x2="end:Q", tooltip=["fault", "start", "end"]))  # fmt: skip
+            layers.insert(
+                1,
+                alt.Chart(fault_data)
+                .mark_rect(color="#e6550d", opacity=0.15)
+                .encode(x="start:Q", x2="end:Q", tooltip=["fault", "start", "end"]),
+            )
         if states is not None:
             layers.append(
-                alt.Chart(data[data["outside"]]).mark_point(color="#d62728", size=18, filled=True)
+                alt.Chart(data[data["outside"]])
+                .mark_point(color="#d62728", size=18, filled=True)
                 .encode(x="time (s):Q", y="degrees:Q")
-            )  # fmt: skip
+            )
         panels.append(alt.layer(*layers).properties(title=title, height=120, width="container"))
     return alt.vconcat(*panels)
 

@@ -51,8 +51,9 @@ class FakePoseEstimator:
 
     def detect(self, rgb: np.ndarray, t: float):
         if 6.0 <= t < 10.0:
-            return stick_figure(t, facing="right", trunk=90, hip=(-25, 90), knee=(5, 90),
-                                shoulder=(90, 170))  # fmt: skip
+            return stick_figure(
+                t, facing="right", trunk=90, hip=(-25, 90), knee=(5, 90), shoulder=(90, 170)
+            )
         return good_form(t)
 
 
@@ -117,8 +118,11 @@ def page(name: str) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "success")
-             for e in getattr(at, kind)]  # fmt: skip
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "info", "warning", "error", "success")
+        for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -221,7 +225,9 @@ def test_review_uploaded_video_shows_video_chart_faults_downloads_and_saves(clip
     faults = at.dataframe[0].value
     assert "too deep" in set(faults["fault"])
     assert {b.proto.label for b in at.get("download_button")} == {
-        "Download report.json", "Download angles.csv", "Download annotated.mp4"
+        "Download report.json",
+        "Download angles.csv",
+        "Download annotated.mp4",
     }
     [stored] = history.list_sessions()
     assert stored.record.kind == "review" and stored.record.source.endswith("my_stretch.mp4")
@@ -277,8 +283,10 @@ def test_tuning_sliders_show_flagged_frames_at_once(clip):
     at = tuning_with_clip(clip)
     assert not at.exception
     reference = get_reference("kneeling_psoas")
-    assert at.slider(key="tune_kneeling_psoas_working_hip_target").value == reference.angles[
-        "working_hip"].target  # fmt: skip
+    assert (
+        at.slider(key="tune_kneeling_psoas_working_hip_target").value
+        == reference.angles["working_hip"].target
+    )
     before = at.metric[0].value
     assert before.split(" of ")[0] != "0", "the too-high back leg (3 to 5 s) is flagged"
     at.slider(key="tune_kneeling_psoas_working_hip_tolerance").set_value(40.0).run()
@@ -287,7 +295,6 @@ def test_tuning_sliders_show_flagged_frames_at_once(clip):
 
 def test_tuning_learn_save_is_used_by_other_pages_and_reset_restores(clip, home):
     at = tuning_with_clip(clip)
-    at.button(key=None) if False else None
     learn = next(b for b in at.button if b.label == "Learn from this clip")
     learn.click().run()
     assert not at.exception

@@ -76,17 +76,24 @@ def test_faults_per_session_includes_sessions_without_faults(db):
     assert counts[first] == {"bounce": 1, "too_shallow": 1, "no_person": 1}
     assert counts[clean] == {}
     assert [e.kind for e in history.session_faults(first, db)] == [
-        Fault.BOUNCE, Fault.TOO_SHALLOW, Fault.NO_PERSON
+        Fault.BOUNCE,
+        Fault.TOO_SHALLOW,
+        Fault.NO_PERSON,
     ]
 
 
 def test_sessions_per_iso_week_counts_empty_weeks(db):
     # Wednesday 2026-11-18 is in ISO week 47; two sessions that week, one in week 45, none in 46.
     for day in (date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 4)):
-        history.add_session(record(datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=12)), db)
+        history.add_session(
+            record(datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=12)), db
+        )
     weeks = history.sessions_per_week(db, weeks=4, today=date(2026, 11, 20), tz=UTC)
     assert [(w.label, w.sessions) for w in weeks] == [
-        ("2026-W44", 0), ("2026-W45", 1), ("2026-W46", 0), ("2026-W47", 2)
+        ("2026-W44", 0),
+        ("2026-W45", 1),
+        ("2026-W46", 0),
+        ("2026-W47", 2),
     ]
     assert weeks[-1].monday == date(2026, 11, 16)
 
@@ -152,7 +159,13 @@ def test_concurrent_writers_from_threads(db):
     ],
 )
 def test_record_validation(changes, message):
-    fields = {"stretch": "kneeling_psoas", "kind": "live", "started_at": datetime.now(UTC),
-              "duration_s": 1.0, "holds": (), "faults": ()}  # fmt: skip
+    fields = {
+        "stretch": "kneeling_psoas",
+        "kind": "live",
+        "started_at": datetime.now(UTC),
+        "duration_s": 1.0,
+        "holds": (),
+        "faults": (),
+    }
     with pytest.raises(ValueError, match=message):
         SessionRecord(**(fields | changes))

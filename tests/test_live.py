@@ -24,7 +24,9 @@ class FakeEstimator:
     def __call__(self, rgb: np.ndarray, t: float):
         assert rgb.shape == (HEIGHT, WIDTH, 3)
         self.times.append(t)
-        return stick_figure(t, facing="right", trunk=90, hip=(0, 90), knee=(5, 90), shoulder=(90, 170))
+        return stick_figure(
+            t, facing="right", trunk=90, hip=(0, 90), knee=(5, 90), shoulder=(90, 170)
+        )
 
 
 def video_frame(pts: int | None, time_base: Fraction = Fraction(1, 90_000)) -> av.VideoFrame:

@@ -99,6 +99,14 @@ def test_writer_keeps_given_timestamps_and_nudges_repeats(tmp_path: Path) -> Non
     assert np.all(np.diff(times) > 0)  # repeats were nudged forward
 
 
+def test_writer_output_starts_at_zero(tmp_path: Path) -> None:
+    path = tmp_path / "late.mp4"
+    write_clip(path, count=3, timestamps=[12.0, 12.1, 12.2])
+    assert [t for _, t in read_all(path)] == pytest.approx([0.0, 0.1, 0.2], abs=1e-4)
+    with pytest.raises(VideoError, match="finite"), VideoWriter(path, 64, 48, FPS) as writer:
+        writer.write(scene(0, 64, 48), float("inf"))
+
+
 def test_odd_frame_size_is_padded_to_even(tmp_path: Path) -> None:
     path = tmp_path / "odd.mp4"
     written = write_clip(path, count=3, width=321, height=241)

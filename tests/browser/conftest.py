@@ -44,13 +44,16 @@ if (window.speechSynthesis) {
 """
 
 if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium chromium-driver",
-                allow_module_level=True)  # fmt: skip
+    pytest.skip(
+        f"{CHROMIUM} is missing: apt-get install chromium chromium-driver", allow_module_level=True
+    )
 try:
     from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 except ImportError:
-    pytest.skip("the playwright package is missing: pip install playwright (no browser download "
-                "needed)", allow_module_level=True)  # fmt: skip
+    pytest.skip(
+        "the playwright package is missing: pip install playwright (no browser download needed)",
+        allow_module_level=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -88,14 +91,26 @@ def server(tmp_path_factory) -> Iterator[Server]:
     port = _free_port()
     env = {**os.environ, "POSE_COACH_HOME": str(home), "PYTHONPATH": str(ROOT)}
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
     with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output,
-                                   stderr=subprocess.STDOUT)  # fmt: skip
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process, log)
@@ -140,4 +155,3 @@ def screenshot(page: Page, name: str, width: int = 900) -> None:
     image = image.resize((width, round(image.height * width / image.width)), Image.LANCZOS)
     Path(folder).mkdir(parents=True, exist_ok=True)
     image.quantize(colors=128).save(Path(folder) / f"{name}.png", optimize=True)
-

@@ -7,11 +7,11 @@ in good form, and with a fault); tests that need one are skipped, with the reaso
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 import yaml
 
@@ -24,8 +24,7 @@ from tests.browser.webcam import write_y4m
 STRETCH = "kneeling_psoas"
 SAMPLES = ROOT / "sample_videos"
 STILL = ROOT / "tests" / "data" / "person_kneeling_side.png"
-# A clip from the middle of the hold (the person is in position and still).
-CLIP_START_S, CLIP_S = 8.0, 4.0
+CLIP_S = 4.0  # the fake webcam loops a clip this long
 WAIT_S = 120  # generous: the machine's two cores are shared with the browser's own video coding
 
 
@@ -40,6 +39,15 @@ def sample(kind: str) -> Path:
     if not found:
         pytest.skip(f"no rendered sample_videos/{STRETCH}_{kind}*.mp4 yet")
     return found[0]
+
+
+def clip_start(video: Path) -> float:
+    """Where the webcam clip starts, from the video's ground truth: inside the first fault if it
+    has one, else a few seconds into the first hold."""
+    truth = json.loads(video.with_suffix(".truth.json").read_text())
+    if truth["faults"]:
+        return truth["faults"][0]["start_s"] + 0.5
+    return truth["holds"][0]["start_s"] + 3.0
 
 
 def fault_cues(stretch: str) -> set[str]:
@@ -115,7 +123,8 @@ def clips(tmp_path_factory):
 
 
 def test_live_overlay_and_hold_timer_from_a_fake_webcam(server, playwright, clips):
-    webcam = write_y4m(sample("good"), clips / "good.y4m", CLIP_START_S, CLIP_S)
+    video = sample("good")
+    webcam = write_y4m(video, clips / "good.y4m", clip_start(video), CLIP_S)
     browser = launch(playwright, webcam)
     try:
         page = new_page(browser)
@@ -133,11 +142,12 @@ def test_live_overlay_and_hold_timer_from_a_fake_webcam(server, playwright, clip
 
 
 def test_live_faulty_form_gets_a_cue_shown_and_spoken(server, playwright, clips):
-    faulty = next((p for p in sorted(SAMPLES.glob(f"{STRETCH}_*.mp4")) if "good" not in p.name),
-                  None)  # fmt: skip
+    faulty = next(
+        (p for p in sorted(SAMPLES.glob(f"{STRETCH}_*.mp4")) if "good" not in p.name), None
+    )
     if faulty is None:
         pytest.skip(f"no rendered faulty sample_videos/{STRETCH}_*.mp4 yet")
-    webcam = write_y4m(faulty, clips / "faulty.y4m", CLIP_START_S, CLIP_S)
+    webcam = write_y4m(faulty, clips / "faulty.y4m", clip_start(faulty), CLIP_S)
     cues = fault_cues(STRETCH)
     browser = launch(playwright, webcam)
     try:
@@ -160,17 +170,15 @@ def test_live_faulty_form_gets_a_cue_shown_and_spoken(server, playwright, clips)
 
 @pytest.fixture(scope="module")
 def upload_clip(tmp_path_factory) -> Path:
-    """A short H.264 clip of a person: the good sample's first seconds, or the rendered still."""
+    """A 4 s H.264 clip of a person: the good sample's start, or the rendered still repeated."""
     path = tmp_path_factory.mktemp("upload") / "my_stretch.mp4"
-    samples = sorted(SAMPLES.glob(f"{STRETCH}_good*.mp4"))
-    source, seconds = (samples[0], 6.0) if samples else (STILL, 2.0)
+    source = next(iter(sorted(SAMPLES.glob(f"{STRETCH}_good*.mp4"))), STILL)
     frames = iter_frames(source)
-    first, _ = next(frames)
-    height, width = first.shape[:2]
-    with VideoWriter(path, width, height, 30.0) as writer:
-        for n in range(round(seconds * 30)):
-            rgb = first if source == STILL else next(frames, (first, 0.0))[0]
-            writer.write(np.ascontiguousarray(rgb))
+    rgb, _ = next(frames)
+    with VideoWriter(path, rgb.shape[1], rgb.shape[0], 30.0) as writer:
+        for _ in range(4 * 30):
+            writer.write(rgb)
+            rgb = next(frames, (rgb, 0.0))[0]  # a still (or the end) repeats
     return path
 
 
@@ -180,7 +188,9 @@ def test_uploaded_video_is_reviewed_and_plays_in_the_page(server, playwright, up
         page = new_page(browser)
         page.goto(f"{server.url}/review")
         choose(page, "Stretch", shipped().name)
-        page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(upload_clip)
+        page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(
+            upload_clip
+        )
         page.get_by_role("button", name="Analyse video").click()
         video = page.locator("video").first
         video.wait_for(timeout=WAIT_S * 1000)

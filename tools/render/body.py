@@ -115,7 +115,16 @@ class Body:
         rest = self.pose([BodyPose()])
         self.rest_joints = {name: rest.joints[0, i] for i, name in enumerate(self.bone_labels)}
         self.rest_vertices = rest.vertices[0]
+        self._paint_waist(rest.vertices[0])
         self._paint_hair(rest.vertices[0])
+
+    def _paint_waist(self, rest: np.ndarray) -> None:
+        """A straight waistline: trunk below it is trousers, legs above it (the hips) shirt."""
+        waist = self.rest_joints["root"][2] + 0.07
+        trunk = np.isin(self.vertex_part, (SHIRT, TROUSERS)) & (np.abs(rest[:, 0]) < 0.22)
+        below = trunk & (rest[:, 2] < waist) & (self.vertex_part == SHIRT)
+        above = trunk & (rest[:, 2] >= waist) & (self.vertex_part == TROUSERS)
+        self.vertex_part = np.where(below, TROUSERS, np.where(above, SHIRT, self.vertex_part))
 
     def _paint_hair(self, rest: np.ndarray) -> None:
         """Short hair: the back and top of the head, above the ears."""

@@ -14,17 +14,34 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tools.render.body import BODY_PRESETS, Body
+from tools.render.body import BODY_PRESETS, Body, BodyPose
 from tools.render.camera import view_camera
-from tools.render.kinematics import Skeleton
+from tools.render.kinematics import X, Skeleton, to_body_pose
 from tools.render.raster import shade_mesh
 from tools.render.scene import LOOKS, SensorNoise, room_background
-from tools.render.stretches import KneelingPsoas, LyingPsoas, Mods, StandingPsoas
+from tools.render.stretches import (
+    KneelingPsoas,
+    LyingPsoas,
+    Mods,
+    StandingPsoas,
+    Stretch,
+    arm,
+    sag,
+)
 from tools.render.truth import landmarks_3d, pose_frame, true_angles
 
 
+def relaxed_standing(stretch: StandingPsoas) -> BodyPose:
+    """Standing straight with the arms hanging relaxed."""
+    spec = stretch.spec(0.0, Mods())
+    for side, lateral in (("L", 0.1), ("R", -0.1)):
+        for part, value in arm(sag(4.0, lateral), -X, 12.0).items():
+            spec.segments[f"{part}.{side}"] = value
+    return to_body_pose(spec, stretch.sk)
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -32,26 +49,19 @@ def main(argv: list[str] | None = None) -> None:
     skeleton = Skeleton.from_body(body)
     look = LOOKS["blue_shirt"]
     colors = look.vertex_colors(body.vertex_part)
-    standing = StandingPsoas(skeleton)
-    relaxed = standing.spec(0.0, Mods())
-    from tools.render.stretches import arm, sag, _segments
-    from tools.render.kinematics import X, to_body_pose
-
-    for s, lateral in (("L", 0.1), ("R", -0.1)):
-        relaxed.segments |= _segments(s, arm(sag(4.0, lateral), -X, 12.0))
-    shots = {
-        "person_standing_side": (to_body_pose(relaxed, skeleton), standing),
-        "person_kneeling_side": (KneelingPsoas(skeleton).pose("left", 1.0, Mods()), None),
-        "person_lying_side": (LyingPsoas(skeleton).pose("left", 1.0, Mods()), None),
-    }
-    stretch_of = {
-        "person_standing_side": standing,
-        "person_kneeling_side": KneelingPsoas(skeleton),
-        "person_lying_side": LyingPsoas(skeleton),
+    standing, kneeling, lying = (
+        StandingPsoas(skeleton),
+        KneelingPsoas(skeleton),
+        LyingPsoas(skeleton),
+    )
+    shots: dict[str, tuple[BodyPose, Stretch]] = {
+        "person_standing_side": (relaxed_standing(standing), standing),
+        "person_kneeling_side": (kneeling.pose("left", 1.0, Mods()), kneeling),
+        "person_lying_side": (lying.pose("left", 1.0, Mods()), lying),
     }
     posed = body.pose([pose for pose, _ in shots.values()])
-    for i, name in enumerate(shots):
-        framing = stretch_of[name].framing
+    for i, (name, (_, stretch)) in enumerate(shots.items()):
+        framing = stretch.framing
         camera = view_camera(
             "side",
             0.0,
@@ -59,11 +69,14 @@ def main(argv: list[str] | None = None) -> None:
             framing.distance_m,
             framing.camera_height_m,
         )
-        background = room_background(camera, look)
-        image = shade_mesh(camera, posed.vertices[i], body.faces, colors, background)
+        image = shade_mesh(
+            camera, posed.vertices[i], body.faces, colors, room_background(camera, look)
+        )
         pixels = SensorNoise(image.shape, look.noise_sigma, i, bank=1)(image)
         Image.fromarray(pixels).save(args.out / f"{name}.png")
-        points = landmarks_3d(posed.keypoints[i], body.keypoint_labels, posed.joints[i], body.bone_index)
+        points = landmarks_3d(
+            posed.keypoints[i], body.keypoint_labels, posed.joints[i], body.bone_index
+        )
         frame = pose_frame(points, camera, 0.0)
         truth = {
             "view": "side",
@@ -71,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
             "image": np.round(frame.image, 1).tolist(),
             "world": np.round(frame.world, 3).tolist(),
         }
-        (args.out / f"{name}.truth.json").write_text(json.dumps(truth) + "\n")
+        (args.out / f"{name}.truth.json").write_text(json.dumps(truth) + "\n", encoding="utf-8")
         print(name, truth["angles"])
 
 

@@ -132,7 +132,7 @@ def _truth_frame(scene: Scene, posed, i: int, t: float, anatomical: bool = False
 
 def render_video(spec: VideoSpec, out_dir: Path, name: str) -> dict:
     """Render the video and its truth file; returns the truth (without per-frame arrays)."""
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     scene = make_scene(spec)
     choreo = scene.choreography
     out_dir = Path(out_dir)
@@ -169,7 +169,7 @@ def render_video(spec: VideoSpec, out_dir: Path, name: str) -> dict:
     for packet in stream.encode():
         container.mux(packet)
     container.close()
-    elapsed = time.perf_counter() - started
+    elapsed = (time.perf_counter() - started, time.process_time() - started_cpu)
     truth = _truth(scene, n_frames, elapsed)
     full = truth | {
         "angles": angles,
@@ -186,7 +186,7 @@ def _rounded(value: float) -> float | None:
     return None if np.isnan(value) else round(value, 2)
 
 
-def _truth(scene: Scene, n_frames: int, elapsed_s: float) -> dict:
+def _truth(scene: Scene, n_frames: int, elapsed_s: tuple[float, float]) -> dict:
     spec, choreo, camera = scene.spec, scene.choreography, scene.camera
     return {
         "format": TRUTH_FORMAT,
@@ -216,7 +216,8 @@ def _truth(scene: Scene, n_frames: int, elapsed_s: float) -> dict:
             "hfov_deg": camera.hfov_deg,
             "focal_px": round(camera.focal_px, 3),
         },
-        "render_s": round(elapsed_s, 1),
+        "render_s": round(elapsed_s[0], 1),
+        "render_cpu_s": round(elapsed_s[1], 1),
         "angle_names": list(ANGLE_NAMES),
         "landmarks_note": (
             "per frame, 33 BlazePose landmarks flattened: image x,y in tenths of a pixel; "
