@@ -12,7 +12,8 @@ import pytest
 from pose_coach.live import LiveCoach
 from pose_coach.reference import get_reference
 from pose_coach.session import Phase
-from tests.factories import HEIGHT, WIDTH, stick_figure
+from tests.coach_factories import kneeling
+from tests.factories import HEIGHT, WIDTH
 
 
 class FakeEstimator:
@@ -24,9 +25,7 @@ class FakeEstimator:
     def __call__(self, rgb: np.ndarray, t: float):
         assert rgb.shape == (HEIGHT, WIDTH, 3)
         self.times.append(t)
-        return stick_figure(
-            t, facing="right", trunk=90, hip=(0, 90), knee=(5, 90), shoulder=(90, 170)
-        )
+        return kneeling(t)
 
 
 def video_frame(pts: int | None, time_base: Fraction = Fraction(1, 90_000)) -> av.VideoFrame:

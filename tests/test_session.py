@@ -31,6 +31,7 @@ def kneeling(side: str, amount: float, hip_offset: float = 0.0, tilt: float = 0.
     hips = (working_hip, 90.0) if side == "left" else (90.0, working_hip)
     knees = (blend("working_knee"), 90.0) if side == "left" else (90.0, blend("working_knee"))
     arms = (90.0, blend("other_shoulder")) if side == "left" else (blend("other_shoulder"), 90.0)
+    tilt += REFERENCE.hip_alignment.tilt[0]  # what good form reads, in MediaPipe's terms
     frame = stick_figure(t, trunk=target["trunk"], hip=hips, knee=knees, shoulder=arms,
                          pelvis_tilt=tilt if side == "left" else -tilt)  # fmt: skip
     if rng is not None:  # landmark jitter of about 1.5 px, as MediaPipe shows

@@ -87,4 +87,6 @@ def view_camera(
     direction = np.array([np.sin(yaw), -np.cos(yaw), 0.0])
     position = np.asarray(target, dtype=float) + distance_m * direction
     position[2] = height_m
-    return Camera(position=position, target=np.asarray(target, dtype=float), width=width, height=height)
+    return Camera(
+        position=position, target=np.asarray(target, dtype=float), width=width, height=height
+    )

@@ -276,12 +276,16 @@ class Choreography:
                 out.append(self._interval(fault.kind, fault, hold.start_s, hold.end_s, p))
             elif fault.kind == "bounce":
                 start = hold.start_s + p["start"]
-                out.append(self._interval(fault.kind, fault, start, min(start + p["dur"], hold.end_s), p))
+                out.append(
+                    self._interval(fault.kind, fault, start, min(start + p["dur"], hold.end_s), p)
+                )
             elif fault.kind == "jerk":
                 for k in range(int(p["count"])):
                     t0 = hold.start_s + p["start"] + k * p["every"]
                     if t0 + JOLT_S <= hold.end_s:
-                        out.append(self._interval("bounce", fault, t0, t0 + JOLT_S, p | {"jerk": True}))
+                        out.append(
+                            self._interval("bounce", fault, t0, t0 + JOLT_S, p | {"jerk": True})
+                        )
             elif p.get("start") is None:
                 out.append(self._interval(fault.kind, fault, hold.start_s, hold.end_s, p))
             else:

@@ -39,7 +39,6 @@ class FaultSizes:
     deep_deg: float
     trunk_deg: float
     tilt_deg: float
-    rot_deg: float
     bounce_amp: float
     bounce_unit: str
     jerk_amp: float
@@ -57,23 +56,22 @@ def _secant(f, target: float, x0: float, x1: float, steps: int = 4) -> float:
     return x1
 
 
-def fault_sizes(stretch_id: str) -> FaultSizes:
+def fault_sizes(stretch_id: str, body: str = "default") -> FaultSizes:
     """Size each fault from the reference so the true angles leave the tolerance clearly."""
     try:
         ref = get_reference(stretch_id)
         hip_check, trunk_check = ref.angles["working_hip"], ref.angles["trunk"]
         hips = ref.hip_alignment
         hold_s, tilt_limit = ref.hold_s, hips.tilt[1]
-        rot_limit = hips.rotation[1] if hips.rotation is not None else 20.0
         bounce_amp = ref.bounce.max_amplitude_deg
         bounce_speed = ref.bounce.max_speed_deg_s
         deep_is_low = hip_check.too_low.fault == Fault.TOO_DEEP
         hip_tol, trunk_tol = hip_check.tolerance, trunk_check.tolerance
     except ReferenceError:  # no reference for this stretch yet: the skeleton's values
-        hold_s, tilt_limit, rot_limit, bounce_amp, bounce_speed = 30.0, 10.0, 20.0, 3.0, 60.0
+        hold_s, tilt_limit, bounce_amp, bounce_speed = 30.0, 10.0, 3.0, 60.0
         deep_is_low = stretch_id in ("kneeling_psoas", "half_kneeling_hip_flexor")
         hip_tol, trunk_tol = 12.0, 10.0
-    scene = make_scene(VideoSpec(stretch=stretch_id))
+    scene = make_scene(VideoSpec(stretch=stretch_id, body=body))
 
     def angle(name: str, **mods) -> float:
         return angles_of(scene, "left", 1.0, Mods(**mods))[name]
@@ -86,14 +84,12 @@ def fault_sizes(stretch_id: str) -> FaultSizes:
         lambda d: angle("hip_left", depth_deg=d), hip0 - deep_sign * 2 * hip_tol, -5, -15
     )
     trunk = _secant(lambda d: angle("trunk", trunk_lean_deg=d), trunk0 + 2 * trunk_tol, 5, 15)
+    tilt_sign = _HIP_TILT_SIGN[stretch_id]
     tilt = _secant(
-        lambda d: angle("pelvis_tilt", pelvis_tilt_deg=d), base["pelvis_tilt"] + 1.5 * tilt_limit, 5, 10
-    )
-    rot = _secant(
-        lambda d: angle("pelvis_rotation", pelvis_rot_deg=d),
-        base["pelvis_rotation"] - 1.5 * rot_limit,
-        -5,
-        -10,
+        lambda d: angle("pelvis_tilt", pelvis_tilt_deg=d),
+        base["pelvis_tilt"] + tilt_sign * 1.5 * tilt_limit,
+        5 * tilt_sign,
+        10 * tilt_sign,
     )
     in_cm = stretch_id == "half_kneeling_hip_flexor"
     per_deg = abs(angle("hip_left", depth_deg=2.0) - angle("hip_left", depth_deg=-2.0)) / 4
@@ -106,8 +102,6 @@ def fault_sizes(stretch_id: str) -> FaultSizes:
         "trunk_lean": angle("trunk", trunk_lean_deg=trunk),
         "tilt_good": base["pelvis_tilt"],
         "tilt_fault": angle("pelvis_tilt", pelvis_tilt_deg=tilt),
-        "rotation_good": base["pelvis_rotation"],
-        "rotation_fault": angle("pelvis_rotation", pelvis_rot_deg=rot),
     }
     return FaultSizes(
         hold_s=hold_s,
@@ -115,7 +109,6 @@ def fault_sizes(stretch_id: str) -> FaultSizes:
         deep_deg=round(deep, 1),
         trunk_deg=round(trunk, 1),
         tilt_deg=round(tilt, 1),
-        rot_deg=round(rot, 1),
         bounce_amp=round(2 * bounce_amp / (per_cm if in_cm else per_deg), 1),
         bounce_unit="cm" if in_cm else "deg",
         # A jolt out and back in JOLT_S peaks at amp * pi / JOLT_S deg/s: twice the speed limit.
@@ -131,76 +124,86 @@ _STYLE = {
     "standing_psoas": ("heavy_man", "red_top"),
     "half_kneeling_hip_flexor": ("default", "green_top"),
 }
-_HIP_FAULT = {
-    "kneeling_psoas": "tilt",  # the working hip opens up towards the ceiling
-    "lying_psoas": "tilt",  # the lifted side's hip comes off the floor
-    "standing_psoas": "tilt",  # the lifted hip hikes
-    "half_kneeling_hip_flexor": "rot",  # the back hip turns backwards
+# Which way the pelvis goes wrong (the references check its tilt): +1 the working hip rises.
+_HIP_TILT_SIGN = {
+    "kneeling_psoas": 1.0,  # the extended leg's hip opens up towards the ceiling
+    "lying_psoas": 1.0,  # the lifted side's hip comes off the floor
+    "standing_psoas": 1.0,  # the lifted hip hikes
+    "half_kneeling_hip_flexor": -1.0,  # the kneeling side's hip drops
 }
 
 
+def _spec(sid: str, *faults: str, **kw) -> VideoSpec:
+    """A one-side fault video in the stretch's body and look, unless told otherwise."""
+    body, look = _STYLE[sid]
+    settings = {"sides": ("left",), "body": body, "look": look} | kw
+    return VideoSpec(stretch=sid, faults=tuple(FaultSpec.parse(f) for f in faults), **settings)
+
+
+def _fault_samples(sid: str, s: FaultSizes, seed: int) -> list[Sample]:
+    common = {"hold_s": s.hold_s, "seed": seed}
+    both = common | {"sides": ("left", "right")}
+    bounce = f"bounce:amp={s.bounce_amp},hz=2,unit={s.bounce_unit},start=10,dur=10"
+    out = [
+        Sample(
+            f"{sid}_bounce",
+            _spec(sid, bounce, **common),
+            f"bouncing {s.bounce_amp} {s.bounce_unit} at 2 Hz for 10 s mid-hold",
+        ),
+        Sample(
+            f"{sid}_hip_misaligned",
+            _spec(sid, f"hip_misaligned:tilt={s.tilt_deg},start=8,dur=14", **common),
+            f"pelvis tilted {s.tilt_deg} deg (working hip up +) for 14 s",
+        ),
+        Sample(
+            f"{sid}_too_shallow",
+            _spec(sid, f"too_shallow:deg={s.shallow_deg}", **common),
+            f"working hip {s.shallow_deg} deg short of the stretch for the whole hold",
+        ),
+        Sample(
+            f"{sid}_too_deep",
+            _spec(sid, f"too_deep:deg={s.deep_deg}", **common),
+            f"working hip {s.deep_deg} deg past the stretch for the whole hold",
+        ),
+        Sample(
+            f"{sid}_trunk_misaligned",
+            _spec(sid, f"trunk_misaligned:deg={s.trunk_deg},start=8,dur=14", **common),
+            f"trunk leaning {s.trunk_deg} deg forward for 14 s",
+        ),
+        Sample(
+            f"{sid}_short_hold",
+            _spec(sid, "hold_too_short:hold=12,side=right", **both),
+            "both sides, the right side held only 12 s",
+        ),
+        Sample(
+            f"{sid}_skipped_side",
+            _spec(sid, "skip_side:side=right", **both),
+            "left side only: the right side is skipped",
+        ),
+    ]
+    if sid in ("kneeling_psoas", "standing_psoas"):
+        jerk = f"jerk:amp={s.jerk_amp},count=3,every=4,start=10"
+        out.append(
+            Sample(
+                f"{sid}_jerky",
+                _spec(sid, jerk, **common),
+                f"three sudden {s.jerk_amp} deg jolts of the working leg",
+            )
+        )
+    return out
+
+
 def samples(sizes: dict[str, FaultSizes]) -> list[Sample]:
+    """Every fault video of every stretch, then good form from other views and bodies."""
     out = []
     for i, sid in enumerate(STRETCHES):
-        s = sizes[sid]
-        body, look = _STYLE[sid]
-        one = {"sides": ("left",), "hold_s": s.hold_s, "seed": 10 * i}
-
-        def spec(*faults: str, **kw) -> VideoSpec:
-            merged = one | {"body": body, "look": look} | kw
-            return VideoSpec(stretch=sid, faults=tuple(FaultSpec.parse(f) for f in faults), **merged)
-
-        hip_key = _HIP_FAULT[sid]
-        hip_value = s.tilt_deg if hip_key == "tilt" else s.rot_deg
-        out += [
-            Sample(
-                f"{sid}_bounce",
-                spec(f"bounce:amp={s.bounce_amp},hz=2,unit={s.bounce_unit},start=10,dur=10"),
-                f"bouncing {s.bounce_amp} {s.bounce_unit} at 2 Hz for 10 s mid-hold",
-            ),
-            Sample(
-                f"{sid}_hip_misaligned",
-                spec(f"hip_misaligned:{hip_key}={hip_value},start=8,dur=14"),
-                f"pelvis {'tilted' if hip_key == 'tilt' else 'turned'} {hip_value} deg for 14 s",
-            ),
-            Sample(
-                f"{sid}_too_shallow",
-                spec(f"too_shallow:deg={s.shallow_deg}"),
-                f"working hip {s.shallow_deg} deg short of the stretch for the whole hold",
-            ),
-            Sample(
-                f"{sid}_too_deep",
-                spec(f"too_deep:deg={s.deep_deg}"),
-                f"working hip {s.deep_deg} deg past the stretch for the whole hold",
-            ),
-            Sample(
-                f"{sid}_trunk_misaligned",
-                spec(f"trunk_misaligned:deg={s.trunk_deg},start=8,dur=14"),
-                f"trunk leaning {s.trunk_deg} deg forward for 14 s",
-            ),
-            Sample(
-                f"{sid}_short_hold",
-                spec("hold_too_short:hold=12,side=right", sides=("left", "right")),
-                "both sides, the right side held only 12 s",
-            ),
-            Sample(
-                f"{sid}_skipped_side",
-                spec("skip_side:side=right", sides=("left", "right")),
-                "left side only: the right side is skipped",
-            ),
-        ]
-        if sid in ("kneeling_psoas", "standing_psoas"):
-            out.append(
-                Sample(
-                    f"{sid}_jerky",
-                    spec(f"jerk:amp={s.jerk_amp},count=3,every=4,start=10"),
-                    f"three sudden {s.jerk_amp} deg jolts of the working leg",
-                )
-            )
+        out += _fault_samples(sid, sizes[sid], seed=10 * (i + 1))
     out += [
         Sample(
             "kneeling_psoas_good_three_quarter",
-            VideoSpec(stretch="kneeling_psoas", view="three_quarter", body="slim_woman", look="red_top"),
+            VideoSpec(
+                stretch="kneeling_psoas", view="three_quarter", body="slim_woman", look="red_top"
+            ),
             "good form, three-quarter view",
         ),
         Sample(
@@ -231,7 +234,9 @@ def write_readme(folder: Path) -> None:
     for path in sorted(folder.glob("*.truth.json")):
         truth = json.loads(path.read_text(encoding="utf-8"))
         name = path.name.removesuffix(".truth.json")
-        holds = "; ".join(f"{h['side']} {h['start_s']:.1f}-{h['end_s']:.1f}" for h in truth["holds"])
+        holds = "; ".join(
+            f"{h['side']} {h['start_s']:.1f}-{h['end_s']:.1f}" for h in truth["holds"]
+        )
         faults = "; ".join(
             f"{f['kind']} ({f['side']}) {f['start_s']:.1f}-{f['end_s']:.1f}"
             + (" [jerk]" if f["injected"] == "jerk" else "")
@@ -264,16 +269,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", nargs="*", help="render only these sample names")
     parser.add_argument("--good-only", action="store_true", help="only the good-form side views")
     parser.add_argument("--list", action="store_true", help="print the samples and exit")
+    parser.add_argument(
+        "--skip-existing", action="store_true", help="keep videos that already have a truth file"
+    )
     args = parser.parse_args(argv)
     if args.good_only:
         todo = good_samples()
     else:
-        sizes = {sid: fault_sizes(sid) for sid in STRETCHES}
+        sizes = {sid: fault_sizes(sid, _STYLE[sid][0]) for sid in STRETCHES}
         for sid, s in sizes.items():
             print(sid, s)
         todo = good_samples() + samples(sizes)
     if args.only:
         todo = [s for s in todo if s.name in args.only]
+    if args.skip_existing:
+        todo = [s for s in todo if not (args.out / f"{s.name}.truth.json").exists()]
     if args.list:
         for sample in todo:
             print(f"{sample.name}: {sample.about}")
@@ -282,7 +292,9 @@ def main(argv: list[str] | None = None) -> None:
     for sample in todo:
         truth = render_video(sample.spec, args.out, sample.name)
         ms = 1000 * truth["render_s"] / truth["frame_count"]
-        print(f"{sample.name}: {truth['frame_count']} frames in {truth['render_s']} s ({ms:.0f} ms/frame)")
+        print(
+            f"{sample.name}: {truth['frame_count']} frames in {truth['render_s']} s ({ms:.0f} ms/frame)"
+        )
         write_readme(args.out)
     print(f"{len(todo)} videos in {time.perf_counter() - started:.0f} s")
 

@@ -35,9 +35,13 @@ def rasterize(
     y0, y1, y2 = v[faces[:, 0]], v[faces[:, 1]], v[faces[:, 2]]
     area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
     xmin = np.maximum(np.ceil(np.minimum(np.minimum(x0, x1), x2) - 0.5), 0).astype(np.int64)
-    xmax = np.minimum(np.floor(np.maximum(np.maximum(x0, x1), x2) - 0.5), width - 1).astype(np.int64)
+    xmax = np.minimum(np.floor(np.maximum(np.maximum(x0, x1), x2) - 0.5), width - 1).astype(
+        np.int64
+    )
     ymin = np.maximum(np.ceil(np.minimum(np.minimum(y0, y1), y2) - 0.5), 0).astype(np.int64)
-    ymax = np.minimum(np.floor(np.maximum(np.maximum(y0, y1), y2) - 0.5), height - 1).astype(np.int64)
+    ymax = np.minimum(np.floor(np.maximum(np.maximum(y0, y1), y2) - 0.5), height - 1).astype(
+        np.int64
+    )
     bw, bh = xmax - xmin + 1, ymax - ymin + 1
     near = np.minimum(np.minimum(depth[faces[:, 0]], depth[faces[:, 1]]), depth[faces[:, 2]])
     # With y pointing down, an outward (counter-clockwise in the room) face has negative area.
@@ -88,17 +92,24 @@ def _cover(sel, k, tri, area, xmin, ymin, bw, bh, width):
     return pixel, sel[rows], bary
 
 
-def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """Area-weighted unit vertex normals, (V, 3)."""
-    v = vertices[faces]
-    fn = np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0])
-    normals = np.zeros_like(vertices)
-    for corner in range(3):
-        for axis in range(3):
-            normals[:, axis] += np.bincount(
-                faces[:, corner], weights=fn[:, axis], minlength=len(vertices)
-            )
-    return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+class NormalSolver:
+    """Area-weighted unit vertex normals of one mesh topology, as a sparse sum over faces."""
+
+    def __init__(self, faces: np.ndarray, n_vertices: int) -> None:
+        from scipy.sparse import csr_matrix
+
+        rows = faces.T.ravel()
+        cols = np.tile(np.arange(len(faces)), 3)
+        self.faces = faces
+        self.incidence = csr_matrix(
+            (np.ones(rows.size), (rows, cols)), shape=(n_vertices, len(faces))
+        )
+
+    def __call__(self, vertices: np.ndarray) -> np.ndarray:
+        v = vertices[self.faces]
+        fn = np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0])
+        normals = self.incidence @ fn
+        return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
 
 
 @dataclass(frozen=True)
@@ -117,13 +128,17 @@ def shade_mesh(
     faces: np.ndarray,
     vertex_colors: np.ndarray,
     background: np.ndarray,
+    normals: NormalSolver | None = None,
     lighting: Lighting = Lighting(),
 ) -> np.ndarray:
-    """Draw the mesh over `background` (H, W, 3 uint8); returns a new uint8 image."""
+    """Draw the mesh over `background` (H, W, 3 uint8); returns a new uint8 image.
+
+    normals: a NormalSolver for these faces (built once per mesh; made here if not given).
+    """
     uv, depth = camera.project(vertices)
     frags = rasterize(uv, depth, faces, camera.width, camera.height)
     corners = faces[frags.triangle]
-    normals = vertex_normals(vertices, faces)
+    normals = (normals or NormalSolver(faces, len(vertices)))(vertices)
     n = (normals[corners] * frags.bary[:, :, None]).sum(1)
     n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
     color = (vertex_colors[corners] * frags.bary[:, :, None]).sum(1)

@@ -16,7 +16,7 @@ from PIL import Image
 
 from tools.render.body import BODY_PRESETS, Body, BodyPose
 from tools.render.camera import view_camera
-from tools.render.kinematics import X, Skeleton, to_body_pose
+from tools.render.kinematics import Skeleton, X, to_body_pose
 from tools.render.raster import shade_mesh
 from tools.render.scene import LOOKS, SensorNoise, room_background
 from tools.render.stretches import (

@@ -17,11 +17,11 @@ import numpy as np
 
 from tools.render.body import BodyPose, rotation
 from tools.render.kinematics import (
+    PoseSpec,
+    Skeleton,
     X,
     Y,
     Z,
-    PoseSpec,
-    Skeleton,
     axis_angle,
     joint_positions,
     mirror,
@@ -223,10 +223,11 @@ class KneelingPsoas(Stretch):
         # angle is against the trunk line, so the thigh's phi is hip - pitch). On the way the
         # ankle follows an arc clear of the floor, the leg solved to reach it.
         phi_end = self.hold_hip - mods.depth_deg - self.pitch
-        phi, knee = phi_end, self.hold_knee
+        # Short of the stretch the leg hangs lower and the knee softens (the foot stays up).
+        phi, knee = phi_end, self.hold_knee + 0.4 * max(-mods.depth_deg, 0.0)
         if a < 1.0:
             start = np.array([-self.L["shin"], -self.L["thigh"]])
-            end = planar(phi_end, self.L["thigh"]) + planar(phi_end - knee, self.L["shin"])
+            end = planar(phi, self.L["thigh"]) + planar(phi - knee, self.L["shin"])
             ankle = lerp(start, end, a) + np.array([0.0, 0.1 * np.sin(np.pi * a)])
             phi, knee = leg_ik(np.zeros(2), ankle, self.L["thigh"], self.L["shin"])
         working = leg(sag(phi, 0.02), X, knee, lerp(70.0, 45.0, a))
@@ -234,7 +235,9 @@ class KneelingPsoas(Stretch):
         # Supporting arm (left): the palm stays on the floor under the rest shoulder.
         palm_at = rest_joints["shoulder.L"] + np.array([0.01, 0.0, 0.0])
         palm_at[2] = floor + self.palm
-        seg |= _segments("L", arm_ik(j["shoulder.L"], palm_at, self.L["upperarm"], self.L["forearm"]))
+        seg |= _segments(
+            "L", arm_ik(j["shoulder.L"], palm_at, self.L["upperarm"], self.L["forearm"])
+        )
         seg["hand.L"] = (-Y, Z)
         # Reaching arm (right): from the floor to forward, palm up at the end.
         reach = lerp(0.0, self.hold_arm - self.pitch, a)
@@ -312,7 +315,10 @@ class StandingPsoas(Stretch):
         working = leg(unit(thigh), turn @ X, lerp(3.0, self.hold_knee, a), lerp(0.0, -12.0, a))
         seg |= _segments("L", {k: (fault @ d, fault @ h) for k, (d, h) in working.items()})
         for s, lateral in (("L", 0.22), ("R", -0.22)):
-            hand = (unit(np.array([lateral * 0.3, -1.0, 0.15])), unit(np.array([lateral, 0.0, 1.0])))
+            hand = (
+                unit(np.array([lateral * 0.3, -1.0, 0.15])),
+                unit(np.array([lateral, 0.0, 1.0])),
+            )
             seg |= _segments(s, arm(sag(62.0, lateral), -X, 35.0, hand))
         return PoseSpec(pelvis=pelvis, spine=spine, segments=seg, head={})
 
@@ -327,7 +333,9 @@ class HalfKneelingHipFlexor(Stretch):
     def _hip(self, extension: float) -> np.ndarray:
         """Hip (forward, up) above the floor with the back knee's contact at forward 0."""
         e = np.radians(extension)
-        return np.array([self.L["thigh"] * np.sin(e), self.knee_front + self.L["thigh"] * np.cos(e)])
+        return np.array(
+            [self.L["thigh"] * np.sin(e), self.knee_front + self.L["thigh"] * np.cos(e)]
+        )
 
     def _front_ankle(self) -> np.ndarray:
         """Where the front foot is planted: shin vertical at the ideal hold."""

@@ -16,7 +16,8 @@ from tools.render.body import BODY_PRESETS, Body
 from tools.render.camera import VIEW_AZIMUTH_DEG, Camera, view_camera
 from tools.render.choreography import Choreography, FaultSpec
 from tools.render.kinematics import Skeleton
-from tools.render.raster import shade_mesh
+from tools.render.raster import NormalSolver, shade_mesh
+from tools.render.retruth import angles_sha1
 from tools.render.scene import LOOKS, SensorNoise, room_background
 from tools.render.stretches import STRETCHES, HalfKneelingHipFlexor, Mods, Stretch
 from tools.render.truth import landmarks_3d, pose_frame, true_angles
@@ -139,6 +140,7 @@ def render_video(spec: VideoSpec, out_dir: Path, name: str) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     n_frames = int(round(choreo.duration_s * spec.fps))
     noise = SensorNoise((spec.height, spec.width, 3), LOOKS[spec.look].noise_sigma, spec.seed + 1)
+    normals = NormalSolver(scene.body.faces, len(scene.body.rest_vertices))
     angles = {k: [] for k in ANGLE_NAMES}
     anatomical = {k: [] for k in ANGLE_NAMES}
     image_points, world_points = [], []
@@ -153,7 +155,12 @@ def render_video(spec: VideoSpec, out_dir: Path, name: str) -> dict:
         posed = scene.body.pose(poses)
         for j, state in enumerate(states):
             image = shade_mesh(
-                scene.camera, posed.vertices[j], scene.body.faces, scene.colors, scene.background
+                scene.camera,
+                posed.vertices[j],
+                scene.body.faces,
+                scene.colors,
+                scene.background,
+                normals,
             )
             frame = av.VideoFrame.from_ndarray(noise(image), format="rgb24")
             frame.pts = first + j
@@ -207,7 +214,12 @@ def _truth(scene: Scene, n_frames: int, elapsed_s: tuple[float, float]) -> dict:
         ],
         "faults": choreo.fault_intervals(),
         "phases": [
-            {"name": p.name, "side": p.side, "start_s": round(p.start_s, 3), "end_s": round(p.end_s, 3)}
+            {
+                "name": p.name,
+                "side": p.side,
+                "start_s": round(p.start_s, 3),
+                "end_s": round(p.end_s, 3),
+            }
             for p in choreo.phases
         ],
         "camera": {
@@ -219,6 +231,7 @@ def _truth(scene: Scene, n_frames: int, elapsed_s: tuple[float, float]) -> dict:
         "render_s": round(elapsed_s[0], 1),
         "render_cpu_s": round(elapsed_s[1], 1),
         "angle_names": list(ANGLE_NAMES),
+        "angles_sha1": angles_sha1(),
         "landmarks_note": (
             "per frame, 33 BlazePose landmarks flattened: image x,y in tenths of a pixel; "
             "world x,y,z in millimetres (camera axes, origin between the hips); visibility 1"
