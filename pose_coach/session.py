@@ -23,6 +23,7 @@ from pose_coach.view import BodyView, ViewTracker, classify_view
 NO_PERSON_CUE = "Step into view: the camera must see your whole body"
 MAX_STEP_S = 0.5  # a longer gap between frames counts as this much time (a stalled camera)
 ENTER_S = 0.5  # in position this long starts a hold
+HOLD_SLACK_S = 1.0  # a hold this much shorter than the hold time still counts as long enough
 STEADY_WINDOW_S = 0.5  # the key angle must hold within twice the bounce amplitude this long
 
 
@@ -265,19 +266,20 @@ class CoachingSession:
         self.holds.append(Hold(hold.side, start, end, hold.good_form_s))
         if hold.complete:
             self.done.append(hold.side)
-        else:
-            self._record(self._short_hold(hold.side, start, end, hold.good_form_s), new)
+        if end - start < self.reference.hold_s - HOLD_SLACK_S:
+            self._record(self._short_hold(hold.side, start, end), new)
         self.hold = None
         self.zone_since = None
 
-    def _short_hold(self, side: str, start: float, end: float, good_s: float) -> Event:
+    def _short_hold(self, side: str, start: float, end: float) -> Event:
+        """A hold shorter than the reference's hold time; its value is the seconds held."""
         target = self.reference.hold_s
         message = (
-            f"Hold the {side} side for {target:.0f} s in good form: this time it was {good_s:.0f} s"
+            f"Hold the {side} side for {target:.0f} s: this time it was {end - start:.0f} s"
             if end > start
             else f"The {side} side was not held: hold it for {target:.0f} s"
         )
-        return Event(Fault.HOLD_TOO_SHORT, side, start, end, good_s, message)
+        return Event(Fault.HOLD_TOO_SHORT, side, start, end, end - start, message)
 
     # -- what to show ------------------------------------------------------------------------
 
@@ -362,6 +364,6 @@ class CoachingSession:
         attempted = {h.side for h in self.holds}
         for side in self._pending():
             if side not in attempted:
-                self._record(self._short_hold(side, t, t, 0.0), new)
+                self._record(self._short_hold(side, t, t), new)
         events = tuple(sorted(self.events, key=lambda e: (e.start_s, e.kind.value)))
         return SessionSummary(tuple(self.holds), events, tuple(self.done))

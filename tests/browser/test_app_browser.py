@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import yaml
 
+from pose_coach import history
 from pose_coach.annotate import GOOD, OFF
+from pose_coach.events import Event, Fault, Hold
+from pose_coach.history import SessionRecord
 from pose_coach.reference import Reference, builtin_dir, load_reference
 from pose_coach.video import VideoWriter, iter_frames
 from tests.browser.conftest import ROOT, launch, new_page, screenshot
@@ -232,12 +236,21 @@ def test_reference_tuned_in_the_browser_is_used_afterwards(server, playwright):
 
 
 def test_history_lists_the_sessions(server, playwright):
+    # One live session straight into the server's database (other tests may add reviews).
+    session = SessionRecord(
+        STRETCH, "live", datetime.now(timezone.utc), 70.0,
+        (Hold("left", 2.0, 33.0, 30.0), Hold("right", 40.0, 70.0, 24.5)),
+        (Event(Fault.BOUNCE, "right", 50.0, 53.0, 4.1, shipped().bounce.cue),),
+        ("left",),
+    )  # fmt: skip
+    history.add_session(session, server.home / "history.sqlite")
     browser = launch(playwright)
     try:
         page = new_page(browser)
         page.goto(f"{server.url}/history")
         page.get_by_text("Sessions per week").wait_for()
-        assert page.get_by_test_id("stDataFrame").count() >= 1
+        page.get_by_test_id("stDataFrame").first.wait_for()  # the sessions table
+        page.get_by_text("Faults per session").wait_for()
         screenshot(page, "history")
     finally:
         browser.close()
