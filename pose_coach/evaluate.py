@@ -121,7 +121,7 @@ def summarise(scores: list[VideoScore]) -> dict:
     errors: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     coverage: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     for score in scores:
-        for name in ANGLE_NAMES:
+        for name in score.angle_errors:
             key = (score.stretch, score.view, name)
             errors[key] += score.angle_errors[name]
             both, with_truth = score.angle_frames[name]

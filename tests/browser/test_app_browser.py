@@ -146,8 +146,13 @@ def test_live_overlay_and_hold_timer_from_a_fake_webcam(server, playwright, clip
 
 
 def test_live_faulty_form_gets_a_cue_shown_and_spoken(server, playwright, clips):
-    faulty = next(
-        (p for p in sorted(SAMPLES.glob(f"{STRETCH}_*.mp4")) if "good" not in p.name), None
+    faulty = next(  # the first fault rendered with its ground truth (bounce, when there)
+        (
+            p
+            for p in sorted(SAMPLES.glob(f"{STRETCH}_*.mp4"))
+            if "good" not in p.name and p.with_suffix(".truth.json").exists()
+        ),
+        None,
     )
     if faulty is None:
         pytest.skip(f"no rendered faulty sample_videos/{STRETCH}_*.mp4 yet")

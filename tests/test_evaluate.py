@@ -1,0 +1,74 @@
+"""Evaluation: the matching rules on literals, and golden accuracy on the sample videos."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pose_coach.evaluate import VideoScore, _overlaps, evaluate_folder, find_labelled, summarise
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden_evaluation.json"
+# How much worse than the golden run a later change may be before the test fails.
+ANGLE_SLACK_DEG, RATE_SLACK, HOLD_SLACK_S = 1.0, 0.05, 0.5
+
+
+def score(true, detected, errors=None, hold_error=0.0):
+    s = VideoScore("v.mp4", "kneeling_psoas", "side", {"hip_left": errors or [1.0, 3.0]},
+                   {"hip_left": (2, 2)}, true, detected, {"left": hold_error})  # fmt: skip
+    s.matched_true = [any(_overlaps(e, t) for e in detected) for t in true]
+    s.matched_detected = [any(_overlaps(e, t) for t in true) for e in detected]
+    return s
+
+
+def fault(kind, side, start, end):
+    return {"kind": kind, "side": side, "start_s": start, "end_s": end}
+
+
+def test_an_event_matches_an_overlapping_truth_of_the_same_kind_and_side():
+    true = [fault("bounce", "left", 10, 20), fault("hip_misaligned", "left", 30, 40)]
+    detected = [
+        fault("bounce", "left", 12, 22),  # overlaps: a hit
+        fault("bounce", "right", 12, 22),  # wrong side: a false positive
+        fault("too_deep", "left", 31, 35),  # wrong kind: a false positive
+    ]
+    table = summarise([score(true, detected)])
+    rows = {row["kind"]: row for row in table["faults"]}
+    assert (rows["bounce"]["precision"], rows["bounce"]["recall"]) == (0.5, 1.0)
+    assert rows["hip_misaligned"]["recall"] == 0.0
+    assert rows["too_deep"]["precision"] == 0.0
+    assert table["angles"][0]["mae_deg"] == 2.0
+
+
+def test_a_skipped_side_matches_by_side_alone():
+    true = [fault("hold_too_short", "right", 79.0, 79.0)]
+    detected = [fault("hold_too_short", "right", 78.6, 78.6)]
+    rows = {row["kind"]: row for row in summarise([score(true, detected)])["faults"]}
+    assert rows["hold_too_short"]["precision"] == rows["hold_too_short"]["recall"] == 1.0
+
+
+def test_faults_in_good_form_videos_are_counted():
+    table = summarise([score([], [fault("bounce", "left", 1, 2)])])
+    assert table["good_form_videos"] == 1 and table["faults_in_good_form_videos"] == 1
+
+
+@pytest.mark.skipif(not GOLDEN.exists(), reason="no golden evaluation recorded yet")
+def test_accuracy_on_the_sample_videos_does_not_drop_below_the_golden_run():
+    golden = json.loads(GOLDEN.read_text())
+    videos = find_labelled(ROOT / "sample_videos")
+    assert len(videos) == golden["videos"], "the sample set changed: record a new golden run"
+    table = evaluate_folder(ROOT / "sample_videos", jobs=2)
+    angles = {(r["stretch"], r["view"], r["angle"]): r for r in table["angles"]}
+    for row in golden["angles"]:
+        now = angles[(row["stretch"], row["view"], row["angle"])]
+        assert now["mae_deg"] <= row["mae_deg"] + ANGLE_SLACK_DEG, row
+    faults = {r["kind"]: r for r in table["faults"]}
+    for row in golden["faults"]:
+        for rate in ("precision", "recall"):
+            if row[rate] is not None:
+                assert faults[row["kind"]][rate] >= row[rate] - RATE_SLACK, (row, faults[row["kind"]])
+    assert table["faults_in_good_form_videos"] <= golden["faults_in_good_form_videos"]
+    for side, error in golden["hold_error_s"].items():
+        assert table["hold_error_s"][side] <= error + HOLD_SLACK_S
