@@ -18,13 +18,14 @@ Reported, after a warm-up (the model loads on the first frame):
 - the rate LiveCoach reaches alone, frames back to back, with no camera pacing.
 
 Run: ``python benchmarks/live_throughput.py [VIDEO] [--seconds 20] [--no-codecs]``
-(VIDEO defaults to the first file in sample_videos/, else the rendered still in tests/data/).
+(VIDEO defaults to sample_videos/kneeling_psoas_good.mp4, from 8 s: the person holds the stretch).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
@@ -49,15 +50,12 @@ TIME_BASE = Fraction(1, 90_000)
 WARMUP_S = 3.0
 
 
-def default_video() -> Path:
-    samples = sorted(p for p in (ROOT / "sample_videos").glob("*.mp4"))
-    return samples[0] if samples else ROOT / "tests" / "data" / "person_kneeling_side.png"
-
-
-def load_frames(path: Path, limit: int = 300) -> list[np.ndarray]:
+def load_frames(path: Path, start_s: float, limit: int = 300) -> list[np.ndarray]:
+    """Up to ``limit`` frames from ``start_s`` on, at 640x480."""
     frames = []
-    for rgb, _ in iter_frames(path):
-        frames.append(cv2.resize(rgb, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA))
+    for rgb, t in iter_frames(path):
+        if t >= start_s:
+            frames.append(cv2.resize(rgb, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA))
         if len(frames) >= limit:
             break
     return frames
@@ -160,9 +158,12 @@ def percentiles(values: np.ndarray) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("video", nargs="?", type=Path, default=default_video())
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "video", nargs="?", type=Path, help="default: sample_videos/STRETCH_good.mp4"
+    )
     parser.add_argument("--stretch", default="kneeling_psoas")
+    parser.add_argument("--start", type=float, default=8.0, help="seconds into the video (a hold)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long to stream")
     parser.add_argument(
         "--no-codecs",
         dest="codecs",
@@ -170,9 +171,11 @@ def main() -> None:
         help="leave out the VP8 encoding and decoding WebRTC adds",
     )
     args = parser.parse_args()
-    frames = load_frames(args.video)
+    video = args.video or ROOT / "sample_videos" / f"{args.stretch}_good.mp4"
+    frames = load_frames(video, args.start)
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
-        f"source: {args.video.name} ({len(frames)} frames, looped) at {WIDTH}x{HEIGHT}, {FPS} fps; "
+        f"source: {video.name} from {args.start:g} s ({len(frames)} frames, looped) at {WIDTH}x{HEIGHT}, {FPS} fps; "
         f"VP8 codecs {'included' if args.codecs else 'left out'}"
     )
 

@@ -116,6 +116,7 @@ class Reference:
     bounce: BounceLimits
     # When the person counts as holding the stretch: angle -> (lowest, highest). Faults are judged
     # only inside this zone; outside it they are still getting into position (or have released).
+    # The first angle must be seen and inside; the others are checked when they are seen.
     hold_zone: dict[str, tuple[float, float]]
     source: Path | None = field(default=None, compare=False)
 

@@ -24,7 +24,8 @@ NO_PERSON_CUE = "Step into view: the camera must see your whole body"
 MAX_STEP_S = 0.5  # a longer gap between frames counts as this much time (a stalled camera)
 ENTER_S = 0.5  # in position this long starts a hold
 HOLD_SLACK_S = 1.0  # a hold this much shorter than the hold time still counts as long enough
-STEADY_WINDOW_S = 0.5  # the key angle must hold within twice the bounce amplitude this long
+STEADY_WINDOW_S = 0.5
+TRUNK_RELATIVE = ("working_hip", "other_hip", "working_shoulder", "other_shoulder", "pelvis_tilt")  # the key angle must hold within twice the bounce amplitude this long
 
 
 class Phase(str, Enum):
@@ -168,7 +169,7 @@ class CoachingSession:
         if self.hold is not None:
             if in_zone:
                 self.hold.last_in_s = t
-                form_ok = self._check_form(t, relative, angles, states, new)
+                form_ok = self._check_form(t, relative, states, new)
                 if form_ok:
                     self.hold.good_form_s += dt
                     if self.hold.good_form_s >= self.reference.hold_s:
@@ -212,8 +213,10 @@ class CoachingSession:
         posture = view.posture if view else None
         if posture not in (None, "unknown", self.reference.posture):
             return False
-        for name, (low, high) in self.reference.hold_zone.items():
-            if not low <= relative[name] <= high:  # NaN is never in the zone
+        # The first zone angle must be seen and inside; the others count only when seen.
+        for i, (name, (low, high)) in enumerate(self.reference.hold_zone.items()):
+            value = relative[name]
+            if (i == 0 or not math.isnan(value)) and not low <= value <= high:
                 return False
         return True
 
@@ -234,7 +237,6 @@ class CoachingSession:
         self,
         t: float,
         relative: dict[str, float],
-        angles: dict[str, float],
         states: dict[str, int],
         new: list[Event],
     ) -> bool:
@@ -245,9 +247,15 @@ class CoachingSession:
             if hold.first_steady_s is None:
                 hold.first_steady_s = max(hold.start_s, t - STEADY_WINDOW_S)
             hold.last_steady_s = t
-        for limit in hold.limits:
-            for event in limit.update(t, relative[limit.name], hold.side, judge=steady):
+        # The trunk first: hip, shoulder and pelvis readings are taken against the trunk, so while
+        # the trunk is off they are off with it, and only the trunk is reported.
+        trunk_ok = True
+        for limit in sorted(hold.limits, key=lambda limit: limit.name != "trunk"):
+            judge = steady and (trunk_ok or limit.name not in TRUNK_RELATIVE)
+            for event in limit.update(t, relative[limit.name], hold.side, judge=judge):
                 self._record(event, new)
+            if limit.name == "trunk":
+                trunk_ok = limit.state == 0
         for event in self.bounce.update(t, relative[self.reference.bounce.angle], hold.side):
             self._record(event, new)
         # The first limits follow the reference's angles, in order; the pelvis limits come last.

@@ -29,11 +29,11 @@ MEDIA_CONSTRAINTS = {
     "audio": False,
 }
 REFRESH_S = 0.5
-COACH, CONFIG, LAST, CUE_SEQ, OUTCOME = (
+COACH, CONFIG, LAST, CUE, OUTCOME = (
     "live_coach",
     "live_config",
     "live_last",
-    "live_cue_seq",
+    "live_cue",  # (number, text, stream time) of the last new cue
     "live_outcome",
 )
 PHASE_TEXT = {
@@ -57,6 +57,8 @@ def _coach_for(reference: Reference, sides: tuple[str, ...]) -> LiveCoach:
         coach = LiveCoach(reference, config[1], sides)
         st.session_state[COACH], st.session_state[CONFIG] = coach, config
         st.session_state.pop(LAST, None)
+        if CUE in st.session_state:  # keep counting (the browser remembers), forget the cue
+            st.session_state[CUE] = (st.session_state[CUE][0], "", -math.inf)
     return coach
 
 
@@ -135,10 +137,15 @@ def status_panel(coach: LiveCoach, muted: bool) -> None:
     if results:
         st.session_state[LAST] = results[-1]
     show_status(coach, st.session_state.get(LAST))
-    new_cues = [r.cue for r in results if r.cue_is_new and r.cue]
-    if new_cues and not muted:
-        st.session_state[CUE_SEQ] = st.session_state.get(CUE_SEQ, 0) + 1
-        widgets.speak(new_cues[-1], st.session_state[CUE_SEQ])
+    new = [r for r in results if r.cue_is_new and r.cue]
+    if new:
+        sequence = st.session_state[CUE][0] + 1 if CUE in st.session_state else 1
+        st.session_state[CUE] = (sequence, new[-1].cue, new[-1].timestamp_s)
+    last = st.session_state.get(LAST)
+    if CUE in st.session_state and last is not None and not muted:
+        sequence, cue, said_at = st.session_state[CUE]
+        if last.timestamp_s - said_at < coach.settings.cue_cooldown_s:  # not a stale one
+            widgets.speak(cue, sequence)
 
 
 def show_outcome() -> None:

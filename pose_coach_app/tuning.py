@@ -83,6 +83,7 @@ def measure(
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def frame_image(video: str, mtime_ns: int, index: int) -> np.ndarray | None:
+    """Frame ``index`` of the clip (decoded from the start: clips for tuning are short)."""
     del mtime_ns  # part of the cache key only
     for n, (rgb, _) in enumerate(iter_frames(video)):
         if n == index:
@@ -199,7 +200,12 @@ def _show_flags(table: AngleTable, tuned: Reference, video: Path) -> None:
         )
     chart = widgets.angle_timeline(table, checks, states=states)
     st.altair_chart(chart, width="stretch")
-    index = st.slider("Frame", 0, len(table) - 1, 0, key="tune_frame") if len(table) > 1 else 0
+    # One slider per clip, so a shorter clip never inherits a frame number it does not have.
+    index = (
+        st.slider("Frame", 0, len(table) - 1, 0, key=f"tune_frame_{video.name}_{len(table)}")
+        if len(table) > 1
+        else 0
+    )
     image_column, table_column = st.columns([3, 2])
     image = frame_image(str(video), video.stat().st_mtime_ns, index)
     if image is not None:

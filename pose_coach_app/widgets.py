@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from dataclasses import fields
 from pathlib import Path
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -197,7 +197,8 @@ def pick_video(key: str) -> Path | None:
         return None
     data = upload.getvalue()
     digest = hashlib.sha256(data).hexdigest()[:12]
-    path = home_dir() / "uploads" / f"{digest}-{_safe_name(upload.name)}"
+    # One folder per content, so the file keeps its own name (shown in reports and the history).
+    path = home_dir() / "uploads" / digest / _safe_name(upload.name)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.part")
@@ -250,7 +251,7 @@ def angle_timeline(
     table: AngleTable,
     checks: dict[str, AngleCheck],
     faults: list[tuple[float, float, str]] = (),
-    states: dict[str, object] | None = None,
+    states: dict[str, np.ndarray] | None = None,
 ) -> alt.VConcatChart:
     """One panel per checked angle: its value over time, the target band, faults shaded, and
     (with ``states``) the frames outside the band marked."""
@@ -270,7 +271,9 @@ def angle_timeline(
             )
         )
         layers = [
-            band.mark_rect(color="#2ca25f", opacity=0.18).encode(y="low:Q", y2="high:Q"),
+            band.mark_rect(color="#2ca25f", opacity=0.18).encode(
+                y=alt.Y("low:Q", title="degrees"), y2="high:Q"
+            ),
             alt.Chart(data)
             .mark_line(color="#3182bd")
             .encode(x=alt.X("time (s):Q"), y=alt.Y("degrees:Q", scale=alt.Scale(zero=False))),
@@ -293,16 +296,16 @@ def angle_timeline(
 
 
 def speak(text: str, sequence: int) -> None:
-    """Say ``text`` with the browser's own speech synthesis (offline); ``sequence`` makes a repeated
-    cue a new element, so it is spoken again."""
+    """Say cue number ``sequence`` with the browser's own speech synthesis (offline), once.
+
+    Draw it on every refresh while it is current: a full rerun of the page can replace a refresh
+    before the browser has run its script, so the browser remembers the last number it said instead.
+    """
     st.html(
         f'<span class="pose-coach-cue" data-sequence="{sequence}" hidden></span><script>'
-        "(() => { const synth = window.speechSynthesis; if (!synth) return;"
+        f"(() => {{ const synth = window.speechSynthesis; const n = {int(sequence)};"
+        " if (!synth || (window.poseCoachSaid || 0) >= n) return; window.poseCoachSaid = n;"
         f" const u = new SpeechSynthesisUtterance({json.dumps(text)}); u.rate = 0.95;"
         " synth.cancel(); synth.speak(u); })();</script>",
         unsafe_allow_javascript=True,
     )
-
-
-def finite(value: float) -> bool:
-    return value is not None and not math.isnan(value)

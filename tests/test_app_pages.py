@@ -23,6 +23,7 @@ import pose_coach_app.live
 from pose_coach import history
 from pose_coach.reference import get_reference
 from pose_coach.video import VideoWriter
+from pose_coach_app import widgets
 from pose_coach_app.thresholds import MIN_TOLERANCE_DEG
 from tests.coach_factories import KNEELING, kneeling
 from tests.factories import HEIGHT, WIDTH
@@ -223,7 +224,7 @@ def test_review_uploaded_video_shows_video_chart_faults_downloads_and_saves(clip
         "Download annotated.mp4",
     }
     [stored] = history.list_sessions()
-    assert stored.record.kind == "review" and stored.record.source.endswith("my_stretch.mp4")
+    assert stored.record.kind == "review" and stored.record.source == "my_stretch.mp4"
     outputs = list((home / "reviews").glob("*/annotated.mp4"))
     assert len(outputs) == 1 and outputs[0].stat().st_size > 0
 
@@ -281,9 +282,15 @@ def test_tuning_sliders_show_flagged_frames_at_once(clip):
         == reference.angles["working_hip"].target
     )
     before = at.metric[0].value
-    assert before.split(" of ")[0] != "0", "the too-high back leg (3 to 5 s) is flagged"
+    assert before.split(" of ")[0] != "0", "the too-high back leg (6 to 10 s) is flagged"
+    # Frame 240 (8 s), in the chosen frame's table: the working hip is too low.
+    at.slider(key="tune_frame_good.mp4_360").set_value(240).run()
+    frame_table = at.dataframe[0].value
+    assert frame_table.set_index("angle").loc["Working hip", "flagged"] == "too low"
+    assert at.get("image"), "the frame itself is shown"
     at.slider(key="tune_kneeling_psoas_working_hip_tolerance").set_value(40.0).run()
     assert at.metric[0].value.startswith("0 of"), "a wide tolerance flags nothing"
+    assert at.dataframe[0].value.set_index("angle").loc["Working hip", "flagged"] == ""
 
 
 def test_tuning_learn_save_is_used_by_other_pages_and_reset_restores(clip, home):
@@ -329,3 +336,28 @@ def test_history_empty_then_lists_sessions_per_week_and_faults(clip):
     table = at.dataframe[0].value
     assert list(table["kind"]) == ["review (" + history.list_sessions()[0].record.source + ")"]
     assert len(at.get("vega_lite_chart")) == 2  # per week, faults per session
+
+
+# -- shared widgets ------------------------------------------------------------------------------
+
+
+def test_an_unreadable_tuned_reference_is_named_and_can_be_reset(home):
+    broken = home / "reference_poses" / "kneeling_psoas.yaml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("id: kneeling_psoas\nangles: [not, a, mapping]\n")
+    at = page("live").run()
+    assert not at.exception
+    assert any("kneeling_psoas.yaml" in e.value for e in at.error)
+    at.button(key="live_stretch_reset_kneeling_psoas").click().run()
+    assert not broken.exists()
+    assert not at.error and at.selectbox(key="live_stretch").options
+
+
+def test_sample_videos_can_be_picked_instead_of_an_upload():
+    samples = widgets.sample_videos()
+    if not samples:
+        pytest.skip("no sample_videos/ yet")
+    at = page("review").run()
+    at.radio(key="review_source").set_value("Sample video").run()
+    assert at.selectbox(key="review_sample").options == [p.name for p in samples]
+    assert not at.button[0].disabled
