@@ -7,8 +7,11 @@ CLI and the app cannot disagree about a default.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
 
@@ -44,8 +47,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 class _ProgressBar:
     """A one-line progress bar on stderr, redrawn at most ten times a second."""
 
-    def __init__(self, stream=sys.stderr) -> None:
-        self.stream, self.last, self.start = stream, 0.0, time.monotonic()
+    def __init__(self) -> None:
+        self.stream, self.last, self.start = sys.stderr, 0.0, time.monotonic()
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
@@ -68,7 +71,9 @@ def _print_summary(report: dict, out_dir: Path) -> None:
     for hold in report["holds"]:
         print(f"  {hold['side']:>5} hold {hold['start_s']:6.1f}-{hold['end_s']:6.1f} s, "
               f"good form {hold['good_form_s']:.1f} / {report['hold_target_s']:.0f} s")  # fmt: skip
-    if not report["holds"]:
+    if report["frames"] == 1:
+        print("  a still image: its angles are in angles.csv and on annotated.mp4")
+    elif not report["holds"]:
         print("  no hold found: was the stretch done in view of the camera?")
     for event in report["events"]:
         value = "" if event["value"] is None else f" ({event['value']})"
@@ -125,10 +130,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _quiet_native_logs() -> Iterator[None]:
+    """Send what native libraries write to stderr (MediaPipe's start-up chatter) to /dev/null,
+    keeping Python's own stderr (progress, errors) on the terminal. POSE_COACH_NATIVE_LOGS=1 keeps
+    everything."""
+    if os.environ.get("POSE_COACH_NATIVE_LOGS") == "1":
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    python_stderr = sys.stderr
+    sys.stderr = open(saved, "w", closefd=False, buffering=1)  # noqa: SIM115 - restored below
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        sys.stderr = python_stderr
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        with _quiet_native_logs():
+            return args.run(args)
     except (VideoError, ReferenceError, ReviewError, ModelError, ValueError) as error:
         print(f"pose-coach: error: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -138,7 +138,7 @@ def _run(video, info, reference, settings, sides, work: Path, progress: Progress
                 encoder.write(draw(rgb, result, reference), t)
             if progress is not None:
                 progress(frames, info.frame_count)
-    summary = session.finish(last_t)
+    summary = session.finish(last_t, expect_holds=not info.is_image)
     report = _summary(reference, summary, info, frames, with_pose, settings)
     report["video"] = video.name
     with open(work / ANGLES_NAME, "w", newline="", encoding="utf-8") as stream:

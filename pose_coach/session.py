@@ -361,8 +361,11 @@ class CoachingSession:
 
     # -- end ---------------------------------------------------------------------------------
 
-    def finish(self, timestamp_s: float | None = None) -> SessionSummary:
-        """Close what is still open (a hold in progress, a lost person) and summarise."""
+    def finish(self, timestamp_s: float | None = None, expect_holds: bool = True) -> SessionSummary:
+        """Close what is still open (a hold in progress, a lost person) and summarise.
+
+        With ``expect_holds`` (not for a still image) a side never held is a ``hold_too_short``.
+        """
         t = timestamp_s if timestamp_s is not None else (self.last_t or 0.0)
         new: list[Event] = []
         if self.hold is not None:
@@ -370,7 +373,7 @@ class CoachingSession:
         self._record(self.presence.close(t, None), new)
         self._record(self.wrong_view.close(t, None), new)
         attempted = {h.side for h in self.holds}
-        for side in self._pending():
+        for side in self._pending() if expect_holds else ():
             if side not in attempted:
                 self._record(self._short_hold(side, t, t), new)
         events = tuple(sorted(self.events, key=lambda e: (e.start_s, e.kind.value)))
