@@ -86,6 +86,7 @@ class AngleLimit:
         self.low = Episode(check.too_low.fault, min_s)
         self.high = Episode(check.too_high.fault, min_s)
         self.state = 0  # -1 below the band, 0 inside, +1 above
+        self.out_since: float | None = None
 
     def _state(self, value: float) -> int:
         if math.isnan(value):
@@ -100,15 +101,19 @@ class AngleLimit:
 
     def update(self, t: float, value: float, side: str, judge: bool = True) -> list[Event]:
         """Track the state; raise a fault only while ``judge`` (the body is holding still)."""
-        self.state = self._state(value)
+        state = self._state(value)
+        if state != self.state:
+            self.out_since = t if state else None  # when it left the band, to date the fault
+        self.state = state
+        since = self.out_since
         events = [
-            self.low.update(t, judge and self.state < 0, value, self.check.too_low.cue, side),
-            self.high.update(t, judge and self.state > 0, value, self.check.too_high.cue, side),
+            self.low.update(t, judge and state < 0, value, self.check.too_low.cue, side, since),
+            self.high.update(t, judge and state > 0, value, self.check.too_high.cue, side, since),
         ]
         return [e for e in events if e]
 
     def close(self, t: float, side: str) -> list[Event]:
-        self.state = 0
+        self.state, self.out_since = 0, None
         return [e for e in (self.low.close(t, side), self.high.close(t, side)) if e]
 
     def reported_cue(self, t: float) -> str | None:

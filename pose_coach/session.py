@@ -23,8 +23,9 @@ from pose_coach.view import BodyView, ViewTracker, classify_view
 NO_PERSON_CUE = "Step into view: the camera must see your whole body"
 MAX_STEP_S = 0.5  # a longer gap between frames counts as this much time (a stalled camera)
 ENTER_S = 0.5  # in position this long starts a hold
-HOLD_SLACK_S = 1.0  # a hold this much shorter than the hold time still counts as long enough
-STEADY_WINDOW_S = 0.5
+HOLD_SLACK_S = 1.0
+MIN_HOLD_S = 2.0  # shorter stays in position, or never holding still, are not holds  # a hold this much shorter than the hold time still counts as long enough
+STEADY_WINDOW_S = 1.0  # the key angle must stay within the bounce amplitude this long
 TRUNK_RELATIVE = ("working_hip", "other_hip", "working_shoulder", "other_shoulder", "pelvis_tilt")  # the key angle must hold within twice the bounce amplitude this long
 
 
@@ -77,6 +78,7 @@ class _Hold:
     # (entering the zone happens mid-move; leaving it, mid-release).
     first_steady_s: float | None = None
     last_steady_s: float | None = None
+    last_good_s: float = 0.0
 
     def interval(self, end_s: float) -> tuple[float, float]:
         if self.first_steady_s is None or self.last_steady_s is None:
@@ -130,7 +132,7 @@ class CoachingSession:
         self.presence = Episode(Fault.NO_PERSON, s.lost_after_s)
         self.wrong_view = Episode(Fault.WRONG_VIEW, s.wrong_view_after_s)
         self.bounce = BounceDetector(reference.bounce, s.min_fault_s)
-        self.steady = Steadiness(STEADY_WINDOW_S, 2 * reference.bounce.max_amplitude_deg)
+        self.steady = Steadiness(STEADY_WINDOW_S, reference.bounce.max_amplitude_deg)
         self.cues = CueBoard(s.cue_cooldown_s)
         self.events: list[Event] = []
         self.holds: list[Hold] = []
@@ -166,16 +168,19 @@ class CoachingSession:
             self.zone_since = (self.zone_since or t) if in_zone else None
             if self.zone_since is not None and t - self.zone_since >= ENTER_S:
                 self._start_hold(side, self.zone_since)
-        if self.hold is not None:
+        hold = self.hold
+        if hold is not None:
             if in_zone:
-                self.hold.last_in_s = t
+                hold.last_in_s = t
                 form_ok = self._check_form(t, relative, states, new)
                 if form_ok:
-                    self.hold.good_form_s += dt
-                    if self.hold.good_form_s >= self.reference.hold_s:
-                        self.hold.complete = True
-            elif t - self.hold.last_in_s >= self.settings.release_after_s:
-                self._end_hold(self.hold.last_in_s, new)
+                    hold.last_good_s = t
+                    hold.good_form_s += dt
+                    hold.complete = hold.complete or hold.good_form_s >= self.reference.hold_s
+            # A complete hold ends when good form ends (the release); any other when the zone does.
+            last = hold.last_good_s if hold.complete else hold.last_in_s
+            if t - last >= self.settings.release_after_s:
+                self._end_hold(last, new)
         return self._result(t, frame, angles, view, states, form_ok, new)
 
     def _record(self, event: Event | None, new: list[Event]) -> None:
@@ -250,14 +255,16 @@ class CoachingSession:
         # The trunk first: hip, shoulder and pelvis readings are taken against the trunk, so while
         # the trunk is off they are off with it, and only the trunk is reported.
         trunk_ok = True
+        judging = steady and not hold.complete  # a completed hold is being released: no new faults
         for limit in sorted(hold.limits, key=lambda limit: limit.name != "trunk"):
-            judge = steady and (trunk_ok or limit.name not in TRUNK_RELATIVE)
+            judge = judging and (trunk_ok or limit.name not in TRUNK_RELATIVE)
             for event in limit.update(t, relative[limit.name], hold.side, judge=judge):
                 self._record(event, new)
             if limit.name == "trunk":
                 trunk_ok = limit.state == 0
-        for event in self.bounce.update(t, relative[self.reference.bounce.angle], hold.side):
-            self._record(event, new)
+        if not hold.complete:
+            for event in self.bounce.update(t, relative[self.reference.bounce.angle], hold.side):
+                self._record(event, new)
         # The first limits follow the reference's angles, in order; the pelvis limits come last.
         names = [*self.reference.targets_for(hold.side), *self.reference.hip_alignment.checks()]
         states.update({name: limit.state for name, limit in zip(names, hold.limits, strict=True)})
@@ -270,14 +277,16 @@ class CoachingSession:
             for event in limit.close(end, hold.side):
                 self._record(event, new)
         self._record(self.bounce.reset(end, hold.side), new)
+        self.hold = None
+        self.zone_since = None
         start, end = hold.interval(end)
+        if hold.first_steady_s is None or end - start < MIN_HOLD_S:
+            return  # passing through the zone (turning round, moving in and out) is not a hold
         self.holds.append(Hold(hold.side, start, end, hold.good_form_s))
         if hold.complete:
             self.done.append(hold.side)
         if end - start < self.reference.hold_s - HOLD_SLACK_S:
             self._record(self._short_hold(hold.side, start, end), new)
-        self.hold = None
-        self.zone_since = None
 
     def _short_hold(self, side: str, start: float, end: float) -> Event:
         """A hold shorter than the reference's hold time; its value is the seconds held."""

@@ -169,8 +169,7 @@ def render() -> None:
         return
     sides = widgets.pick_sides("live_sides", disabled=in_progress)
     muted = st.toggle("Mute spoken cues", key="live_muted")
-    with st.expander("Before you start", expanded=not in_progress):
-        widgets.before_you_start(reference)
+    intro = st.container()  # filled below, once it is known whether the camera is streaming
     coach = _coach_for(reference, sides)
     context = webrtc_streamer(
         key="live",
@@ -185,7 +184,11 @@ def render() -> None:
         "on localhost or https; check that no other program uses the camera, and pick the right one "
         "with SELECT DEVICE. Press STOP to end the session and save its summary."
     )
-    if context.state.playing:
+    playing = context.state.playing
+    # A new expander when streaming starts or stops, so it folds away while the camera runs.
+    with intro, st.expander("Before you start", expanded=not playing, key=f"live_intro_{playing}"):
+        widgets.before_you_start(reference)
+    if playing:
         st.session_state.pop(OUTCOME, None)
         status_panel(coach, muted)
     elif coach.started:

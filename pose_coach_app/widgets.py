@@ -84,9 +84,11 @@ def settings_sidebar() -> Settings:
                 values[field.name] = st.number_input(
                     label, min_value=0.0, value=default, step=0.1, help=HELP[field.name], key=key
                 )
-            else:
+            elif default is None or isinstance(default, Path):
                 text = st.text_input(label, value="", help=HELP[field.name], key=key)
                 values[field.name] = Path(text.strip()) if text.strip() else None
+            else:  # a new kind of setting needs its widget here
+                raise TypeError(f"no widget for setting {field.name} = {default!r}")
     try:
         settings = Settings(**values)
     except ValueError as error:
