@@ -6,6 +6,7 @@ with its video and reference.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -66,3 +67,9 @@ HELP: dict[str, str] = {
     "release_after_s": "A hold ends after this long (s) out of position",
     "annotate": "Write the annotated video",
 }
+
+
+def home_dir() -> Path:
+    """The user's pose-coach folder: ``$POSE_COACH_HOME``, default ``~/.pose_coach``. Tuned
+    references and the history database live there."""
+    return Path(os.environ.get("POSE_COACH_HOME") or Path.home() / ".pose_coach")

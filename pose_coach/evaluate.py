@@ -1,6 +1,7 @@
 """Accuracy against ground truth: every labelled video in a folder is reviewed and compared.
 
-A labelled video is ``NAME.mp4`` beside ``NAME.truth.json`` (written by ``tools/render``): the true
+A labelled video is ``NAME.mp4`` beside ``NAME.truth.json`` or ``NAME.truth.json.gz`` (written by
+``tools/render``): the true
 angles of every frame, the true hold intervals, and the true fault intervals with kind and side.
 
 - Angles: mean absolute error per stretch, view and angle, over frames where both the truth and the
@@ -16,6 +17,7 @@ inputs), without the annotated video.
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import tempfile
@@ -54,13 +56,30 @@ class VideoScore:
     matched_detected: list[bool] = field(default_factory=list)
 
 
+TRUTH_SUFFIXES = (".truth.json.gz", ".truth.json")  # gzipped in the repository
+
+
+def truth_path(video: Path) -> Path | None:
+    """The truth file beside ``video`` (NAME.truth.json.gz or NAME.truth.json), if any."""
+    for suffix in TRUTH_SUFFIXES:
+        path = video.with_name(video.stem + suffix)
+        if path.exists():
+            return path
+    return None
+
+
 def find_labelled(folder: Path) -> list[Path]:
     """The videos in ``folder`` that have a truth file, by name."""
-    return sorted(p for p in Path(folder).glob("*.mp4") if p.with_suffix(".truth.json").exists())
+    return sorted(p for p in Path(folder).glob("*.mp4") if truth_path(p) is not None)
 
 
 def load_truth(video: Path) -> dict:
-    return json.loads(video.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    path = truth_path(video)
+    if path is None:
+        raise ValueError(f"{video}: no truth file beside it (NAME.truth.json[.gz])")
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as stream:
+        return json.load(stream)
 
 
 def _overlaps(event: dict, truth: dict, slack_s: float = 0.5) -> bool:
@@ -172,7 +191,7 @@ def evaluate_folder(
     """Review every labelled video in ``folder`` (``jobs`` at a time) and summarise the accuracy."""
     videos = find_labelled(folder)
     if not videos:
-        raise ValueError(f"{folder}: no labelled videos (NAME.mp4 beside NAME.truth.json) found")
+        raise ValueError(f"{folder}: no labelled videos (NAME.mp4 beside NAME.truth.json[.gz])")
     settings = settings or Settings()
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(score_video, video, settings) for video in videos]

@@ -13,7 +13,6 @@ unless another one is given.
 from __future__ import annotations
 
 import math
-import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pose_coach.config import home_dir
 from pose_coach.events import Event, Fault, Hold
 
 if TYPE_CHECKING:
@@ -195,8 +195,7 @@ def _per_side(pairs: Iterator[tuple[str, float]]) -> dict[str, float]:
 
 def default_path() -> Path:
     """``$POSE_COACH_HOME/history.sqlite`` (default ``~/.pose_coach/history.sqlite``)."""
-    home = os.environ.get("POSE_COACH_HOME") or Path.home() / ".pose_coach"
-    return Path(home) / "history.sqlite"
+    return home_dir() / "history.sqlite"
 
 
 def _migrate(connection: sqlite3.Connection, path: Path) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from pose_coach.angles import other_side
+from pose_coach.config import home_dir
 from pose_coach.events import ANGLE_FAULTS, Fault
 
 POSTURES = ("standing", "kneeling", "all_fours", "lying")
@@ -334,8 +335,7 @@ def builtin_dir() -> Path:
 
 def user_dir() -> Path:
     """Where tuned references are saved: $POSE_COACH_HOME/reference_poses (default ~/.pose_coach)."""
-    home = os.environ.get("POSE_COACH_HOME") or Path.home() / ".pose_coach"
-    return Path(home) / "reference_poses"
+    return home_dir() / "reference_poses"
 
 
 def load_references(user_folder: Path | None = None) -> dict[str, Reference]:

@@ -228,6 +228,25 @@ def good_samples() -> list[Sample]:
     ]
 
 
+def _describe(fault: dict) -> str:
+    """The injected fault and its size, e.g. 'too_deep 24.1 deg' or 'bounce 4.1 cm 2 Hz'."""
+    p = fault["params"]
+    match fault["injected"]:
+        case "bounce":
+            return f"bounce {p['amp']} {p['unit']} {p['hz']:g} Hz"
+        case "jerk":
+            return f"jolt {p['amp']} deg"
+        case "hip_misaligned":
+            parts = [f"{k} {p[k]} deg" for k in ("tilt", "rot") if p.get(k)]
+            return "pelvis " + ", ".join(parts)
+        case "too_shallow" | "too_deep" | "trunk_misaligned":
+            return f"{fault['injected']} {p['deg']} deg"
+        case "hold_too_short":
+            return f"held {p['hold']:g} s"
+        case _:
+            return "side skipped"
+
+
 def write_readme(folder: Path) -> None:
     """sample_videos/README.md from the truth files present in the folder."""
     rows = []
@@ -238,13 +257,12 @@ def write_readme(folder: Path) -> None:
             f"{h['side']} {h['start_s']:.1f}-{h['end_s']:.1f}" for h in truth["holds"]
         )
         faults = "; ".join(
-            f"{f['kind']} ({f['side']}) {f['start_s']:.1f}-{f['end_s']:.1f}"
-            + (" [jerk]" if f["injected"] == "jerk" else "")
+            f"{f['kind']} ({f['side']}) {f['start_s']:.1f}-{f['end_s']:.1f} [{_describe(f)}]"
             for f in truth["faults"]
         )
         size_mb = (folder / f"{name}.mp4").stat().st_size / 1e6
         rows.append(
-            f"| {name}.mp4 | {truth['stretch']} | {truth['view']} | {truth['body']} | "
+            f"| {name}.mp4 | {truth['stretch']} | {truth['view']} | {truth['body']}, {truth['look']} | "
             f"{truth['duration_s']:.1f} | {holds} | {faults or 'none (good form)'} | {size_mb:.1f} |"
         )
     text = (
@@ -256,8 +274,15 @@ def write_readme(folder: Path) -> None:
         "keypoints, like MediaPipe's; `angles_anatomical`: joint centres), plus the projected "
         "landmarks. See `tools/render/README.md` for how the truth is computed.\n\n"
         "Times are seconds from the start of the video. Holds are when the person is fully in "
-        "position. A skipped side is a `hold_too_short` of zero length at the end of the video.\n\n"
-        "| video | stretch | view | body | length s | holds (side start-end) | faults (kind side start-end) | MB |\n"
+        "position. A skipped side is a `hold_too_short` of zero length at the end of the video. "
+        "Fault sizes follow the references' tolerances in true terms: too shallow / too deep move "
+        "the true working hip 2x its tolerance, trunk faults 2x the trunk tolerance, the pelvis "
+        "1.5x the tilt tolerance, a bounce 2x the allowed amplitude, a jolt peaks at 2x the "
+        "allowed speed. The person turns around between sides (side view: 180 degrees, "
+        "three-quarter: 90) so the working leg is nearest the camera; the front view does not turn."
+        "\n\n"
+        "| video | stretch | view | body, look | length s | holds (side start-end) "
+        "| faults (kind (side) start-end [injected]) | MB |\n"
         "|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
     )
     (folder / "README.md").write_text(text, encoding="utf-8")
