@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 import time
@@ -106,8 +107,10 @@ def _stretches(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from pose_coach.evaluate import evaluate_folder, format_table
 
-    table = evaluate_folder(args.folder, _settings(args), progress=print)
+    table = evaluate_folder(args.folder, _settings(args), jobs=args.jobs, progress=print)
     print(format_table(table))
+    if args.json:
+        args.json.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
     return 0
 
 
@@ -125,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     stretches.set_defaults(run=_stretches)
     evaluate = commands.add_parser("evaluate", help="measure accuracy on labelled videos")
     evaluate.add_argument("folder", type=Path, help="a folder of videos with .truth.json files")
+    evaluate.add_argument("--jobs", type=int, default=2, help="videos reviewed at once (default 2)")
+    evaluate.add_argument("--json", type=Path, help="also write the table as JSON to this file")
     _add_settings(evaluate)
     evaluate.set_defaults(run=_evaluate)
     return parser

@@ -10,6 +10,9 @@ angles of every frame, the true hold intervals, and the true fault intervals wit
   side) and recall (true intervals overlapped by such an event). ``hold_too_short`` matches by side
   alone: a skipped side has no interval to overlap. Good-form videos must report no fault at all.
 - Holds: per side, the absolute error of the detected hold time against the true one.
+- Faults and holds are scored only on videos taken from the view the stretch needs (a side view);
+  from another view the right answer is to ask the user to move the camera (``wrong_view``), and
+  how often that was said is reported instead.
 
 Videos are reviewed in parallel worker processes (``review_video`` is a plain function of picklable
 inputs), without the annotated video.
@@ -52,6 +55,9 @@ class VideoScore:
     true_faults: list[dict]
     detected: list[dict]
     hold_error_s: dict[str, float]  # side -> |detected - true| hold time
+    # The reference needs another camera view: the coach should say so instead of coaching.
+    wrong_view: bool = False
+    wrong_view_reported: bool = False
     matched_true: list[bool] = field(default_factory=list)
     matched_detected: list[bool] = field(default_factory=list)
 
@@ -126,6 +132,10 @@ def score_video(video: Path, settings: Settings) -> VideoScore:
             for side in truth["sides"]
         },
     )
+    score.wrong_view = reference.view not in ("any", truth["view"])
+    score.wrong_view_reported = any(
+        e["kind"] == Fault.WRONG_VIEW.value for e in result.report["events"]
+    )
     score.matched_true = [any(_overlaps(e, t) for e in detected) for t in true_faults]
     score.matched_detected = [any(_overlaps(e, t) for t in true_faults) for e in detected]
     return score
@@ -152,24 +162,30 @@ def summarise(scores: list[VideoScore]) -> dict:
         for (s, v, a), e in sorted(errors.items())
         if e
     ]
+    # Faults and holds are scored on videos from the view the stretch needs; from another view the
+    # coach is right to ask for the camera to move instead.
+    in_view = [s for s in scores if not s.wrong_view]
     faults = []
     for kind in FAULT_KINDS:
-        true_hits = [m for s in scores for t, m in zip(s.true_faults, s.matched_true, strict=True)
+        true_hits = [m for s in in_view for t, m in zip(s.true_faults, s.matched_true, strict=True)
                      if t["kind"] == kind]  # fmt: skip
-        det_hits = [m for s in scores for e, m in zip(s.detected, s.matched_detected, strict=True)
+        det_hits = [m for s in in_view for e, m in zip(s.detected, s.matched_detected, strict=True)
                     if e["kind"] == kind]  # fmt: skip
         faults.append({"kind": kind, "true": len(true_hits), "detected": len(det_hits),
                        "precision": _ratio(sum(det_hits), len(det_hits)),
                        "recall": _ratio(sum(true_hits), len(true_hits))})  # fmt: skip
-    clean = [s for s in scores if not s.true_faults]
+    clean = [s for s in in_view if not s.true_faults]
+    other_view = [s for s in scores if s.wrong_view]
     hold_errors = defaultdict(list)
-    for score in scores:
+    for score in in_view:
         for side, error in score.hold_error_s.items():
             hold_errors[side].append(error)
     return {
         "videos": len(scores),
         "angles": angles,
         "faults": faults,
+        "other_view_videos": len(other_view),
+        "other_view_told": sum(s.wrong_view_reported for s in other_view),
         "good_form_videos": len(clean),
         "faults_in_good_form_videos": sum(len(s.detected) for s in clean),
         "hold_error_s": {side: round(float(np.mean(e)), 2) for side, e in sorted(hold_errors.items())},
@@ -219,6 +235,8 @@ def format_table(table: dict) -> str:
     for row in table["faults"]:
         lines.append(f"  {row['kind']:<18} {row['true']:5d} {row['detected']:6d} "
                      f"{_cell(row['precision']):>10} {_cell(row['recall']):>7}")  # fmt: skip
+    lines += ["", f"Videos from a view the stretch does not use: {table['other_view_videos']}, "
+              f"told to move the camera in {table['other_view_told']} (not scored below)"]  # fmt: skip
     lines += ["", f"Faults reported in {table['good_form_videos']} good-form videos: "
               f"{table['faults_in_good_form_videos']}", "Hold time error per side (s): "
               + ", ".join(f"{side} {error:.2f}" for side, error in table["hold_error_s"].items())]  # fmt: skip
