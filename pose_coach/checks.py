@@ -110,7 +110,10 @@ class AngleLimit:
             self.low.update(t, judge and state < 0, value, self.check.too_low.cue, side, since),
             self.high.update(t, judge and state > 0, value, self.check.too_high.cue, side, since),
         ]
-        return [e for e in events if e]
+        events = [e for e in events if e]
+        if events and state:
+            self.out_since = t  # judged again later, it is a new episode from then, not a repeat
+        return events
 
     def close(self, t: float, side: str) -> list[Event]:
         self.state, self.out_since = 0, None

@@ -65,7 +65,9 @@ def test_review_of_a_good_video_finds_both_holds_and_no_fault(tmp_path, capsys):
     report = json.loads((out / REPORT_NAME).read_text())
     assert REPORT_KEYS <= set(report)
     assert sorted(h["side"] for h in report["holds"]) == ["left", "right"]
-    assert all(h["good_form_s"] >= 30 for h in report["holds"])
+    # The sample holds each side for exactly 30 s; the timer starts once good form is confirmed
+    # (about half a second in), so it reads a little under the hold itself.
+    assert all(29 <= h["good_form_s"] <= 30.5 for h in report["holds"])
     assert report["events"] == []
     assert report["frames_with_pose"] >= 0.95 * report["frames"]
     rows = list(csv.DictReader((out / "angles.csv").open()))

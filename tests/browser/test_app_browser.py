@@ -7,7 +7,6 @@ in good form, and with a fault); tests that need one are skipped, with the reaso
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from datetime import datetime, timezone
@@ -18,6 +17,7 @@ import yaml
 
 from pose_coach import history
 from pose_coach.annotate import GOOD, OFF
+from pose_coach.evaluate import load_truth, truth_path
 from pose_coach.events import Event, Fault, Hold
 from pose_coach.history import SessionRecord
 from pose_coach.reference import Reference, builtin_dir, load_reference
@@ -55,7 +55,7 @@ def sample(kind: str) -> Path:
 def clip_start(video: Path) -> float:
     """Where the webcam clip starts, from the video's ground truth: inside the first fault if it
     has one, else a few seconds into the first hold."""
-    truth = json.loads(video.with_suffix(".truth.json").read_text())
+    truth = load_truth(video)
     if truth["faults"]:
         return truth["faults"][0]["start_s"] + 0.5
     return truth["holds"][0]["start_s"] + 3.0
@@ -157,7 +157,7 @@ def test_live_faulty_form_gets_a_cue_shown_and_spoken(server, playwright, clips)
         (
             p
             for p in sorted(SAMPLES.glob(f"{STRETCH}_*.mp4"))
-            if "good" not in p.name and p.with_suffix(".truth.json").exists()
+            if "good" not in p.name and truth_path(p) is not None
         ),
         None,
     )
@@ -203,7 +203,7 @@ def write_clip(source: Path, out: Path, start_s: float, seconds: float) -> Path:
 def upload_clip(tmp_path_factory) -> Path:
     """8 s of the kneeling bounce sample: a hold, then bouncing."""
     source = sample("bounce")
-    start = json.loads(source.with_suffix(".truth.json").read_text())["faults"][0]["start_s"] - 5
+    start = load_truth(source)["faults"][0]["start_s"] - 5
     return write_clip(source, tmp_path_factory.mktemp("upload") / "my_stretch.mp4", start, 8.0)
 
 
@@ -211,7 +211,7 @@ def upload_clip(tmp_path_factory) -> Path:
 def good_clip(tmp_path_factory) -> Path:
     """8 s of the kneeling good-form sample, inside its first hold."""
     source = sample("good")
-    start = json.loads(source.with_suffix(".truth.json").read_text())["holds"][0]["start_s"] + 1
+    start = load_truth(source)["holds"][0]["start_s"] + 1
     return write_clip(source, tmp_path_factory.mktemp("upload") / "good_form.mp4", start, 8.0)
 
 
