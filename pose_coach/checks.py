@@ -176,7 +176,9 @@ def swings(samples: list[tuple[float, float]], min_deg: float) -> list[Swing]:
             extreme = (t, v)
             if trend == 0 and abs(v - pivots[0][1]) >= min_deg:
                 trend = 1 if v > pivots[0][1] else -1
-        elif abs(v - extreme[1]) >= min_deg:  # turned back far enough: the extreme was a turning point
+        elif (
+            abs(v - extreme[1]) >= min_deg
+        ):  # turned back far enough: the extreme was a turning point
             pivots.append(extreme)
             extreme, trend = (t, v), -trend
     pivots.append(extreme)

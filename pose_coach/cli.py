@@ -127,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     stretches = commands.add_parser("stretches", help="list the stretches")
     stretches.set_defaults(run=_stretches)
     evaluate = commands.add_parser("evaluate", help="measure accuracy on labelled videos")
-    evaluate.add_argument("folder", type=Path, help="a folder of videos with .truth.json[.gz] files")
+    evaluate.add_argument(
+        "folder", type=Path, help="a folder of videos with .truth.json[.gz] files"
+    )
     evaluate.add_argument("--jobs", type=int, default=2, help="videos reviewed at once (default 2)")
     evaluate.add_argument("--json", type=Path, help="also write the table as JSON to this file")
     _add_settings(evaluate)

@@ -93,7 +93,10 @@ def _overlaps(event: dict, truth: dict, slack_s: float = 0.5) -> bool:
         return False
     if truth["kind"] == Fault.HOLD_TOO_SHORT.value:
         return True
-    return event["start_s"] <= truth["end_s"] + slack_s and event["end_s"] >= truth["start_s"] - slack_s
+    return (
+        event["start_s"] <= truth["end_s"] + slack_s
+        and event["end_s"] >= truth["start_s"] - slack_s
+    )
 
 
 def _hold_time(holds: list[dict], side: str) -> float:
@@ -157,8 +160,13 @@ def summarise(scores: list[VideoScore]) -> dict:
             coverage[key][0] += both
             coverage[key][1] += with_truth
     angles = [
-        {"stretch": s, "view": v, "angle": a, "mae_deg": round(float(np.mean(e)), 2),
-         "coverage": _ratio(*coverage[(s, v, a)])}  # fmt: skip
+        {
+            "stretch": s,
+            "view": v,
+            "angle": a,
+            "mae_deg": round(float(np.mean(e)), 2),
+            "coverage": _ratio(*coverage[(s, v, a)]),
+        }  # fmt: skip
         for (s, v, a), e in sorted(errors.items())
         if e
     ]
@@ -188,11 +196,18 @@ def summarise(scores: list[VideoScore]) -> dict:
         "other_view_told": sum(s.wrong_view_reported for s in other_view),
         "good_form_videos": len(clean),
         "faults_in_good_form_videos": sum(len(s.detected) for s in clean),
-        "hold_error_s": {side: round(float(np.mean(e)), 2) for side, e in sorted(hold_errors.items())},
+        "hold_error_s": {
+            side: round(float(np.mean(e)), 2) for side, e in sorted(hold_errors.items())
+        },
         "per_video": [
-            {"video": s.name, "true": [f"{t['kind']}/{t['side']}" for t in s.true_faults],
-             "detected": [f"{e['kind']}/{e['side']}@{e['start_s']:.1f}-{e['end_s']:.1f}"
-                          for e in s.detected]}  # fmt: skip
+            {
+                "video": s.name,
+                "true": [f"{t['kind']}/{t['side']}" for t in s.true_faults],
+                "detected": [
+                    f"{e['kind']}/{e['side']}@{e['start_s']:.1f}-{e['end_s']:.1f}"
+                    for e in s.detected
+                ],
+            }  # fmt: skip
             for s in scores
         ],
     }
@@ -220,7 +235,11 @@ def evaluate_folder(
 
 
 def _cell(value: float | None) -> str:
-    return "   -" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:4.2f}"
+    return (
+        "   -"
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else f"{value:4.2f}"
+    )
 
 
 def format_table(table: dict) -> str:

@@ -184,7 +184,9 @@ class _Reader:
         self.data = data
 
     def fail(self, reason: str, name: str | None = None) -> None:
-        place = f"{self.where}.{name}" if name and self.where else (name or self.where or "top level")
+        place = (
+            f"{self.where}.{name}" if name and self.where else (name or self.where or "top level")
+        )
         raise ReferenceError(f"{self.source}: field '{place}' {reason}")
 
     def only(self, *allowed: str) -> None:

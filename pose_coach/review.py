@@ -178,7 +178,9 @@ def _summary(reference: Reference, session_summary, info, frames: int, with_pose
         "good_form_s": {side: round(seconds, 2) for side, seconds in good.items()},
         "fault_counts": dict(Counter(e["kind"] for e in events)),
         "hold_target_s": reference.hold_s,
-        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(settings).items()},
+        "settings": {
+            k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(settings).items()
+        },
         "reference": reference.to_dict(),
     }
 

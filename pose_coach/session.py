@@ -26,7 +26,13 @@ ENTER_S = 0.5  # in position this long starts a hold
 HOLD_SLACK_S = 1.0
 MIN_HOLD_S = 2.0  # shorter stays in position, or never holding still, are not holds  # a hold this much shorter than the hold time still counts as long enough
 STEADY_WINDOW_S = 1.0  # the key angle must stay within the bounce amplitude this long
-TRUNK_RELATIVE = ("working_hip", "other_hip", "working_shoulder", "other_shoulder", "pelvis_tilt")  # the key angle must hold within twice the bounce amplitude this long
+TRUNK_RELATIVE = (
+    "working_hip",
+    "other_hip",
+    "working_shoulder",
+    "other_shoulder",
+    "pelvis_tilt",
+)  # the key angle must hold within twice the bounce amplitude this long
 
 
 class Phase(str, Enum):
@@ -157,7 +163,9 @@ class CoachingSession:
             view = self.view_tracker.update(classify_view(frame, self.settings.min_visibility), t)
         self._record(self.presence.update(t, frame is None, float("nan"), NO_PERSON_CUE, None), new)
         wrong = view is not None and self._wrong_view(view)
-        self._record(self.wrong_view.update(t, wrong, float("nan"), self.reference.camera, None), new)
+        self._record(
+            self.wrong_view.update(t, wrong, float("nan"), self.reference.camera, None), new
+        )
 
         side = self.hold.side if self.hold else self._fit_side(angles)
         relative = relative_angles(angles, side) if angles and side else {}

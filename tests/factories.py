@@ -40,7 +40,9 @@ def frame_from_points(
 
 def _rotate(v: np.ndarray, degrees: float) -> np.ndarray:
     a = math.radians(degrees)
-    return np.array([v[0] * math.cos(a) - v[1] * math.sin(a), v[0] * math.sin(a) + v[1] * math.cos(a)])
+    return np.array(
+        [v[0] * math.cos(a) - v[1] * math.sin(a), v[0] * math.sin(a) + v[1] * math.cos(a)]
+    )
 
 
 def stick_figure(

@@ -37,10 +37,22 @@ def test_signed_angle_of_a_zero_vector_is_nan():
         # a psoas stretch: the left thigh behind the trunk line is extension, negative
         (dict(hip=(-15, 90), knee=(90, 90)), dict(hip_left=-15, hip_right=90, knee_left=90)),
         # on all fours: trunk horizontal (+90), thighs and arms at right angles to it
-        (dict(trunk=90, hip=(90, 0), knee=(90, 5), shoulder=(90, 175)),
-         dict(trunk=90, hip_left=90, hip_right=0, knee_right=5, shoulder_left=90, shoulder_right=175)),
+        (
+            dict(trunk=90, hip=(90, 0), knee=(90, 5), shoulder=(90, 175)),
+            dict(
+                trunk=90,
+                hip_left=90,
+                hip_right=0,
+                knee_right=5,
+                shoulder_left=90,
+                shoulder_right=175,
+            ),
+        ),
         # lying on the back: trunk -90, a leg lifted with hip and knee at 90
-        (dict(trunk=-90, hip=(90, 45), knee=(90, 100)), dict(trunk=-90, hip_left=90, knee_right=100)),
+        (
+            dict(trunk=-90, hip=(90, 45), knee=(90, 100)),
+            dict(trunk=-90, hip_left=90, knee_right=100),
+        ),
         # leaning forward 20 degrees and back 10 degrees
         (dict(trunk=20), dict(trunk=20)),
         (dict(trunk=-10), dict(trunk=-10)),
@@ -88,8 +100,11 @@ def test_without_a_visible_face_the_front_is_unknown_so_sagittal_angles_are_nan(
 
 @pytest.mark.parametrize(("side", "other"), [("left", "right"), ("right", "left")])
 def test_relative_angles_mirror_left_and_right(side, other):
-    angles = compute_angles(stick_figure(hip=(-15, 90) if side == "left" else (90, -15),
-                                         pelvis_tilt=5 if side == "left" else -5))
+    angles = compute_angles(
+        stick_figure(
+            hip=(-15, 90) if side == "left" else (90, -15), pelvis_tilt=5 if side == "left" else -5
+        )
+    )
     relative = relative_angles(angles, side)
     assert relative["working_hip"] == pytest.approx(-15)
     assert relative["other_hip"] == pytest.approx(90)

@@ -109,7 +109,9 @@ def test_too_shallow_and_too_deep(segment_value, kind):
 
 def test_a_value_hovering_at_the_limit_does_not_flicker():
     t = times(10)
-    values = 0.0 + 1.5 * np.sin(2 * np.pi * 2 * t)  # crosses the +10 degree limit (0) 4 times a second
+    values = 0.0 + 1.5 * np.sin(
+        2 * np.pi * 2 * t
+    )  # crosses the +10 degree limit (0) 4 times a second
     events = run_limit(make_limit(), np.where(t >= 2, values, -10.0), t)
     assert len(events) == 1  # one episode, held by the hysteresis
 
@@ -142,4 +144,3 @@ def test_an_episode_shorter_than_its_minimum_gives_no_event():
     episode.update(0.0, True, 12.0, "level", "left")
     assert episode.update(0.5, False, 0.0, "level", "left") is None
     assert episode.update(1.5, False, 0.0, "level", "left") is None and not episode.active
-

@@ -68,7 +68,10 @@ def test_accuracy_on_the_sample_videos_does_not_drop_below_the_golden_run():
     for row in golden["faults"]:
         for rate in ("precision", "recall"):
             if row[rate] is not None:
-                assert faults[row["kind"]][rate] >= row[rate] - RATE_SLACK, (row, faults[row["kind"]])
+                assert faults[row["kind"]][rate] >= row[rate] - RATE_SLACK, (
+                    row,
+                    faults[row["kind"]],
+                )
     assert table["faults_in_good_form_videos"] <= golden["faults_in_good_form_videos"]
     for side, error in golden["hold_error_s"].items():
         assert table["hold_error_s"][side] <= error + HOLD_SLACK_S

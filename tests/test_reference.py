@@ -52,23 +52,44 @@ def test_left_and_right_come_from_one_definition(user_home):
     [
         # an unknown key is an error, not ignored
         (lambda d: d.update(hold_seconds=30), "hold_seconds", "not a known field"),
-        (lambda d: d["angles"]["working_hip"].update(tolerence=3), "angles.working_hip.tolerence",
-         "not a known field"),
-        (lambda d: d["angles"].update(working_elbow=d["angles"]["working_hip"]), "angles.working_elbow",
-         "not a known field"),
+        (
+            lambda d: d["angles"]["working_hip"].update(tolerence=3),
+            "angles.working_hip.tolerence",
+            "not a known field",
+        ),
+        (
+            lambda d: d["angles"].update(working_elbow=d["angles"]["working_hip"]),
+            "angles.working_elbow",
+            "not a known field",
+        ),
         # bad values
         (lambda d: d.update(hold_s=-5), "hold_s", "between"),
         (lambda d: d.update(hold_s="thirty"), "hold_s", "must be a number"),
-        (lambda d: d["angles"]["working_hip"].update(tolerance=0), "angles.working_hip.tolerance", "between"),
+        (
+            lambda d: d["angles"]["working_hip"].update(tolerance=0),
+            "angles.working_hip.tolerance",
+            "between",
+        ),
         (lambda d: d.update(posture="sitting"), "posture", "must be one of"),
-        (lambda d: d["angles"]["trunk"]["too_low"].update(fault="wobbly"), "angles.trunk.too_low.fault",
-         "must be one of"),
-        (lambda d: d["hold_zone"].update(working_hip=[20, -20]), "hold_zone.working_hip", "lowest < highest"),
+        (
+            lambda d: d["angles"]["trunk"]["too_low"].update(fault="wobbly"),
+            "angles.trunk.too_low.fault",
+            "must be one of",
+        ),
+        (
+            lambda d: d["hold_zone"].update(working_hip=[20, -20]),
+            "hold_zone.working_hip",
+            "lowest < highest",
+        ),
         (lambda d: d["bounce"].update(angle="elbow"), "bounce.angle", "must be one of"),
         # missing fields
         (lambda d: d.pop("camera"), "camera", "is missing"),
         (lambda d: d["hip_alignment"].pop("cue"), "hip_alignment.cue", "is missing"),
-        (lambda d: d["hip_alignment"]["tilt"].update(target=200), "hip_alignment.tilt.target", "between"),
+        (
+            lambda d: d["hip_alignment"]["tilt"].update(target=200),
+            "hip_alignment.tilt.target",
+            "between",
+        ),
         (lambda d: d.update(instructions=[]), "instructions", "non-empty list"),
     ],
 )

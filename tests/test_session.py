@@ -100,20 +100,34 @@ def test_good_form_on_both_sides_completes_both_holds_without_faults():
     ("fault", "expected"),
     [
         # a 3 Hz, 6-degree bounce of the back leg for 6 s in the left hold
-        (lambda side, s: {"hip_offset": 6 * np.sin(2 * np.pi * 3 * s)} if side == "left" and 10 <= s < 16
-         else {}, Fault.BOUNCE),
+        (
+            lambda side, s: (
+                {"hip_offset": 6 * np.sin(2 * np.pi * 3 * s)}
+                if side == "left" and 10 <= s < 16
+                else {}
+            ),
+            Fault.BOUNCE,
+        ),
         # the left hip hiked 15 degrees for 6 s (limit 10), eased in and out over a second
-        (lambda side, s: {"tilt": 15.0 * ramp(s, 9.5, 16.5)} if side == "left" else {},
-         Fault.HIP_MISALIGNED),
+        (
+            lambda side, s: {"tilt": 15.0 * ramp(s, 9.5, 16.5)} if side == "left" else {},
+            Fault.HIP_MISALIGNED,
+        ),
         # the back leg dropped: 2.5 tolerances short of the target
-        (lambda side, s: {"hip_offset": 2.5 * 12 * ramp(s, 9.5, 16.5)} if side == "left" else {},
-         Fault.TOO_SHALLOW),
+        (
+            lambda side, s: {"hip_offset": 2.5 * 12 * ramp(s, 9.5, 16.5)} if side == "left" else {},
+            Fault.TOO_SHALLOW,
+        ),
         # the back leg lifted too high: 2 tolerances past the target
-        (lambda side, s: {"hip_offset": -2 * 12 * ramp(s, 9.5, 16.5)} if side == "left" else {},
-         Fault.TOO_DEEP),
+        (
+            lambda side, s: {"hip_offset": -2 * 12 * ramp(s, 9.5, 16.5)} if side == "left" else {},
+            Fault.TOO_DEEP,
+        ),
     ],
 )
-def test_a_fault_in_the_hold_is_one_event_with_its_time_and_side_and_pauses_the_timer(fault, expected):
+def test_a_fault_in_the_hold_is_one_event_with_its_time_and_side_and_pauses_the_timer(
+    fault, expected
+):
     results, summary = run(performance(hold_s=40.0, fault=fault))
     assert kinds(summary) == [(expected, "left")]
     event = summary.events[0]
@@ -159,7 +173,9 @@ def test_a_front_view_is_the_wrong_view_and_the_cue_says_where_the_camera_goes()
         for index in range(33):  # turn the body square to the camera: its left-right axis along x
             name = L(index).name
             world[index, 2] = 0.0
-            world[index, 0] += 0.2 if name.startswith("LEFT_") else -0.2 if name.startswith("RIGHT_") else 0
+            world[index, 0] += (
+                0.2 if name.startswith("LEFT_") else -0.2 if name.startswith("RIGHT_") else 0
+            )
         frames.append((frame.with_points(frame.image, world), i / FPS))
     results, summary = run(frames)
     assert (Fault.WRONG_VIEW, None) in kinds(summary)
