@@ -17,6 +17,9 @@ Reported, after a warm-up (the model loads on the first frame):
   callback: the difference is what coaching adds;
 - the rate LiveCoach reaches alone, frames back to back, with no camera pacing.
 
+Each is measured for one pose estimator (the baseline) and for LiveCoach's default of
+``ESTIMATORS`` estimators taking turns (see pose_coach/live.py), in the same run.
+
 Run: ``python benchmarks/live_throughput.py [VIDEO] [--seconds 20] [--no-codecs]``
 (VIDEO defaults to sample_videos/kneeling_psoas_good.mp4, from 8 s: the person holds the stretch).
 """
@@ -40,7 +43,8 @@ from aiortc.mediastreams import MediaStreamTrack
 from streamlit_webrtc.models import CallbackAttachableProcessor
 from streamlit_webrtc.process import AsyncVideoProcessTrack
 
-from pose_coach.live import LiveCoach
+from pose_coach.live import ESTIMATORS, LiveCoach
+from pose_coach.pose import PoseEstimator
 from pose_coach.reference import get_reference
 from pose_coach.video import iter_frames
 
@@ -107,11 +111,11 @@ async def run_stream(frames, seconds: float, codecs: bool, coach: LiveCoach | No
     sent: dict[int, float] = {}  # id(output frame) -> capture time of the frame it shows
 
     async def callback(queued: list[av.VideoFrame]) -> list[av.VideoFrame]:
-        capture = camera.captured.pop(id(queued[-1]))
-        for frame in queued[:-1]:
-            camera.captured.pop(id(frame), None)
+        captures = [camera.captured.pop(id(frame)) for frame in queued]
         out = await coach.recv_queued(queued) if coach else [queued[-1]]
-        sent[id(out[0])] = capture
+        # The coach returns the newest frames it coached, oldest first.
+        for frame, capture in zip(out, captures[-len(out) :], strict=True):
+            sent[id(frame)] = capture
         return out
 
     processor = CallbackAttachableProcessor(None, callback, None)
@@ -132,20 +136,28 @@ async def run_stream(frames, seconds: float, codecs: bool, coach: LiveCoach | No
     return {"latencies": np.array(latencies), "frames": camera.n}
 
 
-def alone(frames: list[np.ndarray], count: int = 150) -> float:
-    """Frames per second of LiveCoach.recv fed back to back (no camera pacing)."""
-    coach = LiveCoach(get_reference("kneeling_psoas"))
+def make_coach(stretch: str, estimators: int) -> tuple[LiveCoach, list[PoseEstimator]]:
+    """A LiveCoach with ``estimators`` pose estimators taking turns (closed by the caller)."""
+    owned = [PoseEstimator(video_mode=True) for _ in range(estimators)]
+    return LiveCoach(get_reference(stretch), estimators=[e.detect for e in owned]), owned
+
+
+def alone(frames: list[np.ndarray], stretch: str, estimators: int, count: int = 150) -> float:
+    """Frames per second LiveCoach coaches fed back to back (no camera pacing), as many frames
+    per call as it has estimators: its capacity when it falls behind a camera."""
+    coach, owned = make_coach(stretch, estimators)
     video_frames = []
     for n in range(count):
         frame = av.VideoFrame.from_ndarray(frames[n % len(frames)], format="rgb24")
         frame.time_base, frame.pts = TIME_BASE, n * 3000
         video_frames.append(frame)
-    coach.recv(video_frames[0])  # loads the model
+    asyncio.run(coach.recv_queued(video_frames[:estimators]))  # warms the models up
     start = time.perf_counter()
-    for frame in video_frames[1:]:
-        coach.recv(frame)
-    rate = (count - 1) / (time.perf_counter() - start)
-    coach.close()
+    for n in range(estimators, count, estimators):
+        asyncio.run(coach.recv_queued(video_frames[n : n + estimators]))
+    rate = (count - estimators) / (time.perf_counter() - start)
+    for estimator in owned:
+        estimator.close()
     return rate
 
 
@@ -180,24 +192,32 @@ def main() -> None:
     )
 
     passthrough = asyncio.run(run_stream(frames, min(args.seconds, 10.0), args.codecs, None))
-    coach = LiveCoach(get_reference(args.stretch))
-    coached = asyncio.run(run_stream(frames, args.seconds, args.codecs, coach))
-    stats = coach.stats()
-    summary = coach.finish()
-    stream_s = args.seconds
-    print(f"camera frames: {coached['frames']} in {stream_s:.0f} s")
-    print(
-        f"coached: {stats.processed / stream_s:.1f} fps ({stats.processed} frames), "
-        f"dropped {100 * stats.drop_fraction:.1f}% of camera frames"
-    )
-    print(f"processing per coached frame: mean {stats.mean_process_ms:.1f} ms")
     print(f"latency capture -> output, pass-through: {percentiles(passthrough['latencies'])}")
-    print(f"latency capture -> output, coached:      {percentiles(coached['latencies'])}")
-    added = np.median(coached["latencies"]) - np.median(passthrough["latencies"])
-    print(f"added by coaching (median): {added * 1000:.0f} ms")
-    holds = summary.summary.holds if summary else ()
-    print(f"session: {len(holds)} hold(s), good form {sum(h.good_form_s for h in holds):.1f} s")
-    print(f"LiveCoach alone, frames back to back: {alone(frames):.0f} fps")
+    print(f"camera: {FPS} fps for {args.seconds:.0f} s per run")
+    for estimators in sorted({1, ESTIMATORS}):
+        coach, owned = make_coach(args.stretch, estimators)
+        coached = asyncio.run(run_stream(frames, args.seconds, args.codecs, coach))
+        stats = coach.stats()
+        outcome = coach.finish()
+        for estimator in owned:
+            estimator.close()
+        added = np.median(coached["latencies"]) - np.median(passthrough["latencies"])
+        holds = outcome.summary.holds if outcome else ()
+        print(f"\n{estimators} estimator(s){' (the default)' if estimators == ESTIMATORS else ''}:")
+        print(
+            f"  coached: {stats.processed / args.seconds:.1f} fps ({stats.processed} of "
+            f"{coached['frames']} camera frames), dropped {100 * stats.drop_fraction:.1f}%"
+        )
+        print(f"  wall time per coached frame: mean {stats.mean_process_ms:.1f} ms")
+        print(f"  latency capture -> output: {percentiles(coached['latencies'])}")
+        print(f"  added by coaching (median): {added * 1000:.0f} ms")
+        print(
+            f"  session: {len(holds)} hold(s), good form {sum(h.good_form_s for h in holds):.1f} s"
+        )
+        print(
+            f"  LiveCoach alone, frames back to back: "
+            f"{alone(frames, args.stretch, estimators):.0f} fps"
+        )
 
 
 if __name__ == "__main__":

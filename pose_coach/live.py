@@ -1,9 +1,14 @@
 """Live coaching: the per-frame processor behind the webcam stream.
 
-``LiveCoach`` owns a pose estimator (video mode), a ``CoachingSession`` and the overlay. The webcam
+``LiveCoach`` owns pose estimators (video mode), a ``CoachingSession`` and the overlay. The webcam
 stream (streamlit-webrtc) calls ``recv_queued`` from its own worker thread with every frame that
-arrived since the previous call; only the newest is processed and the rest are dropped, so a slow
-moment costs frames, never latency. Results leave through a bounded, thread-safe queue (``drain``):
+arrived since the previous call; only the newest ones, one per estimator, are processed and the rest
+are dropped, so a slow moment costs frames, never latency.
+
+MediaPipe's inference runs on one core and releases the GIL, and one full-model inference takes
+longer than a 30 fps frame interval on a slow core. So two estimators take turns, each tracking the
+person on every other frame, and two frames queued together are detected side by side on both
+cores. The session still sees every coached frame in time order. Results leave through a bounded, thread-safe queue (``drain``):
 the UI thread reads them, because UI calls do not work from the stream's thread.
 
 Time comes from the frames' presentation timestamps, rebased to the first frame, so the session sees
@@ -15,10 +20,12 @@ Nothing here imports streamlit: the stream hands us ``av.VideoFrame`` objects an
 from __future__ import annotations
 
 import contextlib
+import functools
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -35,6 +42,9 @@ from pose_coach.session import CoachingSession, FrameResult, SessionSummary
 
 # About two seconds of results at 30 fps; when the UI falls behind the oldest are discarded.
 RESULT_QUEUE_SIZE = 64
+# Pose estimators taking turns: one per core of a two-core machine. Measured by
+# benchmarks/live_throughput.py: see the README.
+ESTIMATORS = 2
 
 Detector = Callable[[np.ndarray, float], PoseFrame | None]
 
@@ -66,8 +76,9 @@ class LiveCoach:
     """Coach one stretch from a live stream of frames. Thread-safe: one stream thread calls
     ``recv_queued`` / ``process``, the UI thread calls ``drain``, ``stats`` and ``finish``.
 
-    ``estimator``: a ``detect(rgb, timestamp_s)`` callable; default a ``PoseEstimator`` in video mode,
-    created on the first frame (so merely showing the page loads no model) and closed by ``close``.
+    ``estimators``: ``detect(rgb, timestamp_s)`` callables that take turns, frame by frame; by
+    default ``ESTIMATORS`` ``PoseEstimator``s in video mode, created on the first frame (so merely
+    showing the page loads no model) and closed by ``close``.
     """
 
     def __init__(
@@ -76,7 +87,7 @@ class LiveCoach:
         settings: Settings | None = None,
         sides: tuple[str, ...] = ("left", "right"),
         *,
-        estimator: Detector | None = None,
+        estimators: Sequence[Detector] = (),
         queue_size: int = RESULT_QUEUE_SIZE,
     ) -> None:
         self.reference = reference
@@ -84,9 +95,11 @@ class LiveCoach:
         self.session = CoachingSession(reference, self.settings, sides)
         self.sides = self.session.sides
         self.results: queue.Queue[FrameResult] = queue.Queue(maxsize=queue_size)
-        self._detect = estimator
-        self._owned: PoseEstimator | None = None
-        self._lock = threading.Lock()  # guards the session and the estimator
+        self._detectors = list(estimators)
+        self._owned: list[PoseEstimator] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._turn = 0  # which detector takes the next frame
+        self._lock = threading.Lock()  # guards the session and the estimators
         self._t0: float | None = None
         self._last_t: float | None = None
         self._started_at: datetime | None = None
@@ -97,10 +110,19 @@ class LiveCoach:
     # -- the stream's side -------------------------------------------------------------------
 
     async def recv_queued(self, frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
-        """streamlit-webrtc's queued-frames callback: process the newest frame, drop the others."""
+        """streamlit-webrtc's queued-frames callback: coach the newest frames, one per estimator,
+        drop the older ones, and send back the newest.
+
+        Only one frame goes back: the stream sends one frame per camera frame, so frames returned
+        together would queue up there and add a frame interval of latency each.
+        """
+        newest = frames[-self._capacity() :]
         self._received += len(frames)
-        self._dropped += len(frames) - 1
-        return [self.recv(frames[-1])]
+        self._dropped += len(frames) - len(newest)
+        coached = self.process_many(
+            [(frame.to_ndarray(format="rgb24"), self._timestamp(frame)) for frame in newest]
+        )
+        return [_video_frame(coached[-1])]
 
     def recv(self, frame: av.VideoFrame) -> av.VideoFrame:
         """Process one frame and return it with the coaching drawn on it (same size, yuv420p)."""
@@ -110,37 +132,73 @@ class LiveCoach:
         """The frame's presentation time in seconds; the wall clock only if the stream gives none."""
         return frame.time if frame.time is not None else time.monotonic()
 
+    def _capacity(self) -> int:
+        return len(self._detectors) or ESTIMATORS
+
     def process(self, rgb: np.ndarray, timestamp_s: float) -> np.ndarray:
-        """Coach one RGB frame taken at ``timestamp_s`` (any clock); returns it annotated.
+        """Coach one RGB frame taken at ``timestamp_s`` (any clock); returns it annotated."""
+        return self.process_many([(rgb, timestamp_s)])[0]
+
+    def process_many(self, frames: list[tuple[np.ndarray, float]]) -> list[np.ndarray]:
+        """Coach RGB frames given with their times, oldest first; returns them annotated.
 
         A frame not later than the previous one (a repeated or reordered timestamp) is passed
         through undrawn, as is every frame after ``finish``.
         """
         with self._lock:
-            if self._finished:
-                return rgb
-            detect = self._detector()  # loading the model is not counted as processing time
+            if self._finished or not frames:
+                return [rgb for rgb, _ in frames]
+            detectors = self._ensure_detectors()  # loading models is not counted as processing
             started = time.perf_counter()
             if self._t0 is None:
-                self._t0 = timestamp_s
+                self._t0 = frames[0][1]
                 self._started_at = datetime.now(timezone.utc)
-            t = timestamp_s - self._t0
-            if self._last_t is not None and t <= self._last_t:
-                self._dropped += 1
-                return rgb
-            self._last_t = t
-            result = self.session.update(detect(rgb, t), t)
-        draw(rgb, result, self.reference)
-        self._publish(result)
-        self._processed += 1
+            todo = []
+            for rgb, timestamp_s in frames:
+                t = timestamp_s - self._t0
+                if self._last_t is not None and t <= self._last_t:
+                    self._dropped += 1
+                    continue
+                self._last_t = t
+                todo.append((rgb, t))
+            poses = self._detect(detectors, todo)
+            results = [
+                self.session.update(pose, t) for pose, (_, t) in zip(poses, todo, strict=True)
+            ]
+        for (rgb, _), result in zip(todo, results, strict=True):
+            draw(rgb, result, self.reference)
+            self._publish(result)
+        self._processed += len(todo)
         self._busy_s += time.perf_counter() - started
-        return rgb
+        return [rgb for rgb, _ in frames]
 
-    def _detector(self) -> Detector:
-        if self._detect is None:
-            self._owned = PoseEstimator(self.settings.model_path, video_mode=True)
-            self._detect = self._owned.detect
-        return self._detect
+    def _detect(
+        self, detectors: list[Detector], frames: list[tuple[np.ndarray, float]]
+    ) -> list[PoseFrame | None]:
+        """Poses of the frames; the detectors take turns, and run side by side on frames that
+        arrive together (each detector still sees its own frames in time order)."""
+        turns = [(self._turn + n) % len(detectors) for n in range(len(frames))]
+        self._turn = (self._turn + len(frames)) % len(detectors)
+        jobs = [
+            functools.partial(detectors[turn], rgb, t)
+            for turn, (rgb, t) in zip(turns, frames, strict=True)
+        ]
+        if self._pool is None or len(jobs) == 1:
+            return [job() for job in jobs]
+        poses: list[PoseFrame | None] = []
+        for start in range(0, len(jobs), len(detectors)):
+            futures = [self._pool.submit(job) for job in jobs[start : start + len(detectors)]]
+            poses.extend(future.result() for future in futures)
+        return poses
+
+    def _ensure_detectors(self) -> list[Detector]:
+        if not self._detectors:
+            for _ in range(ESTIMATORS):
+                self._owned.append(PoseEstimator(self.settings.model_path, video_mode=True))
+            self._detectors = [estimator.detect for estimator in self._owned]
+        if len(self._detectors) > 1 and self._pool is None:
+            self._pool = ThreadPoolExecutor(len(self._detectors), "pose-coach-live")
+        return self._detectors
 
     def _publish(self, result: FrameResult) -> None:
         """Queue a result; when the queue is full the oldest result makes room."""
@@ -186,7 +244,7 @@ class LiveCoach:
             if self._finished:
                 return None
             self._finished = True
-            self._close_estimator()
+            self._close_estimators()
             if self._started_at is None or self._last_t is None:
                 return None
             summary = self.session.finish(self._last_t)
@@ -195,13 +253,17 @@ class LiveCoach:
     def close(self) -> None:
         """Release the pose model (also done by ``finish``); safe to call more than once."""
         with self._lock:
-            self._close_estimator()
+            self._close_estimators()
 
-    def _close_estimator(self) -> None:
-        if self._owned is not None:
-            self._owned.close()
-            self._owned = None
-            self._detect = None
+    def _close_estimators(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        if self._owned:
+            for estimator in self._owned:
+                estimator.close()
+            self._owned = []
+            self._detectors = []
 
 
 def _video_frame(rgb: np.ndarray) -> av.VideoFrame:

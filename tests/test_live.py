@@ -1,4 +1,5 @@
-"""The live processor: pts timestamps, newest-frame-wins dropping, the bounded result queue, finish."""
+"""The live processor: pts timestamps, newest-frames-win dropping, estimators taking turns, the
+bounded result queue, finish."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import av
 import numpy as np
 import pytest
 
-from pose_coach.live import LiveCoach
+from pose_coach.live import ESTIMATORS, LiveCoach
 from pose_coach.reference import get_reference
 from pose_coach.session import Phase
 from tests.coach_factories import kneeling
@@ -36,15 +37,20 @@ def video_frame(pts: int | None, time_base: Fraction = Fraction(1, 90_000)) -> a
 
 
 @pytest.fixture
-def coach() -> LiveCoach:
-    return LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimator=FakeEstimator())
+def fake() -> FakeEstimator:
+    return FakeEstimator()
 
 
-def test_timestamps_come_from_pts_rebased_to_the_first_frame(coach):
+@pytest.fixture
+def coach(fake) -> LiveCoach:
+    return LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[fake])
+
+
+def test_timestamps_come_from_pts_rebased_to_the_first_frame(coach, fake):
     for n in range(3):
         out = coach.recv(video_frame(900_000 + n * 3000))  # 10 s into the stream, 30 fps
         assert (out.width, out.height) == (WIDTH, HEIGHT)
-    assert coach._detect.times == pytest.approx([0.0, 1 / 30, 2 / 30])
+    assert fake.times == pytest.approx([0.0, 1 / 30, 2 / 30])
 
 
 def test_the_overlay_is_drawn_on_the_returned_frame(coach):
@@ -52,25 +58,40 @@ def test_the_overlay_is_drawn_on_the_returned_frame(coach):
     assert out.any(), "the skeleton, status and timer are drawn on a black frame"
 
 
-def test_only_the_newest_queued_frame_is_processed(coach):
+def test_only_the_newest_queued_frame_is_processed(coach, fake):
     asyncio.run(coach.recv_queued([video_frame(0)]))
     out = asyncio.run(coach.recv_queued([video_frame(n * 3000) for n in range(1, 5)]))
     assert len(out) == 1
-    assert coach._detect.times == pytest.approx([0.0, 4 / 30])
+    assert fake.times == pytest.approx([0.0, 4 / 30])
     stats = coach.stats()
     assert (stats.received, stats.processed, stats.dropped) == (5, 2, 3)
     assert stats.drop_fraction == pytest.approx(0.6)
 
 
-def test_a_repeated_timestamp_is_not_coached_twice(coach):
+def test_two_estimators_take_turns_and_coach_the_two_newest_frames():
+    first, second = FakeEstimator(), FakeEstimator()
+    coach = LiveCoach(get_reference("kneeling_psoas"), estimators=[first, second])
+    asyncio.run(coach.recv_queued([video_frame(0)]))
+    out = asyncio.run(coach.recv_queued([video_frame(n * 3000) for n in range(1, 5)]))
+    asyncio.run(coach.recv_queued([video_frame(5 * 3000)]))
+    assert len(out) == 2, "both coached frames are sent, oldest first"
+    assert first.times == pytest.approx([0.0, 4 / 30])
+    assert second.times == pytest.approx([3 / 30, 5 / 30])
+    assert [round(r.timestamp_s * 30) for r in coach.drain()] == [0, 3, 4, 5]
+    stats = coach.stats()
+    assert (stats.received, stats.processed, stats.dropped) == (6, 4, 2)
+    coach.close()
+
+
+def test_a_repeated_timestamp_is_not_coached_twice(coach, fake):
     coach.recv(video_frame(3000))
     coach.recv(video_frame(3000))
-    assert len(coach._detect.times) == 1
+    assert len(fake.times) == 1
     assert coach.stats().dropped == 1
 
 
 def test_results_queue_is_bounded_and_keeps_the_newest():
-    coach = LiveCoach(get_reference("kneeling_psoas"), estimator=FakeEstimator(), queue_size=4)
+    coach = LiveCoach(get_reference("kneeling_psoas"), estimators=[FakeEstimator()], queue_size=4)
     blank = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
     for n in range(10):
         coach.process(blank.copy(), n / 30)
@@ -101,11 +122,11 @@ def test_finish_without_frames_reports_nothing(coach):
     assert coach.finished
 
 
-def test_default_estimator_is_created_on_the_first_frame_and_closed_by_finish():
+def test_default_estimators_are_created_on_the_first_frame_and_closed_by_finish():
     coach = LiveCoach(get_reference("kneeling_psoas"))
-    assert coach._owned is None  # showing the page loads no model
+    assert coach._owned == []  # showing the page loads no model
     coach.process(np.zeros((HEIGHT, WIDTH, 3), np.uint8), 0.0)
-    assert coach._owned is not None
+    assert len(coach._owned) == ESTIMATORS
     outcome = coach.finish()
-    assert coach._owned is None
+    assert coach._owned == []
     assert outcome is not None and outcome.summary.holds == ()
