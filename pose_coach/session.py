@@ -8,7 +8,7 @@ switch sides -> ... -> done. The hold timer runs only while every check is withi
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from pose_coach.angles import compute_angles, relative_angles
@@ -23,16 +23,24 @@ from pose_coach.view import BodyView, ViewTracker, classify_view
 NO_PERSON_CUE = "Step into view: the camera must see your whole body"
 MAX_STEP_S = 0.5  # a longer gap between frames counts as this much time (a stalled camera)
 ENTER_S = 0.5  # in position this long starts a hold
-HOLD_SLACK_S = 1.0
-MIN_HOLD_S = 2.0  # shorter stays in position, or never holding still, are not holds  # a hold this much shorter than the hold time still counts as long enough
+MIN_HOLD_S = 2.0  # shorter stays in position, or never holding still, are not holds
+HOLD_SLACK_S = 1.0  # a hold this much shorter than the hold time still counts as long enough
 STEADY_WINDOW_S = 1.0  # the key angle must stay within the bounce amplitude this long
+# Readings taken against the trunk line: while the trunk is off they are off with it.
 TRUNK_RELATIVE = (
     "working_hip",
     "other_hip",
     "working_shoulder",
     "other_shoulder",
     "pelvis_tilt",
-)  # the key angle must hold within twice the bounce amplitude this long
+)
+# Episodes of one fault closer than this in a hold are one fault (it flickered at the tolerance's
+# edge, or two angles told the same thing).
+MERGE_GAP_S = 2.0
+# The article's stretches are entered and left gently, over a few seconds: a too-shallow episode
+# this short at the very start or end of a hold is the person easing in or out, not a fault.
+EASE_S = 5.0
+EDGE_S = 1.0  # "at the very start or end": this close to it
 
 
 class Phase(str, Enum):
@@ -85,6 +93,8 @@ class _Hold:
     first_steady_s: float | None = None
     last_steady_s: float | None = None
     last_good_s: float = 0.0
+    # Form faults, kept until the hold ends: see `_hold_faults`.
+    faults: list[Event] = field(default_factory=list)
 
     def interval(self, end_s: float) -> tuple[float, float]:
         if self.first_steady_s is None or self.last_steady_s is None:
@@ -266,8 +276,7 @@ class CoachingSession:
         judging = steady and not hold.complete  # a completed hold is being released: no new faults
         for limit in sorted(hold.limits, key=lambda limit: limit.name != "trunk"):
             judge = judging and (trunk_ok or limit.name not in TRUNK_RELATIVE)
-            for event in limit.update(t, relative[limit.name], hold.side, judge=judge):
-                self._record(event, new)
+            hold.faults += limit.update(t, relative[limit.name], hold.side, judge=judge)
             if limit.name == "trunk":
                 trunk_ok = limit.state == 0
         if not hold.complete:
@@ -282,8 +291,9 @@ class CoachingSession:
         hold = self.hold
         assert hold is not None
         for limit in hold.limits:
-            for event in limit.close(end, hold.side):
-                self._record(event, new)
+            hold.faults += limit.close(end, hold.side)
+        for event in _hold_faults(hold.faults, hold.start_s, end):
+            self._record(event, new)
         self._record(self.bounce.reset(end, hold.side), new)
         self.hold = None
         self.zone_since = None
@@ -395,3 +405,33 @@ class CoachingSession:
                 self._record(self._short_hold(side, t, t), new)
         events = tuple(sorted(self.events, key=lambda e: (e.start_s, e.kind.value)))
         return SessionSummary(tuple(self.holds), events, tuple(self.done))
+
+
+def _hold_faults(events: list[Event], start: float, end: float) -> list[Event]:
+    """The form faults of a hold from ``start`` to ``end``, as reported: one event for each run of
+    one fault (episodes of a kind less than ``MERGE_GAP_S`` apart are joined; the longest gives
+    the value and message), without a short too-shallow run at the start or end (easing in or out).
+    """
+    merged: list[Event] = []
+    runs: dict[Fault, list[Event]] = {}
+    for event in sorted(events, key=lambda e: e.start_s):
+        run = runs.setdefault(event.kind, [])
+        if run and event.start_s - max(e.end_s for e in run) <= MERGE_GAP_S:
+            run.append(event)
+            continue
+        if run:
+            merged.append(_joined(run))
+        runs[event.kind] = [event]
+    merged += [_joined(run) for run in runs.values() if run]
+
+    def easing(event: Event) -> bool:
+        at_edge = event.start_s - start <= EDGE_S or end - event.end_s <= EDGE_S
+        return event.kind is Fault.TOO_SHALLOW and at_edge and event.duration_s <= EASE_S
+
+    return sorted((e for e in merged if not easing(e)), key=lambda e: e.start_s)
+
+
+def _joined(run: list[Event]) -> Event:
+    longest = max(run, key=lambda e: e.duration_s)
+    start, end = min(e.start_s for e in run), max(e.end_s for e in run)
+    return replace(longest, start_s=start, end_s=end)

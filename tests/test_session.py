@@ -141,6 +141,54 @@ def test_a_fault_in_the_hold_is_one_event_with_its_time_and_side_and_pauses_the_
     assert event.message in cues  # the cue was shown while the fault lasted
 
 
+def left_side(*keys: tuple[float, float, float]):
+    """Frames of the left side moving smoothly through (time, amount, hip_offset) keys: amount 0
+    is all fours, 1 the stretch; hip_offset > 0 degrees leaves the back leg short of its target."""
+    rng = np.random.default_rng(2)
+    times, amounts, offsets = (np.array(column, float) for column in zip(*keys, strict=True))
+    return [
+        (
+            kneeling(
+                "left", np.interp(t, times, amounts), np.interp(t, times, offsets), t=t, rng=rng
+            ),
+            t,
+        )
+        for t in np.arange(0.0, times[-1], 1 / FPS)
+    ]
+
+
+def test_easing_into_and_out_of_the_stretch_is_not_a_fault():
+    # Moving in, the leg stops 30 degrees (2.5 tolerances) short for 2.5 s before going deeper;
+    # moving out, it stops there again for 2.5 s.
+    results, summary = run(left_side((0, 0, 0), (2, 0, 0), (3.5, 1, 30), (6, 1, 30), (7.5, 1, 0),
+                                     (40, 1, 0), (41.5, 1, 30), (44, 1, 30), (46, 0, 0),
+                                     (48, 0, 0)), sides=("left",))  # fmt: skip
+    assert kinds(summary) == []
+    assert any(Fault.TOO_SHALLOW in r.faults for r in results), "the cue is still given live"
+
+
+def test_staying_short_of_the_target_from_the_start_is_a_fault():
+    results, summary = run(left_side((0, 0, 0), (2, 0, 0), (3.5, 1, 30), (12, 1, 30),
+                                     (13.5, 1, 0), (46, 1, 0), (48, 0, 0), (50, 0, 0)),
+                           sides=("left",))  # fmt: skip
+    assert kinds(summary) == [(Fault.TOO_SHALLOW, "left")]
+    assert summary.events[0].end_s == pytest.approx(13, abs=1.0)
+
+
+def test_a_fault_that_comes_back_within_moments_is_reported_once():
+    # Slowly 15 degrees short (tolerance 12), back to 9 for a moment, and 15 again.
+    results, summary = run(left_side((0, 0, 0), (2, 0, 0), (4, 1, 0), (10, 1, 0), (11.5, 1, 15),
+                                     (14, 1, 15), (17, 1, 9), (17.5, 1, 9), (20.5, 1, 15),
+                                     (23, 1, 15), (24.5, 1, 0), (40, 1, 0), (42, 0, 0),
+                                     (44, 0, 0)), sides=("left",))  # fmt: skip
+    flagged = [Fault.TOO_SHALLOW in r.faults for r in results if 13 < r.timestamp_s < 21]
+    assert not all(flagged), "the fault did clear between the two episodes"
+    assert kinds(summary) == [(Fault.TOO_SHALLOW, "left")]
+    event = summary.events[0]
+    assert event.start_s == pytest.approx(11, abs=1.0)
+    assert event.end_s == pytest.approx(23.5, abs=1.0)
+
+
 def test_a_short_hold_is_reported_and_the_side_stays_to_do():
     frames = performance(sides=("left",), hold_s=12.0)
     _, summary = run(frames, sides=("left",))
