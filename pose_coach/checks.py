@@ -126,6 +126,55 @@ class AngleLimit:
         return None
 
 
+class PelvisShift:
+    """The pelvis moving away from where it settled in the hold: a hip hiked or dropped mid-hold.
+
+    Seen from the side MediaPipe reads only part of a hip hike or drop (on renders a 15-degree
+    hike read as 2-7 degrees of tilt and rotation together), less than where level hips read
+    varies between people and camera placements; against the person's own settled position the
+    change shows. The baseline is the median tilt and rotation over the first ``settle_s`` of
+    judged frames; a fault is raised while they have moved together (the length of the
+    change as a vector) more than ``max_deg`` from it, and clears below ``max_deg - hysteresis``.
+    """
+
+    def __init__(
+        self, max_deg: float, settle_s: float, min_s: float, hysteresis_deg: float, cue: str
+    ) -> None:
+        self.max_deg, self.settle_s, self.cue = max_deg, settle_s, cue
+        self.clear_deg = max(0.0, max_deg - hysteresis_deg)
+        self.episode = Episode(Fault.HIP_MISALIGNED, min_s)
+        self.samples: list[tuple[float, float]] = []
+        self.first_s: float | None = None
+        self.baseline: tuple[float, float] | None = None
+        self.state = 0  # 1 while shifted
+
+    def update(self, t: float, tilt: float, rotation: float, side: str, judge: bool) -> list[Event]:
+        rotation = 0.0 if math.isnan(rotation) else rotation  # a reference may not check it
+        if math.isnan(tilt) or not judge:
+            shift = math.nan
+        elif self.baseline is None:
+            self.first_s = t if self.first_s is None else self.first_s
+            self.samples.append((tilt, rotation))
+            if t - self.first_s >= self.settle_s:
+                tilts, rotations = zip(*self.samples, strict=True)
+                self.baseline = (float(np.median(tilts)), float(np.median(rotations)))
+            shift = math.nan
+        else:
+            shift = math.hypot(tilt - self.baseline[0], rotation - self.baseline[1])
+        if not math.isnan(shift):
+            self.state = int(shift > (self.clear_deg if self.state else self.max_deg))
+        event = self.episode.update(t, judge and self.state == 1, shift, self.cue, side)
+        return [event] if event else []
+
+    def close(self, t: float, side: str) -> list[Event]:
+        self.state = 0
+        event = self.episode.close(t, side)
+        return [event] if event else []
+
+    def reported_cue(self, t: float) -> str | None:
+        return self.cue if self.episode.reported(t) else None
+
+
 class Steadiness:
     """Whether an angle is holding still: its range over the last ``window_s`` is within ``max_deg``.
 

@@ -26,6 +26,10 @@ from pose_coach.events import ANGLE_FAULTS, Fault
 
 POSTURES = ("standing", "kneeling", "all_fours", "lying")
 VIEWS = ("side", "front", "three_quarter", "any")
+# How far (degrees of pelvis tilt and rotation together, in MediaPipe's terms) the pelvis may move
+# from where it settled in a hold. On rendered good form it wandered up to about 2.5 degrees; a
+# 15-degree hip hike read as 4-7 where it showed at all (see README, "Accuracy").
+DEFAULT_MAX_SHIFT_DEG = 3.0
 CHECKED_ANGLES = (
     "working_hip",
     "other_hip",
@@ -72,11 +76,14 @@ class AngleCheck:
 class HipAlignment:
     """Limits on the pelvis, relative to the working side (``angles.relative_angles``): tilt (the
     working hip higher, positive) and, optionally, rotation (the working hip forward). Targets are what
-    good form reads in MediaPipe's terms; outside target +- tolerance is ``hip_misaligned``."""
+    good form reads in MediaPipe's terms; outside target +- tolerance is ``hip_misaligned``, and so
+    is the pelvis moving more than ``max_shift_deg`` from where it settled in the hold
+    (``checks.PelvisShift``)."""
 
     tilt: tuple[float, float]  # (target, tolerance) in degrees
     rotation: tuple[float, float] | None
     cue: str
+    max_shift_deg: float = DEFAULT_MAX_SHIFT_DEG
 
     def checks(self) -> dict[str, AngleCheck]:
         """As angle checks under the relative angle names, both directions ``hip_misaligned``."""
@@ -158,6 +165,7 @@ class Reference:
                 for name, value in (
                     ("tilt", _limit_dict(self.hip_alignment.tilt)),
                     ("rotation", _limit_dict(self.hip_alignment.rotation)),
+                    ("max_shift_deg", self.hip_alignment.max_shift_deg),
                     ("cue", self.hip_alignment.cue),
                 )
                 if value is not None
@@ -281,7 +289,7 @@ def parse_reference(data: Any, source: str = "<reference>") -> Reference:
         zone_reader.fail("must name at least one angle with its [lowest, highest] values")
     hold_zone = {name: _range(zone_reader, name) for name in zone_reader.data}
     hips = top.child("hip_alignment")
-    hips.only("tilt", "rotation", "cue")
+    hips.only("tilt", "rotation", "max_shift_deg", "cue")
     bounce = top.child("bounce")
     bounce.only("angle", "max_amplitude_deg", "max_speed_deg_s", "window_s", "cue")
     return Reference(
@@ -297,6 +305,7 @@ def parse_reference(data: Any, source: str = "<reference>") -> Reference:
             tilt=_limit(hips.child("tilt")),
             rotation=_limit(hips.child("rotation")) if "rotation" in hips.data else None,
             cue=hips.text("cue"),
+            max_shift_deg=hips.number("max_shift_deg", 0.5, 45, default=DEFAULT_MAX_SHIFT_DEG),
         ),
         hold_zone=hold_zone,
         bounce=BounceLimits(

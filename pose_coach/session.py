@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from pose_coach.angles import compute_angles, relative_angles
-from pose_coach.checks import AngleLimit, BounceDetector, Episode, Steadiness
+from pose_coach.checks import AngleLimit, BounceDetector, Episode, PelvisShift, Steadiness
 from pose_coach.config import Settings
 from pose_coach.events import Event, Fault, Hold
 from pose_coach.filtering import LandmarkFilter
@@ -26,6 +26,7 @@ ENTER_S = 0.5  # in position this long starts a hold
 MIN_HOLD_S = 2.0  # shorter stays in position, or never holding still, are not holds
 HOLD_SLACK_S = 1.0  # a hold this much shorter than the hold time still counts as long enough
 STEADY_WINDOW_S = 1.0  # the key angle must stay within the bounce amplitude this long
+SETTLE_S = 2.0  # where the pelvis sits over the first seconds held still is its baseline
 # Readings taken against the trunk line: while the trunk is off they are off with it.
 TRUNK_RELATIVE = (
     "working_hip",
@@ -85,6 +86,7 @@ class _Hold:
     side: str
     start_s: float
     last_in_s: float
+    shift: PelvisShift
     good_form_s: float = 0.0
     complete: bool = False
     limits: list[AngleLimit] = field(default_factory=list)
@@ -253,7 +255,9 @@ class CoachingSession:
             AngleLimit(name, check, s.min_fault_s, s.hysteresis_deg)
             for name, check in self.reference.hip_alignment.checks().items()
         ]
-        self.hold = _Hold(side, start, start, limits=limits)
+        hips = self.reference.hip_alignment
+        shift = PelvisShift(hips.max_shift_deg, SETTLE_S, s.min_fault_s, s.hysteresis_deg, hips.cue)
+        self.hold = _Hold(side, start, start, shift, limits=limits)
         self.bounce.reset(start, side)
 
     def _check_form(
@@ -279,19 +283,28 @@ class CoachingSession:
             hold.faults += limit.update(t, relative[limit.name], hold.side, judge=judge)
             if limit.name == "trunk":
                 trunk_ok = limit.state == 0
+        # Bouncing moves the pelvis too: only a steady pelvis is compared with where it settled.
+        shift_judge = judging and trunk_ok and not self.bounce.episode.active
+        tilt, rotation = relative["pelvis_tilt"], relative["pelvis_rotation"]
+        hold.faults += hold.shift.update(t, tilt, rotation, hold.side, shift_judge)
         if not hold.complete:
             for event in self.bounce.update(t, relative[self.reference.bounce.angle], hold.side):
                 self._record(event, new)
         # The first limits follow the reference's angles, in order; the pelvis limits come last.
         names = [*self.reference.targets_for(hold.side), *self.reference.hip_alignment.checks()]
         states.update({name: limit.state for name, limit in zip(names, hold.limits, strict=True)})
-        return all(limit.state == 0 for limit in hold.limits) and not self.bounce.episode.active
+        return (
+            all(limit.state == 0 for limit in hold.limits)
+            and hold.shift.state == 0
+            and not self.bounce.episode.active
+        )
 
     def _end_hold(self, end: float, new: list[Event]) -> None:
         hold = self.hold
         assert hold is not None
         for limit in hold.limits:
             hold.faults += limit.close(end, hold.side)
+        hold.faults += hold.shift.close(end, hold.side)
         for event in _hold_faults(hold.faults, hold.start_s, end):
             self._record(event, new)
         self._record(self.bounce.reset(end, hold.side), new)
@@ -345,8 +358,12 @@ class CoachingSession:
             return [f"Get into position, {side} side: {self.reference.instructions[0]}"]
         assert self.hold is not None
         cues = [self.reference.bounce.cue] if self.bounce.episode.reported(t) else []
-        cues += [cue for limit in self.hold.limits if (cue := limit.reported_cue(t))]
+        cues += [cue for check in self._hold_checks() if (cue := check.reported_cue(t))]
         return cues or ["Good form: hold it and breathe"]
+
+    def _hold_checks(self) -> list[AngleLimit | PelvisShift]:
+        assert self.hold is not None
+        return [*self.hold.limits, self.hold.shift]
 
     def _result(
         self,
@@ -367,6 +384,7 @@ class CoachingSession:
             faults.append(Fault.WRONG_VIEW)
         if self.hold is not None:
             episodes = [e for limit in self.hold.limits for e in (limit.low, limit.high)]
+            episodes.append(self.hold.shift.episode)
             faults += [e.kind for e in [self.bounce.episode, *episodes] if e.reported(t)]
         side = self.hold.side if self.hold else (self._pending() or [None])[0]
         return FrameResult(

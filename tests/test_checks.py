@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from pose_coach.checks import AngleLimit, BounceDetector, Episode
+from pose_coach.checks import AngleLimit, BounceDetector, Episode, PelvisShift
 from pose_coach.events import Fault
 from pose_coach.reference import AngleCheck, BounceLimits, Bound
 
@@ -144,3 +144,39 @@ def test_an_episode_shorter_than_its_minimum_gives_no_event():
     episode.update(0.0, True, 12.0, "level", "left")
     assert episode.update(0.5, False, 0.0, "level", "left") is None
     assert episode.update(1.5, False, 0.0, "level", "left") is None and not episode.active
+
+
+def run_shift(tilt: np.ndarray, rotation: np.ndarray, t: np.ndarray, judge=None):
+    shift = PelvisShift(max_deg=3.0, settle_s=2.0, min_s=0.7, hysteresis_deg=2.0, cue="Level")
+    events = []
+    for i, ti in enumerate(t):
+        judged = True if judge is None else judge(ti)
+        events += shift.update(ti, tilt[i], rotation[i], "left", judged)
+    return events + shift.close(t[-1], "left")
+
+
+def test_the_pelvis_moving_from_where_it_settled_is_a_hip_fault():
+    # Level hips read 17 degrees of tilt here (the baseline, whatever it is); from 10 s to 20 s
+    # the tilt rises 3 and the rotation 2.5 (3.9 together), with 0.5-degree jitter.
+    t = times(30)
+    tilt = 17 + 3 * ((t >= 10) & (t < 20)) + jitter(t, 0.5)
+    rotation = 5 + 2.5 * ((t >= 10) & (t < 20)) + jitter(t, 0.5, seed=1)
+    [event] = run_shift(tilt, rotation, t)
+    assert event.kind is Fault.HIP_MISALIGNED
+    assert event.start_s == pytest.approx(10, abs=0.5)
+    assert event.end_s == pytest.approx(20, abs=0.5)
+    assert event.value == pytest.approx(3.9, abs=1.5)
+
+
+def test_a_pelvis_that_stays_where_it_settled_is_not_a_fault():
+    t = times(30)
+    assert run_shift(17 + jitter(t, 0.7), 5 + jitter(t, 0.7, seed=1), t) == []
+
+
+def test_the_baseline_comes_from_judged_frames_only():
+    # Unjudged (moving into the stretch) for the first 3 s with the pelvis far off, then steady.
+    t = times(20)
+    tilt = np.where(t < 3, 30.0, 17.0) + jitter(t, 0.3)
+    rotation = np.full_like(t, 5.0)
+    assert run_shift(tilt, rotation, t, judge=lambda ti: ti >= 3) == []
+    assert run_shift(tilt, rotation, t) != [], "judged from the start, the move would count"

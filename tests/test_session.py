@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -72,8 +73,8 @@ def performance(sides=("left", "right"), hold_s=34.0, fault=None, skip_frames=No
     return frames
 
 
-def run(frames, sides=("left", "right"), settings=None):
-    session = CoachingSession(REFERENCE, settings or Settings(), sides)
+def run(frames, sides=("left", "right"), settings=None, reference=REFERENCE):
+    session = CoachingSession(reference, settings or Settings(), sides)
     results = [session.update(pose, t) for pose, t in frames]
     return results, session.finish(frames[-1][1])
 
@@ -187,6 +188,19 @@ def test_a_fault_that_comes_back_within_moments_is_reported_once():
     event = summary.events[0]
     assert event.start_s == pytest.approx(11, abs=1.0)
     assert event.end_s == pytest.approx(23.5, abs=1.0)
+
+
+def test_a_hip_hiked_mid_hold_is_caught_against_where_the_pelvis_settled():
+    # A tolerance so wide the level is never judged off: only the move from the settled pelvis
+    # (6 degrees for 6 s) can raise the fault.
+    hips = dataclasses.replace(REFERENCE.hip_alignment, tilt=(REFERENCE.hip_alignment.tilt[0], 15))
+    wide = dataclasses.replace(REFERENCE, hip_alignment=hips)
+    fault = lambda side, s: {"tilt": 6.0 * ramp(s, 9.5, 16.5)} if side == "left" else {}  # noqa: E731
+    results, summary = run(performance(hold_s=40.0, fault=fault), reference=wide)
+    assert kinds(summary) == [(Fault.HIP_MISALIGNED, "left")]
+    assert summary.events[0].start_s == pytest.approx(4 + 10, abs=1.0)
+    _, level = run(performance(hold_s=40.0), reference=wide)
+    assert kinds(level) == []
 
 
 def test_a_short_hold_is_reported_and_the_side_stays_to_do():
