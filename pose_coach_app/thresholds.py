@@ -133,8 +133,13 @@ def all_checks(reference: Reference) -> dict[str, AngleCheck]:
     return reference.angles | reference.hip_alignment.checks()
 
 
-def tuned_reference(reference: Reference, values: dict[str, tuple[float, float]]) -> Reference:
-    """The reference with new (target, tolerance) for the named checks (see ``all_checks``)."""
+def tuned_reference(
+    reference: Reference,
+    values: dict[str, tuple[float, float]],
+    max_shift_deg: float | None = None,
+) -> Reference:
+    """The reference with new (target, tolerance) for the named checks (see ``all_checks``) and,
+    if given, a new limit on the pelvis moving from where it settled."""
     angles = {
         name: replace(check, target=values[name][0], tolerance=values[name][1])
         if name in values
@@ -147,4 +152,6 @@ def tuned_reference(reference: Reference, values: dict[str, tuple[float, float]]
         for field in ("tilt", "rotation")
         if getattr(hips, field) is not None
     }
+    if max_shift_deg is not None:
+        pelvis["max_shift_deg"] = max_shift_deg
     return replace(reference, angles=angles, hip_alignment=replace(hips, **pelvis))

@@ -49,6 +49,7 @@ TARGET_RANGE = {
     "rotation": (-90.0, 90.0),
 }
 TOLERANCE_RANGE = (0.5, 90.0)
+SHIFT_RANGE = (0.5, 45.0)  # the schema's limits for hip_alignment.max_shift_deg
 MESSAGE = "tune_message"
 
 
@@ -128,6 +129,23 @@ def _sliders(reference: Reference) -> None:
         left, right = st.columns(2)
         left.slider(f"{label}: target (°)", *_target_range(name), step=0.5, key=target_key)
         right.slider(f"{label}: tolerance (± °)", *TOLERANCE_RANGE, step=0.5, key=tolerance_key)
+    shift_key = _key(reference, "pelvis", "shift")
+    st.session_state.setdefault(
+        shift_key, _clamp(reference.hip_alignment.max_shift_deg, SHIFT_RANGE)
+    )
+    st.slider(
+        "Hips moving from where they settled in the hold: at most (°)",
+        *SHIFT_RANGE,
+        step=0.5,
+        key=shift_key,
+        help="Pelvis tilt and rotation together, against their first seconds held still",
+    )
+
+
+def _tuned(reference: Reference) -> Reference:
+    """The reference as the sliders hold it now."""
+    shift = st.session_state[_key(reference, "pelvis", "shift")]
+    return tuned_reference(reference, _slider_values(reference), shift)
 
 
 def _learn(reference: Reference, table: AngleTable) -> None:
@@ -160,7 +178,7 @@ def _save(reference: Reference) -> None:
     # Read the sliders now, not when the button was drawn: a slider moved just before the click
     # reaches the server in the same rerun as the click.
     try:
-        path = save_reference(tuned_reference(reference, _slider_values(reference)))
+        path = save_reference(_tuned(reference))
     except (ReferenceError, OSError) as error:
         st.session_state[MESSAGE] = ("error", f"Not saved: {error}")
         return
@@ -175,6 +193,7 @@ def _reset(reference: Reference) -> None:
     for name in all_checks(reference):
         for part in ("target", "tolerance"):
             st.session_state.pop(_key(reference, name, part), None)
+    st.session_state.pop(_key(reference, "pelvis", "shift"), None)
     st.session_state[MESSAGE] = (
         "success",
         "Back to the shipped defaults." if removed else "Already the shipped defaults.",
@@ -241,7 +260,7 @@ def render() -> None:
     table = _measure(video, reference) if video is not None else None
     st.subheader("Targets and tolerances")
     _sliders(reference)
-    tuned = tuned_reference(reference, _slider_values(reference))
+    tuned = _tuned(reference)
     learn, save, reset = st.columns(3)
     learn.button(
         "Learn from this clip",

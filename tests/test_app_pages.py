@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 import pose_coach.review
 import pose_coach_app.live
 from pose_coach import history
-from pose_coach.reference import get_reference
+from pose_coach.reference import DEFAULT_MAX_SHIFT_DEG, get_reference
 from pose_coach.video import VideoWriter
 from pose_coach_app import widgets
 from pose_coach_app.thresholds import MIN_TOLERANCE_DEG
@@ -305,10 +305,12 @@ def test_tuning_learn_save_is_used_by_other_pages_and_reset_restores(clip, home)
     assert at.slider(key="tune_kneeling_psoas_working_hip_target").value == hip.target
     assert at.slider(key="tune_kneeling_psoas_working_hip_tolerance").value == MIN_TOLERANCE_DEG
     at.slider(key="tune_kneeling_psoas_trunk_tolerance").set_value(7.5).run()
+    at.slider(key="tune_kneeling_psoas_pelvis_shift").set_value(4.5).run()
     next(b for b in at.button if b.label == "Save").click().run()
     saved = home / "reference_poses" / "kneeling_psoas.yaml"
     assert saved.is_file()
     assert yaml.safe_load(saved.read_text())["angles"]["trunk"]["tolerance"] == 7.5
+    assert get_reference("kneeling_psoas").hip_alignment.max_shift_deg == 4.5
     assert get_reference("kneeling_psoas").angles["trunk"].tolerance == 7.5
     # The live page coaches with the saved reference.
     live = page("live").run()
@@ -318,6 +320,7 @@ def test_tuning_learn_save_is_used_by_other_pages_and_reset_restores(clip, home)
     assert not saved.exists()
     shipped = get_reference("kneeling_psoas").angles["trunk"].tolerance
     assert at.slider(key="tune_kneeling_psoas_trunk_tolerance").value == shipped
+    assert at.slider(key="tune_kneeling_psoas_pelvis_shift").value == DEFAULT_MAX_SHIFT_DEG
 
 
 # -- history -------------------------------------------------------------------------------------

@@ -93,3 +93,7 @@ def test_tuned_reference_changes_angles_and_pelvis_and_stays_valid():
     assert tuned.angles["working_hip"] == KNEELING.angles["working_hip"]
     assert list(all_checks(tuned)) == [*KNEELING.angles, *KNEELING.hip_alignment.checks()]
     assert parse_reference(tuned.to_dict()) == tuned
+    assert tuned.hip_alignment.max_shift_deg == KNEELING.hip_alignment.max_shift_deg
+    shifted = tuned_reference(KNEELING, {}, max_shift_deg=5.5)
+    assert shifted.hip_alignment.max_shift_deg == 5.5
+    assert parse_reference(shifted.to_dict()) == shifted
