@@ -35,11 +35,13 @@ TRUNK_RELATIVE = (
     "other_shoulder",
     "pelvis_tilt",
 )
+PELVIS = ("pelvis_tilt", "pelvis_rotation")
 # Episodes of one fault closer than this in a hold are one fault (it flickered at the tolerance's
 # edge, or two angles told the same thing).
 MERGE_GAP_S = 2.0
 # The article's stretches are entered and left gently, over a few seconds: a too-shallow episode
-# this short at the very start or end of a hold is the person easing in or out, not a fault.
+# this short at the very start of a hold is the person easing in, and any fault this short at its
+# very end is the person coming out of the stretch, not a fault.
 EASE_S = 5.0
 EDGE_S = 1.0  # "at the very start or end": this close to it
 
@@ -275,16 +277,23 @@ class CoachingSession:
                 hold.first_steady_s = max(hold.start_s, t - STEADY_WINDOW_S)
             hold.last_steady_s = t
         # The trunk first: hip, shoulder and pelvis readings are taken against the trunk, so while
-        # the trunk is off they are off with it, and only the trunk is reported.
-        trunk_ok = True
+        # the trunk is off they are off with it, and only the trunk is reported. The pelvis last:
+        # MediaPipe's hip landmarks follow the thighs, so while a leg is off its target the pelvis
+        # reads off with it, and only the leg is reported.
         judging = steady and not hold.complete  # a completed hold is being released: no new faults
-        for limit in sorted(hold.limits, key=lambda limit: limit.name != "trunk"):
+        trunk_ok = legs_ok = True
+        for limit in sorted(hold.limits, key=lambda limit: _judging_order(limit.name)):
             judge = judging and (trunk_ok or limit.name not in TRUNK_RELATIVE)
+            if limit.name in PELVIS:
+                judge = judge and legs_ok
             hold.faults += limit.update(t, relative[limit.name], hold.side, judge=judge)
             if limit.name == "trunk":
                 trunk_ok = limit.state == 0
-        # Bouncing moves the pelvis too: only a steady pelvis is compared with where it settled.
-        shift_judge = judging and trunk_ok and not self.bounce.episode.active
+            elif limit.name not in PELVIS:
+                legs_ok = legs_ok and limit.state == 0
+        # Where the pelvis settled is taken, and compared, only in position and holding still
+        # (bouncing moves the pelvis too).
+        shift_judge = judging and trunk_ok and legs_ok and not self.bounce.episode.active
         tilt, rotation = relative["pelvis_tilt"], relative["pelvis_rotation"]
         hold.faults += hold.shift.update(t, tilt, rotation, hold.side, shift_judge)
         if not hold.complete:
@@ -428,7 +437,8 @@ class CoachingSession:
 def _hold_faults(events: list[Event], start: float, end: float) -> list[Event]:
     """The form faults of a hold from ``start`` to ``end``, as reported: one event for each run of
     one fault (episodes of a kind less than ``MERGE_GAP_S`` apart are joined; the longest gives
-    the value and message), without a short too-shallow run at the start or end (easing in or out).
+    the value and message), without a short too-shallow run at the start (easing in) nor a short
+    run of any fault at the end (coming out of the stretch moves everything).
     """
     merged: list[Event] = []
     runs: dict[Fault, list[Event]] = {}
@@ -443,8 +453,9 @@ def _hold_faults(events: list[Event], start: float, end: float) -> list[Event]:
     merged += [_joined(run) for run in runs.values() if run]
 
     def easing(event: Event) -> bool:
-        at_edge = event.start_s - start <= EDGE_S or end - event.end_s <= EDGE_S
-        return event.kind is Fault.TOO_SHALLOW and at_edge and event.duration_s <= EASE_S
+        easing_in = event.kind is Fault.TOO_SHALLOW and event.start_s - start <= EDGE_S
+        releasing = end - event.end_s <= EDGE_S
+        return (easing_in or releasing) and event.duration_s <= EASE_S
 
     return sorted((e for e in merged if not easing(e)), key=lambda e: e.start_s)
 
@@ -453,3 +464,8 @@ def _joined(run: list[Event]) -> Event:
     longest = max(run, key=lambda e: e.duration_s)
     start, end = min(e.start_s for e in run), max(e.end_s for e in run)
     return replace(longest, start_s=start, end_s=end)
+
+
+def _judging_order(name: str) -> int:
+    """The trunk first, the pelvis last: see ``CoachingSession._check_form``."""
+    return 0 if name == "trunk" else 2 if name in PELVIS else 1

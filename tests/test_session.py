@@ -124,6 +124,16 @@ def test_good_form_on_both_sides_completes_both_holds_without_faults():
             lambda side, s: {"hip_offset": -2 * 12 * ramp(s, 9.5, 16.5)} if side == "left" else {},
             Fault.TOO_DEEP,
         ),
+        # the same, with the pelvis reading off as well (MediaPipe's hips follow the thighs):
+        # only the leg is reported
+        (
+            lambda side, s: (
+                {"hip_offset": -24 * ramp(s, 9.5, 16.5), "tilt": 15 * ramp(s, 9.5, 16.5)}
+                if side == "left"
+                else {}
+            ),
+            Fault.TOO_DEEP,
+        ),
     ],
 )
 def test_a_fault_in_the_hold_is_one_event_with_its_time_and_side_and_pauses_the_timer(
