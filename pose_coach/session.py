@@ -314,7 +314,9 @@ class CoachingSession:
         for limit in hold.limits:
             hold.faults += limit.close(end, hold.side)
         hold.faults += hold.shift.close(end, hold.side)
-        for event in _hold_faults(hold.faults, hold.start_s, end):
+        # Easing in and out is told from the stretch proper: from the first to the last moment held
+        # still in position.
+        for event in _hold_faults(hold.faults, *hold.interval(end)):
             self._record(event, new)
         self._record(self.bounce.reset(end, hold.side), new)
         self.hold = None
