@@ -85,7 +85,7 @@ def streamer(monkeypatch) -> FakeStreamer:
     original = pose_coach_app.live.LiveCoach
 
     def coach(*args, **kwargs):
-        return original(*args, estimator=FakePoseEstimator().detect, **kwargs)
+        return original(*args, estimators=[FakePoseEstimator().detect], **kwargs)
 
     monkeypatch.setattr(pose_coach_app.live, "LiveCoach", coach)
     return fake
@@ -194,7 +194,8 @@ def test_live_no_person_says_how_to_fix_it(streamer, monkeypatch):
     at = page("live").run()
     streamer.playing = True
     at.run()
-    streamer.kwargs["queued_video_frames_callback"].__self__._detect = lambda rgb, t: None
+    coach = streamer.kwargs["queued_video_frames_callback"].__self__
+    coach._detectors = [lambda rgb, t: None]  # nobody in view from now on
     streamer.feed(seconds=2.0)
     at.run()
     assert any("whole body" in e.value for e in at.error)
