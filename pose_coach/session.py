@@ -308,9 +308,7 @@ class CoachingSession:
             and not self.bounce.episode.active
         )
 
-    def _end_hold(self, end: float, new: list[Event], released: bool = True) -> None:
-        """Close the hold at ``end``; ``released``: the person left the position (not the stream
-        ending while they held it)."""
+    def _end_hold(self, end: float, new: list[Event]) -> None:
         hold = self.hold
         assert hold is not None
         for limit in hold.limits:
@@ -318,7 +316,7 @@ class CoachingSession:
         hold.faults += hold.shift.close(end, hold.side)
         # Easing in and out is told from the stretch proper: from the first to the last moment held
         # still in position.
-        for event in _hold_faults(hold.faults, *hold.interval(end), released):
+        for event in _hold_faults(hold.faults, *hold.interval(end)):
             self._record(event, new)
         self._record(self.bounce.reset(end, hold.side), new)
         self.hold = None
@@ -427,7 +425,7 @@ class CoachingSession:
         t = timestamp_s if timestamp_s is not None else (self.last_t or 0.0)
         new: list[Event] = []
         if self.hold is not None:
-            self._end_hold(min(self.hold.last_in_s, t), new, released=False)
+            self._end_hold(min(self.hold.last_in_s, t), new)
         self._record(self.presence.close(t, None), new)
         self._record(self.wrong_view.close(t, None), new)
         attempted = {h.side for h in self.holds}
@@ -438,12 +436,11 @@ class CoachingSession:
         return SessionSummary(tuple(self.holds), events, tuple(self.done))
 
 
-def _hold_faults(events: list[Event], start: float, end: float, released: bool) -> list[Event]:
+def _hold_faults(events: list[Event], start: float, end: float) -> list[Event]:
     """The form faults of a hold from ``start`` to ``end``, as reported: one event for each run of
     one fault (episodes of a kind less than ``MERGE_GAP_S`` apart are joined; the longest gives
-    the value and message), without a short too-shallow run at the start (easing in) nor, when the
-    person ``released`` the stretch, a short run of any fault at the end (coming out of the
-    stretch moves everything; a stream that stops mid-hold reports what was still wrong).
+    the value and message), without a short too-shallow run at the start (easing in) nor a short
+    run of any fault at the end (coming out of the stretch moves everything).
     """
     merged: list[Event] = []
     runs: dict[Fault, list[Event]] = {}
@@ -459,7 +456,7 @@ def _hold_faults(events: list[Event], start: float, end: float, released: bool) 
 
     def easing(event: Event) -> bool:
         easing_in = event.kind is Fault.TOO_SHALLOW and event.start_s - start <= EDGE_S
-        releasing = released and end - event.end_s <= EDGE_S
+        releasing = end - event.end_s <= EDGE_S
         return (easing_in or releasing) and event.duration_s <= EASE_S
 
     return sorted((e for e in merged if not easing(e)), key=lambda e: e.start_s)

@@ -169,6 +169,10 @@ def test_live_session_shows_timer_and_cue_then_saves_a_summary(streamer, home):
     streamer.feed(seconds=4.9, start_s=5.0)  # the back leg goes too high from 6 to 10 s
     at.run()
     assert any("Lower your back leg" in w.value for w in at.warning)
+    # Back in good form before stopping: a fault in a hold's last moments is taken as coming
+    # out of the stretch, and would not be reported.
+    streamer.feed(seconds=3.0, start_s=9.9)
+    at.run()
     streamer.playing = False
     at.run()
     assert not at.exception
