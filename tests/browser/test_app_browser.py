@@ -36,6 +36,9 @@ pytest.importorskip(
 STRETCH = "kneeling_psoas"
 SAMPLES = ROOT / "sample_videos"
 CLIP_S = 4.0  # the fake webcam loops a clip this long
+# The faulty clip is longer than the cue board's 4 s between new cues: a 4 s loop jumps back to
+# the clip's start just when a fault's cue could first replace the one shown at the hold's start.
+FAULT_CLIP_S = 8.0
 WAIT_S = 120  # generous: the machine's two cores are shared with the browser's own video coding
 
 
@@ -163,7 +166,7 @@ def test_live_faulty_form_gets_a_cue_shown_and_spoken(server, playwright, clips)
     )
     if faulty is None:
         pytest.skip(f"no rendered faulty sample_videos/{STRETCH}_*.mp4 yet")
-    webcam = write_y4m(faulty, clips / "faulty.y4m", clip_start(faulty), CLIP_S)
+    webcam = write_y4m(faulty, clips / "faulty.y4m", clip_start(faulty), FAULT_CLIP_S)
     cues = fault_cues(STRETCH)
     browser = launch(playwright, webcam)
     try:
