@@ -28,7 +28,7 @@ POSTURES = ("standing", "kneeling", "all_fours", "lying")
 VIEWS = ("side", "front", "three_quarter", "any")
 # How far (degrees of pelvis tilt and rotation together, in MediaPipe's terms) the pelvis may move
 # from where it settled in a hold. On rendered good form it wandered up to about 2.5 degrees; a
-# 15-degree hip hike read as 4-7 where it showed at all (see README, "Accuracy").
+# 15-degree hip hike read as 4-7 where it showed at all (README, "Sample videos and accuracy").
 DEFAULT_MAX_SHIFT_DEG = 3.0
 CHECKED_ANGLES = (
     "working_hip",
