@@ -73,7 +73,7 @@ class FrameResult:
     faults: tuple[Fault, ...]  # faults reported right now
     cue: str | None
     cue_is_new: bool  # say it (it just replaced another cue)
-    events: tuple[Event, ...] = ()  # faults that ended with this frame
+    events: tuple[Event, ...] = ()  # faults that ended with this frame (form faults: with the hold)
 
 
 @dataclass(frozen=True)
@@ -89,9 +89,10 @@ class _Hold:
     start_s: float
     last_in_s: float
     shift: PelvisShift
+    limits: list[AngleLimit]  # in judging order: the trunk first, the pelvis last
+    names: list[str]  # the limits' angles under the program's names (``hip_left`` ...)
     good_form_s: float = 0.0
     complete: bool = False
-    limits: list[AngleLimit] = field(default_factory=list)
     # The stretch proper: from the first to the last moment the body held still in position
     # (entering the zone happens mid-move; leaving it, mid-release).
     first_steady_s: float | None = None
@@ -249,17 +250,18 @@ class CoachingSession:
 
     def _start_hold(self, side: str, start: float) -> None:
         s = self.settings
-        limits = [
-            AngleLimit(name, check, s.min_fault_s, s.hysteresis_deg)
-            for name, check in self.reference.angles.items()
-        ]
-        limits += [
-            AngleLimit(name, check, s.min_fault_s, s.hysteresis_deg)
-            for name, check in self.reference.hip_alignment.checks().items()
-        ]
         hips = self.reference.hip_alignment
+        checks = self.reference.angles | hips.checks()
+        # Under the program's names for the frame's angle states: the reference's angles, in
+        # order, then the pelvis limits.
+        names = dict(zip(checks, [*self.reference.targets_for(side), *hips.checks()], strict=True))
+        limits = [AngleLimit(name, check, s.min_fault_s, s.hysteresis_deg)
+                  for name, check in checks.items()]  # fmt: skip
+        limits.sort(key=lambda limit: _judging_order(limit.name))  # see _check_form
         shift = PelvisShift(hips.max_shift_deg, SETTLE_S, s.min_fault_s, s.hysteresis_deg, hips.cue)
-        self.hold = _Hold(side, start, start, shift, limits=limits)
+        self.hold = _Hold(
+            side, start, start, shift, limits, [names[limit.name] for limit in limits]
+        )
         self.bounce.reset(start, side)
 
     def _check_form(
@@ -282,7 +284,7 @@ class CoachingSession:
         # reads off with it, and only the leg is reported.
         judging = steady and not hold.complete  # a completed hold is being released: no new faults
         trunk_ok = legs_ok = True
-        for limit in sorted(hold.limits, key=lambda limit: _judging_order(limit.name)):
+        for limit in hold.limits:
             judge = judging and (trunk_ok or limit.name not in TRUNK_RELATIVE)
             if limit.name in PELVIS:
                 judge = judge and legs_ok
@@ -299,9 +301,9 @@ class CoachingSession:
         if not hold.complete:
             for event in self.bounce.update(t, relative[self.reference.bounce.angle], hold.side):
                 self._record(event, new)
-        # The first limits follow the reference's angles, in order; the pelvis limits come last.
-        names = [*self.reference.targets_for(hold.side), *self.reference.hip_alignment.checks()]
-        states.update({name: limit.state for name, limit in zip(names, hold.limits, strict=True)})
+        states.update(
+            {name: limit.state for name, limit in zip(hold.names, hold.limits, strict=True)}
+        )
         return (
             all(limit.state == 0 for limit in hold.limits)
             and hold.shift.state == 0
@@ -369,12 +371,9 @@ class CoachingSession:
             return [f"Get into position, {side} side: {self.reference.instructions[0]}"]
         assert self.hold is not None
         cues = [self.reference.bounce.cue] if self.bounce.episode.reported(t) else []
-        cues += [cue for check in self._hold_checks() if (cue := check.reported_cue(t))]
+        checks = [*self.hold.limits, self.hold.shift]
+        cues += [cue for check in checks if (cue := check.reported_cue(t))]
         return cues or ["Good form: hold it and breathe"]
-
-    def _hold_checks(self) -> list[AngleLimit | PelvisShift]:
-        assert self.hold is not None
-        return [*self.hold.limits, self.hold.shift]
 
     def _result(
         self,
@@ -443,16 +442,14 @@ def _hold_faults(events: list[Event], start: float, end: float) -> list[Event]:
     run of any fault at the end (coming out of the stretch moves everything).
     """
     merged: list[Event] = []
-    runs: dict[Fault, list[Event]] = {}
-    for event in sorted(events, key=lambda e: e.start_s):
-        run = runs.setdefault(event.kind, [])
-        if run and event.start_s - max(e.end_s for e in run) <= MERGE_GAP_S:
+    for kind in {e.kind for e in events}:
+        run: list[Event] = []
+        for event in sorted((e for e in events if e.kind is kind), key=lambda e: e.start_s):
+            if run and event.start_s - max(e.end_s for e in run) > MERGE_GAP_S:
+                merged.append(_joined(run))
+                run = []
             run.append(event)
-            continue
-        if run:
-            merged.append(_joined(run))
-        runs[event.kind] = [event]
-    merged += [_joined(run) for run in runs.values() if run]
+        merged.append(_joined(run))
 
     def easing(event: Event) -> bool:
         easing_in = event.kind is Fault.TOO_SHALLOW and event.start_s - start <= EDGE_S
