@@ -113,9 +113,7 @@ async def run_stream(frames, seconds: float, codecs: bool, coach: LiveCoach | No
     async def callback(queued: list[av.VideoFrame]) -> list[av.VideoFrame]:
         captures = [camera.captured.pop(id(frame)) for frame in queued]
         out = await coach.recv_queued(queued) if coach else [queued[-1]]
-        # The coach returns the newest frames it coached, oldest first.
-        for frame, capture in zip(out, captures[-len(out) :], strict=True):
-            sent[id(frame)] = capture
+        sent[id(out[-1])] = captures[-1]  # what goes back shows the newest frame
         return out
 
     processor = CallbackAttachableProcessor(None, callback, None)
