@@ -91,6 +91,19 @@ class PosedBatch:
     keypoints: np.ndarray  # (B, 23, 3) anny's COCO-style keypoints
 
 
+_MODEL = None
+
+
+def _anny_model():
+    """One anny model per process: the shape is a per-call input, so every Body shares it."""
+    global _MODEL
+    if _MODEL is None:
+        import anny
+
+        _MODEL = anny.Anny()
+    return _MODEL
+
+
 class Body:
     """An anny body of one shape. Loading takes about 45 s the first time, 0.4 s afterwards."""
 
@@ -101,7 +114,7 @@ class Body:
 
         torch.set_num_threads(1)  # batched poses are small; more threads only contend
         self._torch = torch
-        self.model = anny.Anny()
+        self.model = _anny_model()
         self.phenotype = dict(phenotype)
         self.bone_labels: list[str] = list(self.model.bone_labels)
         self.bone_index = {name: i for i, name in enumerate(self.bone_labels)}

@@ -90,3 +90,107 @@ def view_camera(
     return Camera(
         position=position, target=np.asarray(target, dtype=float), width=width, height=height
     )
+
+
+# Devices whose field of view a placement may take: (horizontal FOV range of the LONG image side,
+# degrees). A portrait frame turns the device: its horizontal FOV is then the short side's.
+DEVICE_HFOV_DEG: dict[str, tuple[float, float]] = {
+    "laptop": (60.0, 68.0),
+    "usb_webcam": (70.0, 78.0),
+    "phone": (65.0, 75.0),
+}
+
+
+def short_side_fov(long_fov_deg: float, long_px: int, short_px: int) -> float:
+    """The field of view across the short side of a frame whose long side sees `long_fov_deg`."""
+    half = np.tan(np.radians(long_fov_deg) / 2) * short_px / long_px
+    return float(np.degrees(2 * np.arctan(half)))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a hand-placed camera stands: height above the floor, pitch down, off the exact side.
+
+    height_m: camera height above the floor. pitch_deg: how far the camera looks down (0 = level).
+    yaw_off_side_deg: how far the camera is turned away from the person's exact side, positive
+        towards the person's front (0 = exact side view, 45 = three-quarter view), negative towards
+        their back. hfov_deg: horizontal field of view of the frame as rendered (the short side's
+        in portrait). distance_m: horizontal distance from the person's centre; None = the
+        nearest distance that frames the whole person through the video (see `fit_distance`).
+    """
+
+    height_m: float
+    pitch_deg: float
+    yaw_off_side_deg: float
+    hfov_deg: float
+    distance_m: float | None = None
+    device: str = ""
+    margin: float = 0.05  # fraction of the frame kept clear on every side when fitting
+
+    def azimuth_deg(self) -> float:
+        """Camera azimuth from the person's forward direction (positive on their left)."""
+        return 90.0 - self.yaw_off_side_deg
+
+
+def placed_camera(
+    placement: Placement,
+    centre: np.ndarray,
+    distance_m: float,
+    width: int,
+    height: int,
+    on_left: bool = True,
+    forward_yaw_deg: float = 0.0,
+) -> Camera:
+    """A camera `distance_m` (horizontally) from `centre` (x, y), at the placement's height,
+    turned to face the centre and pitched down by the placement's pitch."""
+    azimuth = placement.azimuth_deg() if on_left else -placement.azimuth_deg()
+    yaw = np.radians(forward_yaw_deg + azimuth)
+    direction = np.array([np.sin(yaw), -np.cos(yaw), 0.0])
+    position = np.array([centre[0], centre[1], 0.0]) + distance_m * direction
+    position[2] = placement.height_m
+    pitch = np.radians(placement.pitch_deg)
+    forward = -direction * np.cos(pitch) - np.array([0.0, 0.0, np.sin(pitch)])
+    # The target: the point on the optical axis at the person's horizontal distance.
+    target = position + forward * distance_m / max(np.cos(pitch), 1e-6)
+    return Camera(
+        position=position, target=target, width=width, height=height, hfov_deg=placement.hfov_deg
+    )
+
+
+def fits(camera: Camera, points: np.ndarray, margin: float) -> bool:
+    """Every point in front of the camera and inside the frame, `margin` of it kept clear."""
+    uv, depth = camera.project(points)
+    if np.any(depth < 0.2):
+        return False
+    mx, my = margin * camera.width, margin * camera.height
+    u, v = uv[..., 0], uv[..., 1]
+    return bool(
+        u.min() >= mx
+        and u.max() <= camera.width - mx
+        and v.min() >= my
+        and v.max() <= camera.height - my
+    )
+
+
+def fit_distance(
+    placement: Placement,
+    points: np.ndarray,
+    width: int,
+    height: int,
+    on_left: bool = True,
+    near_m: float = 1.0,
+    far_m: float = 6.0,
+    step_m: float = 0.05,
+) -> tuple[np.ndarray, float | None]:
+    """The centre (x, y) the camera faces and the nearest distance that frames every point.
+
+    points: (N, 3) room points of the person over the whole video. Returns (centre, None) when
+    no distance up to `far_m` frames them (the pitch does not suit the height).
+    """
+    lo, hi = points[:, :2].min(0), points[:, :2].max(0)
+    centre = (lo + hi) / 2
+    for d in np.arange(near_m, far_m + 1e-9, step_m):
+        cam = placed_camera(placement, centre, float(d), width, height, on_left)
+        if fits(cam, points, placement.margin):
+            return centre, round(float(d), 3)
+    return centre, None

@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pose_coach.events import Fault
-from pose_coach.reference import ReferenceError, get_reference
+
+try:  # the package's layout after its refactor, else the one before
+    from pose_coach.judge.reference import ReferenceError, get_reference
+except ImportError:  # pragma: no cover
+    from pose_coach.reference import ReferenceError, get_reference
 from tools.render.choreography import JOLT_S, FaultSpec
 from tools.render.stretches import STRETCHES, Mods
 from tools.render.video import VideoSpec, angles_of, make_scene, render_video
@@ -270,7 +274,7 @@ def write_readme(folder: Path) -> None:
         "Rendered people (anny body model) doing the four stretches, made by `tools/render` "
         "(`python -m tools.render.make_samples sample_videos/`). Each `NAME.mp4` (640x480, H.264) has "
         "`NAME.truth.json` beside it: the holds, the injected faults with their true times, and the "
-        "true angles of every frame in `pose_coach.angles` terms (`angles`: COCO-style skin "
+        "true angles of every frame in `pose_coach.measure.angles` terms (`angles`: COCO-style skin "
         "keypoints, like MediaPipe's; `angles_anatomical`: joint centres), plus the projected "
         "landmarks. See `tools/render/README.md` for how the truth is computed.\n\n"
         "Times are seconds from the start of the video. Holds are when the person is fully in "

@@ -15,14 +15,19 @@ from pathlib import Path
 
 import numpy as np
 
-import pose_coach.angles
-from pose_coach.angles import ANGLE_NAMES, compute_angles
-from pose_coach.landmarks import NUM_LANDMARKS, PoseFrame
+try:  # the package's layout after its refactor, else the one before
+    import pose_coach.measure.angles as angles_module
+    from pose_coach.input.landmarks import NUM_LANDMARKS, PoseFrame
+    from pose_coach.measure.angles import ANGLE_NAMES, compute_angles
+except ImportError:  # pragma: no cover
+    import pose_coach.angles as angles_module
+    from pose_coach.angles import ANGLE_NAMES, compute_angles
+    from pose_coach.landmarks import NUM_LANDMARKS, PoseFrame
 
 
 def angles_sha1() -> str:
     """Hash of the angle definitions in use, so a truth file says which ones it was made with."""
-    return hashlib.sha1(Path(pose_coach.angles.__file__).read_bytes()).hexdigest()
+    return hashlib.sha1(Path(angles_module.__file__).read_bytes()).hexdigest()
 
 
 def frames_of(truth: dict) -> list[PoseFrame]:

@@ -26,6 +26,9 @@ class Appearance:
     wall: RGB = (222, 218, 205)
     wall_distance_m: float = 1.6  # behind the view target, along the view
     noise_sigma: float = 1.6  # grey levels of per-frame sensor noise
+    floor_style: str = "planks"  # planks | carpet | tiles
+    plank_m: float = 0.14  # plank width, or tile size
+    room_light: float = 1.0  # brightness of the room (floor and wall)
 
     def vertex_colors(self, vertex_part: np.ndarray) -> np.ndarray:
         """(V, 3) float colours from each vertex's clothing part."""
@@ -79,16 +82,33 @@ def room_background(camera: Camera, look: Appearance) -> np.ndarray:
     # Floor: planks 14 cm wide running along the view, each slightly different, with seams.
     along = hit @ view
     across = hit @ np.array([view[1], -view[0], 0.0])
-    plank = np.floor(across / 0.14)
-    rng = np.random.default_rng(7)
-    tone = 1.0 + 0.06 * rng.standard_normal(512)[(plank.astype(np.int64) % 512)]
-    grain = 1.0 + 0.025 * np.sin(along * 37.0 + plank * 1.7)
-    seam = np.where(np.abs(across / 0.14 - np.round(across / 0.14)) < 0.03, 0.8, 1.0)
     falloff = 1.0 / (1.0 + 0.04 * np.maximum(to_floor - 2.0, 0.0))
-    floor = np.asarray(look.floor, dtype=float) * (tone * grain * seam * falloff)[..., None]
+    if look.floor_style == "planks":
+        w = look.plank_m
+        plank = np.floor(across / w)
+        rng = np.random.default_rng(7)
+        tone = 1.0 + 0.06 * rng.standard_normal(512)[(plank.astype(np.int64) % 512)]
+        grain = 1.0 + 0.025 * np.sin(along * 37.0 + plank * 1.7)
+        seam = np.where(np.abs(across / w - np.round(across / w)) < 0.03, 0.8, 1.0)
+        pattern = tone * grain * seam
+    elif look.floor_style == "carpet":  # a fine mottled weave
+        pattern = 1.0 + 0.04 * np.sin(along * 211.0) * np.sin(across * 197.0)
+        pattern = pattern + 0.03 * np.sin(along * 23.0 + 2.1 * np.sin(across * 11.0))
+    elif look.floor_style == "tiles":  # square tiles with grout lines
+        w = look.plank_m
+        ia, ib = np.floor(along / w), np.floor(across / w)
+        rng = np.random.default_rng(11)
+        tone = 1.0 + 0.035 * rng.standard_normal(997)[((ia * 31 + ib).astype(np.int64) % 997)]
+        grout = (np.abs(along / w - np.round(along / w)) < 0.025) | (
+            np.abs(across / w - np.round(across / w)) < 0.025
+        )
+        pattern = tone * np.where(grout, 0.75, 1.0)
+    else:
+        raise ValueError(f"unknown floor style {look.floor_style!r}")
+    floor = np.asarray(look.floor, dtype=float) * (pattern * falloff * look.room_light)[..., None]
     # Wall: lit from above, with a 9 cm white skirting board.
     height = hit[..., 2]
-    wall_light = 0.9 + 0.08 * np.clip(height / 2.0, 0.0, 1.0)
+    wall_light = (0.9 + 0.08 * np.clip(height / 2.0, 0.0, 1.0)) * look.room_light
     wall = np.asarray(look.wall, dtype=float) * wall_light[..., None]
     skirting = np.where(height < 0.09, 1.0, 0.0)[..., None]
     wall = wall * (1 - skirting) + np.array([235.0, 235.0, 232.0]) * skirting * 0.95

@@ -131,7 +131,7 @@ class Stretch:
 
     id = ""
     framing = Framing(0.5, 2.6, 0.6)
-    # The working hip's angle the ideal hold aims at (true degrees, pose_coach.angles terms);
+    # The working hip's angle the ideal hold aims at (true degrees, pose_coach.measure.angles terms);
     # used to describe the sample set, not to pose the body.
     turn_for_other_side = True
 

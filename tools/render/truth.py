@@ -14,9 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from pose_coach.angles import compute_angles
-from pose_coach.landmarks import NUM_LANDMARKS, PoseFrame
-from pose_coach.landmarks import Landmark as L
+try:  # the package's layout after its refactor, else the one before
+    from pose_coach.input.landmarks import NUM_LANDMARKS, PoseFrame
+    from pose_coach.input.landmarks import Landmark as L
+    from pose_coach.measure.angles import compute_angles
+except ImportError:  # pragma: no cover
+    from pose_coach.angles import compute_angles
+    from pose_coach.landmarks import NUM_LANDMARKS, PoseFrame
+    from pose_coach.landmarks import Landmark as L
 from tools.render.camera import Camera
 
 # BlazePose slot -> anny COCO keypoint name.
@@ -119,5 +124,53 @@ def pose_frame(points: np.ndarray, camera: Camera, timestamp_s: float) -> PoseFr
 
 
 def true_angles(frame: PoseFrame) -> dict[str, float]:
-    """The program's own angle definitions (pose_coach.angles) on the true landmarks."""
+    """The program's own angle definitions (pose_coach.measure.angles) on the true landmarks."""
     return compute_angles(frame)
+
+
+ANGLES_3D = ("hip_left", "hip_right", "knee_left", "knee_right")
+
+
+def body_axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The body's own (forward, up, left) unit axes from 3D landmarks (room or camera frame).
+
+    up: the trunk line (hip midpoint -> shoulder midpoint). left: the mean of the hip line and the
+    shoulder line (right -> left), made perpendicular to `up`. forward = left x up. The sagittal
+    plane is spanned by forward and up.
+    """
+    shoulders = (points[L.LEFT_SHOULDER] + points[L.RIGHT_SHOULDER]) / 2
+    hips = (points[L.LEFT_HIP] + points[L.RIGHT_HIP]) / 2
+    up = shoulders - hips
+    up = up / np.linalg.norm(up)
+    hip_line = points[L.LEFT_HIP] - points[L.RIGHT_HIP]
+    shoulder_line = points[L.LEFT_SHOULDER] - points[L.RIGHT_SHOULDER]
+    left = hip_line / np.linalg.norm(hip_line) + shoulder_line / np.linalg.norm(shoulder_line)
+    left = left - (left @ up) * up
+    left = left / np.linalg.norm(left)
+    return np.cross(left, up), up, left
+
+
+def angles_3d(points: np.ndarray) -> dict[str, float]:
+    """True hip and knee angles from 3D landmark positions, in pose_coach's sign conventions.
+
+    hip_<side>: the thigh (hip -> knee) against the trunk line continued downwards, in the body's
+    sagittal plane (the thigh projected onto it): + flexion (thigh forward), - extension.
+    knee_<side>: the 3D angle between the thigh and the shank (knee -> ankle), + flexion (the shank
+    turned backwards from the thigh in the sagittal plane), - hyperextension.
+    """
+    forward, up, _ = body_axes(points)
+    out = {}
+    for side, (hip, knee, ankle) in {
+        "left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+        "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
+    }.items():
+        thigh = points[knee] - points[hip]
+        shank = points[ankle] - points[knee]
+        tf, tu = thigh @ forward, thigh @ up
+        out[f"hip_{side}"] = float(np.degrees(np.arctan2(tf, -tu)))
+        cos = thigh @ shank / (np.linalg.norm(thigh) * np.linalg.norm(shank))
+        bend = float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+        sf, su = shank @ forward, shank @ up
+        backwards = tf * su - tu * sf  # < 0: the shank turned backwards (clockwise) from the thigh
+        out[f"knee_{side}"] = bend if backwards <= 0 else -bend
+    return out
