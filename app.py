@@ -6,7 +6,8 @@ tuning the reference angles, and the history of sessions. Everything runs on thi
 
 import streamlit as st
 
-from pose_coach_app import history_page, live, review, tuning, widgets
+from pose_coach_app import widgets
+from pose_coach_app.pages import live, review
 
 # Emoji icons only: the page icon becomes the favicon, and Streamlit fetches a Material-icon favicon
 # from Google's servers, while it draws an emoji one itself (the app makes no outside request).
@@ -15,8 +16,8 @@ page = st.navigation(
     [
         st.Page(live.render, title="Live coaching", icon="🎥", url_path="live", default=True),
         st.Page(review.render, title="Review a video", icon="🎞️", url_path="review"),
-        st.Page(tuning.render, title="Tune angles", icon="🎚️", url_path="tune"),
-        st.Page(history_page.render, title="History", icon="📅", url_path="history"),
+        st.Page(tune.render, title="Tune angles", icon="🎚️", url_path="tune"),
+        st.Page(history.render, title="History", icon="📅", url_path="history"),
     ]
 )
 widgets.settings_sidebar()

@@ -23,15 +23,14 @@ from typing import Protocol
 
 import numpy as np
 
-from pose_coach.filtering import (
-    DEFAULT_BETA,
+from pose_coach.config import Settings
+from pose_coach.measure.filtering import (
     DEFAULT_D_CUTOFF,
-    DEFAULT_MIN_CUTOFF,
     DEFAULT_SPEED_FLOOR,
     LandmarkFilter,
 )
-from pose_coach.landmarks import NUM_LANDMARKS, PoseFrame
-from pose_coach.landmarks import Landmark as L
+from pose_coach.input.landmarks import NUM_LANDMARKS, PoseFrame
+from pose_coach.input.landmarks import Landmark as L
 
 PX_PER_M = 300.0  # torso 0.5 m = 150 px
 JITTER_PX = 1.5
@@ -216,8 +215,8 @@ def ms_per_frame(filt: Filter, fps: float = 30.0) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--min-cutoff", type=float, default=DEFAULT_MIN_CUTOFF)
-    parser.add_argument("--beta", type=float, default=DEFAULT_BETA)
+    parser.add_argument("--min-cutoff", type=float, default=Settings.filter_min_cutoff)
+    parser.add_argument("--beta", type=float, default=Settings.filter_beta)
     parser.add_argument("--d-cutoff", type=float, default=DEFAULT_D_CUTOFF)
     parser.add_argument("--speed-floor", type=float, default=DEFAULT_SPEED_FLOOR)
     args = parser.parse_args()

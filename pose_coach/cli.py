@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import sys
 import time
@@ -17,10 +18,11 @@ from dataclasses import fields
 from pathlib import Path
 
 from pose_coach.config import HELP, Settings
-from pose_coach.pose import ModelError
-from pose_coach.reference import ReferenceError, get_reference, load_references
-from pose_coach.review import ReviewError, review_video
-from pose_coach.video import VideoError
+from pose_coach.input.pose import ModelError
+from pose_coach.input.video import VideoError
+from pose_coach.judge.reference import ReferenceError, get_reference, load_references
+from pose_coach.review import Review, ReviewError, review_video
+from pose_coach.terms import SIDES
 
 EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
 
@@ -66,34 +68,36 @@ class _ProgressBar:
         self.stream.write("\n")
 
 
-def _print_summary(report: dict, out_dir: Path) -> None:
-    print(f"{report['stretch_name']}: {report['frames']} frames, "
-          f"{report['frames_with_pose']} with a person, {report['duration_s']:.1f} s")  # fmt: skip
-    for hold in report["holds"]:
-        print(f"  {hold['side']:>5} hold {hold['start_s']:6.1f}-{hold['end_s']:6.1f} s, "
-              f"good form {hold['good_form_s']:.1f} / {report['hold_target_s']:.0f} s")  # fmt: skip
-    if report["frames"] == 1:
+def _print_summary(review: Review) -> None:
+    run = review.run
+    print(f"{run.reference.name}: {len(run.frames)} frames, "
+          f"{run.frames_with_pose} with a person, {run.video.duration_s:.1f} s")  # fmt: skip
+    for hold in run.holds:
+        print(f"  {hold.side:>5} hold {hold.start_s:6.1f}-{hold.end_s:6.1f} s, "
+              f"good form {hold.good_form_s:.1f} / {run.reference.hold_s:.0f} s")  # fmt: skip
+    if len(run.frames) == 1:
         print("  a still image: its angles are in angles.csv and on annotated.mp4")
-    elif not report["holds"]:
+    elif not run.holds:
         print("  no hold found: was the stretch done in view of the camera?")
-    for event in report["events"]:
-        value = "" if event["value"] is None else f" ({event['value']})"
-        side = event["side"] or "-"
-        print(f"  {event['start_s']:6.1f}-{event['end_s']:6.1f} s  {side:>5}  "
-              f"{event['kind']}{value}: {event['message']}")  # fmt: skip
-    print(f"wrote {out_dir / 'report.json'}, angles.csv and annotated.mp4")
+    for event in run.events:
+        value = "" if math.isnan(event.value) else f" ({round(event.value, 2)})"
+        side = event.side or "-"
+        print(f"  {event.start_s:6.1f}-{event.end_s:6.1f} s  {side:>5}  "
+              f"{event.kind.value}{value}: {event.message}")  # fmt: skip
+    print(f"wrote {review.report_path}, angles.csv and annotated.mp4")
 
 
 def _review(args: argparse.Namespace) -> int:
     reference = get_reference(args.stretch)
-    sides = (args.side,) if args.side else ("left", "right")
+    sides = (args.side,) if args.side else SIDES
     out_dir = args.out or Path("pose-coach-review") / Path(args.video).stem
     bar = _ProgressBar()
     try:
-        result = review_video(args.video, reference, _settings(args), out_dir, sides, bar)
+        review = review_video(args.video, reference, _settings(args), out_dir=out_dir,
+                              sides=sides, progress=bar)  # fmt: skip
     finally:
         bar.close()
-    _print_summary(result.report, result.out_dir)
+    _print_summary(review)
     return 0
 
 

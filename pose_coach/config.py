@@ -10,8 +10,6 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from pose_coach import filtering
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -19,9 +17,11 @@ class Settings:
 
     model_path: Path | None = None
     min_visibility: float = 0.5
-    # Measured to remove jitter but keep a bounce: see filtering.py and benchmarks/filter_response.py.
-    filter_min_cutoff: float = filtering.DEFAULT_MIN_CUTOFF
-    filter_beta: float = filtering.DEFAULT_BETA
+    # The jitter filter (measure/filtering.py), measured to remove jitter but keep a bounce
+    # (benchmarks/filter_response.py): the cutoff at rest (Hz) and how fast it opens with speed
+    # (Hz per torso length per second).
+    filter_min_cutoff: float = 0.5
+    filter_beta: float = 80.0
     # Anti-flicker: a fault must persist this long before it is reported, and clears only when the
     # value is back inside the tolerance by ``hysteresis_deg``.
     min_fault_s: float = 0.7
@@ -31,8 +31,6 @@ class Settings:
     # around to switch sides passes through other views.
     lost_after_s: float = 1.0
     wrong_view_after_s: float = 3.0
-    # How far outside the tolerance (as a multiple of it) still counts as "in position".
-    engage_factor: float = 3.0
     # A hold ends when the person has been out of position this long.
     release_after_s: float = 1.5
     annotate: bool = True
@@ -63,7 +61,6 @@ HELP: dict[str, str] = {
     "cue_cooldown_s": "At least this long (s) between two spoken or shown cues",
     "lost_after_s": "Report that no person is in view after this long (s)",
     "wrong_view_after_s": "Report a wrong camera view after this long (s)",
-    "engage_factor": "Within this many tolerances of the target counts as in position",
     "release_after_s": "A hold ends after this long (s) out of position",
     "annotate": "Write the annotated video",
 }

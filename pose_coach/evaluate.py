@@ -14,8 +14,8 @@ angles of every frame, the true hold intervals, and the true fault intervals wit
   from another view the right answer is to ask the user to move the camera (``wrong_view``), and
   how often that was said is reported instead.
 
-Videos are reviewed in parallel worker processes (``review_video`` is a plain function of picklable
-inputs), without the annotated video.
+Videos are coached in parallel worker processes (``coach_file`` is a plain function of picklable
+inputs); nothing is written.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from __future__ import annotations
 import gzip
 import json
 import math
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -32,11 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
-from pose_coach.angles import ANGLE_NAMES
+from pose_coach.coach import CoachingRun
 from pose_coach.config import Settings
 from pose_coach.events import Fault
-from pose_coach.reference import get_reference
-from pose_coach.review import review_video
+from pose_coach.judge.reference import get_reference
+from pose_coach.review import coach_file
+from pose_coach.terms import ANGLE_NAMES
 
 FAULT_KINDS = tuple(
     f.value for f in Fault if f not in (Fault.NO_PERSON, Fault.WRONG_VIEW)
@@ -103,27 +103,24 @@ def _hold_time(holds: list[dict], side: str) -> float:
     return sum(h["end_s"] - h["start_s"] for h in holds if h["side"] == side)
 
 
-def score_video(video: Path, settings: Settings) -> VideoScore:
-    """Review one labelled video and compare it with its truth."""
-    truth = load_truth(video)
-    reference = get_reference(truth["stretch"])
-    with tempfile.TemporaryDirectory() as out:
-        result = review_video(video, reference, settings.with_changes(annotate=False), Path(out),
-                              sides=tuple(truth["sides"]))  # fmt: skip
-    rows = result.rows
+def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
+    """Compare one coached run with its truth."""
     errors: dict[str, list[float]] = {}
     frames: dict[str, tuple[int, int]] = {}
-    for name in ANGLE_NAMES:
-        true_values = truth["angles"][name]
-        n = min(len(rows), len(true_values))
-        pairs = [(rows[i][name], true_values[i]) for i in range(n) if true_values[i] is not None]
-        both = [abs(float(m) - t) for m, t in pairs if m != ""]
-        errors[name] = both
-        frames[name] = (len(both), len(pairs))
-    detected = [e for e in result.report["events"] if e["kind"] in FAULT_KINDS]
+    measured = [frame.angles for frame in run.frames]
+    for angle in ANGLE_NAMES:
+        true_values = truth["angles"][angle]
+        n = min(len(measured), len(true_values))
+        pairs = [(measured[i][angle] if measured[i] is not None else math.nan, true_values[i])
+                 for i in range(n) if true_values[i] is not None]  # fmt: skip
+        both = [abs(m - t) for m, t in pairs if not math.isnan(m)]
+        errors[angle] = both
+        frames[angle] = (len(both), len(pairs))
+    detected = [e.to_dict() for e in run.events if e.kind.value in FAULT_KINDS]
     true_faults = truth["faults"]
+    holds = [hold.to_dict() for hold in run.holds]
     score = VideoScore(
-        name=video.name,
+        name=name,
         stretch=truth["stretch"],
         view=truth["view"],
         angle_errors=errors,
@@ -131,17 +128,23 @@ def score_video(video: Path, settings: Settings) -> VideoScore:
         true_faults=true_faults,
         detected=detected,
         hold_error_s={
-            side: abs(_hold_time(result.report["holds"], side) - _hold_time(truth["holds"], side))
+            side: abs(_hold_time(holds, side) - _hold_time(truth["holds"], side))
             for side in truth["sides"]
         },
     )
-    score.wrong_view = reference.view not in ("any", truth["view"])
-    score.wrong_view_reported = any(
-        e["kind"] == Fault.WRONG_VIEW.value for e in result.report["events"]
-    )
+    score.wrong_view = run.reference.view not in ("any", truth["view"])
+    score.wrong_view_reported = any(e.kind is Fault.WRONG_VIEW for e in run.events)
     score.matched_true = [any(_overlaps(e, t) for e in detected) for t in true_faults]
     score.matched_detected = [any(_overlaps(e, t) for t in true_faults) for e in detected]
     return score
+
+
+def score_video(video: Path, settings: Settings) -> VideoScore:
+    """Coach one labelled video with the pose model and compare it with its truth."""
+    truth = load_truth(video)
+    reference = get_reference(truth["stretch"])
+    run = coach_file(video, reference, settings, tuple(truth["sides"]))
+    return score_run(run, truth, video.name)
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:

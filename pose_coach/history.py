@@ -26,7 +26,7 @@ from pose_coach.config import home_dir
 from pose_coach.events import Event, Fault, Hold
 
 if TYPE_CHECKING:
-    from pose_coach.session import SessionSummary
+    from pose_coach.judge.session import SessionSummary
 
 KINDS = ("live", "review")
 SIDES = ("left", "right")

@@ -35,12 +35,12 @@ import av
 import cv2
 import numpy as np
 
-from pose_coach.annotate import draw
 from pose_coach.config import Settings
-from pose_coach.landmarks import PoseFrame
-from pose_coach.pose import PoseEstimator
-from pose_coach.reference import Reference
-from pose_coach.session import CoachingSession, FrameResult, SessionSummary
+from pose_coach.input.landmarks import PoseFrame
+from pose_coach.input.pose import PoseEstimator
+from pose_coach.judge.reference import Reference
+from pose_coach.judge.session import CoachingSession, FrameResult, SessionSummary
+from pose_coach.output.annotate import draw
 
 # About two seconds of results at 30 fps; when the UI falls behind the oldest are discarded.
 RESULT_QUEUE_SIZE = 64

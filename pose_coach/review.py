@@ -1,40 +1,32 @@
-"""Review of one recorded video: a plain function of (video, reference, settings) -> outputs.
+"""Review of one recorded video (or still) into a folder: report.json, angles.csv, annotated.mp4.
 
-No global state, picklable inputs and a picklable result, so thousands of reviews can run in worker
-processes. Decoding and encoding run in their own threads beside inference (the pose model uses one
-core), and every output is written into a temporary folder and moved into place only when the whole
-review succeeded: an error or Ctrl-C leaves no half-written file behind.
+The judging is ``coach.coach_video``; this module only reads the file, runs the pose model and has
+each writer write its file. Decoding runs in its own thread beside inference (the pose model uses
+one core) and so does encoding; every output is written into a temporary folder and moved into
+place only when the whole review succeeded: an error or Ctrl-C leaves no half-written file behind.
+No global state, picklable inputs and result: reviews can run in worker processes.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import json
-import math
 import queue
 import shutil
 import tempfile
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from pose_coach.angles import ANGLE_NAMES
-from pose_coach.annotate import draw
+from pose_coach.coach import CoachingRun, Detector, Progress, VideoFacts, coach_video
 from pose_coach.config import Settings
-from pose_coach.pose import PoseEstimator
-from pose_coach.reference import Reference
-from pose_coach.session import CoachingSession, FrameResult
-from pose_coach.video import VideoWriter, iter_frames, probe
-
-REPORT_NAME, ANGLES_NAME, VIDEO_NAME = "report.json", "angles.csv", "annotated.mp4"
-CSV_FIELDS = ("time_s", "pose", "view", "posture", "phase", "side", "hold_s", "form_ok",
-              *ANGLE_NAMES, "faults")  # fmt: skip
-
-Progress = Callable[[int, int], None]
+from pose_coach.input.pose import PoseEstimator
+from pose_coach.input.video import iter_frames, probe
+from pose_coach.judge.reference import Reference
+from pose_coach.output.angles_csv import ANGLES_NAME, write_angles_csv
+from pose_coach.output.annotated_video import VIDEO_NAME, AnnotatedVideo
+from pose_coach.output.report import REPORT_NAME, write_report
+from pose_coach.terms import SIDES
 
 
 class ReviewError(RuntimeError):
@@ -42,12 +34,10 @@ class ReviewError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class ReviewResult:
-    """What a review produced: the report (as written to report.json), the per-frame rows (as in
-    angles.csv) and where the files are."""
+class Review:
+    """A finished review: the coached run and the folder its files are in."""
 
-    report: dict[str, Any]
-    rows: list[dict[str, Any]]
+    run: CoachingRun
     out_dir: Path
 
     @property
@@ -62,25 +52,6 @@ class ReviewResult:
     def video_path(self) -> Path | None:
         path = self.out_dir / VIDEO_NAME
         return path if path.exists() else None
-
-
-def _row(result: FrameResult) -> dict[str, Any]:
-    view = result.view
-    row: dict[str, Any] = {
-        "time_s": round(result.timestamp_s, 3),
-        "pose": int(result.pose is not None),
-        "view": view.view if view else "",
-        "posture": (view.posture or "") if view else "",
-        "phase": result.phase.value,
-        "side": result.side or "",
-        "hold_s": round(result.hold_s, 2),
-        "form_ok": int(result.form_ok),
-    }
-    for name in ANGLE_NAMES:
-        value = result.angles.get(name, math.nan)
-        row[name] = "" if math.isnan(value) else round(value, 1)
-    row["faults"] = ";".join(f.value for f in result.faults)
-    return row
 
 
 def _prefetch(items: Iterable, size: int) -> Iterator:
@@ -115,38 +86,43 @@ def _prefetch(items: Iterable, size: int) -> Iterator:
         stop.set()
 
 
-def _run(video, info, reference, settings, sides, work: Path, progress: Progress | None):
-    session = CoachingSession(reference, settings, sides)
-    rows: list[dict[str, Any]] = []
-    frames = with_pose = 0
-    last_t = 0.0
-    # The writer encodes in its own thread and discards its file if the review fails.
-    encoder = (
-        VideoWriter(work / VIDEO_NAME, info.width, info.height, info.fps or 30.0)
-        if settings.annotate
-        else contextlib.nullcontext()
-    )
-    with PoseEstimator(settings.model_path, video_mode=not info.is_image) as estimator, encoder:
-        for rgb, t in _prefetch(iter_frames(video), size=8):
-            pose = estimator.detect(rgb, t)
-            result = session.update(pose, t)
-            frames += 1
-            with_pose += pose is not None
-            last_t = t
-            rows.append(_row(result))
-            if settings.annotate:
-                encoder.write(draw(rgb, result, reference), t)
-            if progress is not None:
-                progress(frames, info.frame_count)
-    summary = session.finish(last_t, expect_holds=not info.is_image)
-    report = _summary(reference, summary, info, frames, with_pose, settings)
-    report["video"] = video.name
-    with open(work / ANGLES_NAME, "w", newline="", encoding="utf-8") as stream:
-        table = csv.DictWriter(stream, fieldnames=CSV_FIELDS)
-        table.writeheader()
-        table.writerows(rows)
-    (work / REPORT_NAME).write_text(json.dumps(report, indent=2), encoding="utf-8")
-    return report, rows
+def video_facts(video: Path) -> VideoFacts:
+    """The facts of a video file; raises ``VideoError`` with a clear message for bad input."""
+    info = probe(video)
+    return VideoFacts(video.name, info.width, info.height, info.fps, info.duration_s,
+                      info.frame_count, info.is_image)  # fmt: skip
+
+
+@contextlib.contextmanager
+def _detector(detector: Detector | None, settings: Settings, still: bool) -> Iterator[Detector]:
+    if detector is not None:
+        yield detector
+        return
+    with PoseEstimator(settings.model_path, video_mode=not still) as estimator:
+        yield estimator.detect
+
+
+def coach_file(
+    video: Path,
+    reference: Reference,
+    settings: Settings | None = None,
+    sides: tuple[str, ...] = SIDES,
+    *,
+    detector: Detector | None = None,
+    on_frame=None,
+    progress: Progress | None = None,
+    facts: VideoFacts | None = None,
+) -> CoachingRun:
+    """Coach a video file (no output written). ``detector``: default, the pose model of
+    ``settings`` (a fresh tracker for this video)."""
+    settings = settings or Settings()
+    video = Path(video)
+    facts = facts or video_facts(video)
+    with _detector(detector, settings, facts.is_image) as detect:
+        return coach_video(
+            _prefetch(iter_frames(video), size=8), detector=detect, reference=reference,
+            settings=settings, sides=sides, video=facts, on_frame=on_frame, progress=progress,
+        )  # fmt: skip
 
 
 def _make_temp_dir(out_dir: Path) -> Path:
@@ -160,54 +136,38 @@ def _make_temp_dir(out_dir: Path) -> Path:
         ) from None
 
 
-def _summary(reference: Reference, session_summary, info, frames: int, with_pose: int, settings):
-    events = [e.to_dict() for e in session_summary.events]
-    good: Counter[str] = Counter()
-    for hold in session_summary.holds:
-        good[hold.side] += hold.good_form_s
-    return {
-        "stretch": reference.id,
-        "stretch_name": reference.name,
-        "fps": round(info.fps, 3),
-        "duration_s": round(info.duration_s, 3),
-        "frames": frames,
-        "frames_with_pose": with_pose,
-        "holds": [h.to_dict() for h in session_summary.holds],
-        "events": events,
-        "sides_done": list(session_summary.sides_done),
-        "good_form_s": {side: round(seconds, 2) for side, seconds in good.items()},
-        "fault_counts": dict(Counter(e["kind"] for e in events)),
-        "hold_target_s": reference.hold_s,
-        "settings": {
-            k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(settings).items()
-        },
-        "reference": reference.to_dict(),
-    }
-
-
 def review_video(
     video: Path,
     reference: Reference,
     settings: Settings | None = None,
-    out_dir: Path | None = None,
-    sides: tuple[str, ...] = ("left", "right"),
+    *,
+    out_dir: Path,
+    sides: tuple[str, ...] = SIDES,
     progress: Progress | None = None,
-) -> ReviewResult:
-    """Review ``video`` against ``reference``; write report.json, angles.csv and annotated.mp4.
+    detector: Detector | None = None,
+) -> Review:
+    """Review ``video`` against ``reference``; write report.json, angles.csv and annotated.mp4
+    (unless ``settings.annotate`` is off) into ``out_dir``.
 
-    With ``out_dir`` None the outputs go to a new temporary folder. Raises ``VideoError`` for a
-    video that cannot be read and ``ReviewError`` for an output folder that cannot be written.
+    Raises ``VideoError`` for a video that cannot be read and ``ReviewError`` for an output folder
+    that cannot be written.
     """
     settings = settings or Settings()
     video = Path(video)
-    info = probe(video)  # raises VideoError with a clear message for bad input
-    out_dir = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="review-"))
+    facts = video_facts(video)  # before any folder is made: bad input leaves nothing behind
+    out_dir = Path(out_dir)
     work = _make_temp_dir(out_dir)
     try:
-        report, rows = _run(video, info, reference, settings, sides, work, progress)
+        annotated = (AnnotatedVideo(work / VIDEO_NAME, facts, reference) if settings.annotate
+                     else contextlib.nullcontext())  # fmt: skip
+        with annotated:
+            run = coach_file(video, reference, settings, sides, detector=detector,
+                             on_frame=annotated if settings.annotate else None, progress=progress, facts=facts)  # fmt: skip
+        write_angles_csv(run, work / ANGLES_NAME)
+        write_report(run, work / REPORT_NAME)
         for name in (ANGLES_NAME, VIDEO_NAME, REPORT_NAME):  # the report last: it marks completion
             if (work / name).exists():
                 (work / name).replace(out_dir / name)
-        return ReviewResult(report, rows, out_dir)
+        return Review(run, out_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)

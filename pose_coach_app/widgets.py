@@ -20,7 +20,7 @@ import streamlit as st
 from pose_coach import history
 from pose_coach.config import HELP, Settings
 from pose_coach.history import SessionRecord
-from pose_coach.reference import (
+from pose_coach.judge.reference import (
     AngleCheck,
     Reference,
     ReferenceError,
@@ -29,7 +29,7 @@ from pose_coach.reference import (
     reset_reference,
     user_dir,
 )
-from pose_coach_app.thresholds import AngleTable, all_checks
+from pose_coach.judge.tuning import AngleTable, all_checks
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_videos"
 VIDEO_TYPES = ["mp4", "mov", "m4v", "webm", "mkv", "avi"]

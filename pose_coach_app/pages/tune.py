@@ -16,8 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from pose_coach.config import Settings
-from pose_coach.pose import ModelError
-from pose_coach.reference import (
+from pose_coach.input.pose import ModelError
+from pose_coach.input.video import VideoError, iter_frames
+from pose_coach.judge.reference import (
     Reference,
     ReferenceError,
     parse_reference,
@@ -25,10 +26,7 @@ from pose_coach.reference import (
     save_reference,
     user_dir,
 )
-from pose_coach.review import ReviewError, review_video
-from pose_coach.video import VideoError, iter_frames
-from pose_coach_app import widgets
-from pose_coach_app.thresholds import (
+from pose_coach.judge.tuning import (
     AngleTable,
     LearnError,
     all_checks,
@@ -38,6 +36,8 @@ from pose_coach_app.thresholds import (
     learn_targets,
     tuned_reference,
 )
+from pose_coach.review import ReviewError, review_video
+from pose_coach_app import widgets
 
 # Slider ranges for targets, by joint (inside the schema's limits).
 TARGET_RANGE = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pose_coach.events import Event, Fault
-from pose_coach.reference import AngleCheck, BounceLimits
+from pose_coach.judge.reference import AngleCheck, BounceLimits
 
 
 class Episode:

@@ -25,7 +25,7 @@ import mediapipe as mp
 import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
-from pose_coach.landmarks import NUM_LANDMARKS, PoseFrame
+from pose_coach.input.landmarks import NUM_LANDMARKS, PoseFrame
 
 MODEL_FILENAME = "pose_landmarker_full.task"
 # A MediaPipe pose landmarker bundle is a zip holding these two models.
@@ -38,7 +38,7 @@ class ModelError(ValueError):
 
 def default_model_path() -> Path:
     """The BlazePose full model shipped inside the package."""
-    return Path(__file__).resolve().parent / "models" / MODEL_FILENAME
+    return Path(__file__).resolve().parents[1] / "models" / MODEL_FILENAME
 
 
 def load_model_bytes(path: Path) -> bytes:

@@ -35,54 +35,94 @@ All angles are degrees.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, fields
 
 import numpy as np
 
-from pose_coach.landmarks import Landmark as L
-from pose_coach.landmarks import PoseFrame
-
-SIDES = ("left", "right")
-
-ANGLE_NAMES: tuple[str, ...] = (
-    "hip_left",
-    "hip_right",
-    "knee_left",
-    "knee_right",
-    "shoulder_left",
-    "shoulder_right",
-    "trunk",
-    "pelvis_tilt",
-    "pelvis_rotation",
-)
+from pose_coach.geometry import HIPS, SHOULDERS, midpoint, signed_angle
+from pose_coach.input.landmarks import Landmark as L
+from pose_coach.input.landmarks import PoseFrame
+from pose_coach.terms import ANGLE_NAMES, LIMB_JOINTS, SIDES, other_side
 
 _SIDE_POINTS = {
     "left": (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
     "right": (L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
 }
-_SHOULDERS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-_HIPS = (L.LEFT_HIP, L.RIGHT_HIP)
-_TORSO = _SHOULDERS + _HIPS
+_TORSO = SHOULDERS + HIPS
 _FACE = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
+NAN = math.nan
 
 
-def other_side(side: str) -> str:
-    """The mirror of ``side``."""
-    if side not in SIDES:
-        raise ValueError(f"side must be 'left' or 'right', got {side!r}")
-    return "right" if side == "left" else "left"
+class _Named:
+    """Angles readable by name (``angles["hip_left"]``), as a mapping, and iterable by name."""
+
+    def __getitem__(self, name: str) -> float:
+        if name not in self._names():
+            raise KeyError(name)
+        return getattr(self, name)
+
+    @classmethod
+    def _names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+
+    def items(self) -> Iterator[tuple[str, float]]:
+        return ((name, getattr(self, name)) for name in self._names())
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(self.items())
 
 
-def signed_angle(v_from: np.ndarray, v_to: np.ndarray) -> float:
-    """Angle in degrees from 2D vector ``v_from`` to ``v_to``, counter-clockwise positive, in (-180, 180].
+@dataclass(frozen=True)
+class Angles(_Named):
+    """One frame's angles under the program's names (see the module doc); NaN where unseen."""
 
-    Vectors are in a y-up frame. NaN if either vector is zero or NaN.
-    """
-    cross = v_from[0] * v_to[1] - v_from[1] * v_to[0]
-    dot = v_from[0] * v_to[0] + v_from[1] * v_to[1]
-    if not np.isfinite(cross) or (cross == 0 and dot == 0):
-        return float("nan")
-    return float(np.degrees(np.arctan2(cross, dot)))
+    hip_left: float = NAN
+    hip_right: float = NAN
+    knee_left: float = NAN
+    knee_right: float = NAN
+    shoulder_left: float = NAN
+    shoulder_right: float = NAN
+    trunk: float = NAN
+    pelvis_tilt: float = NAN
+    pelvis_rotation: float = NAN
+
+    def for_side(self, side: str) -> RelativeAngles:
+        """The angles named for the working ``side``: ``working_hip``, ``other_knee`` and so on.
+
+        Pelvis tilt and rotation are mirrored so that positive always means the working side's
+        hip is higher / further forward; the trunk keeps its sign.
+        """
+        other = other_side(side)
+        mirror = 1.0 if side == "left" else -1.0
+        named = {"trunk": self.trunk}
+        for joint in LIMB_JOINTS:
+            named[f"working_{joint}"] = self[f"{joint}_{side}"]
+            named[f"other_{joint}"] = self[f"{joint}_{other}"]
+        return RelativeAngles(
+            **named,
+            pelvis_tilt=mirror * self.pelvis_tilt,
+            pelvis_rotation=mirror * self.pelvis_rotation,
+        )
+
+
+@dataclass(frozen=True)
+class RelativeAngles(_Named):
+    """One frame's angles named for the working side (``Angles.for_side``)."""
+
+    working_hip: float = NAN
+    other_hip: float = NAN
+    working_knee: float = NAN
+    other_knee: float = NAN
+    working_shoulder: float = NAN
+    other_shoulder: float = NAN
+    trunk: float = NAN
+    pelvis_tilt: float = NAN
+    pelvis_rotation: float = NAN
+
+
+assert Angles._names() == ANGLE_NAMES
 
 
 def _y_up(frame: PoseFrame) -> np.ndarray:
@@ -110,13 +150,11 @@ def _visible(frame: PoseFrame, indices: Sequence[int], min_visibility: float) ->
 
 
 def _sagittal_angles(frame: PoseFrame, min_visibility: float) -> dict[str, float]:
-    angles = {name: float("nan") for name in ANGLE_NAMES[:7]}
+    angles: dict[str, float] = {}
     if not _visible(frame, _TORSO + _FACE[:1], min_visibility):
         return angles
     p = _y_up(frame)
-    shoulders = (p[L.LEFT_SHOULDER] + p[L.RIGHT_SHOULDER]) / 2
-    hips = (p[L.LEFT_HIP] + p[L.RIGHT_HIP]) / 2
-    up = shoulders - hips
+    up = midpoint(p, SHOULDERS) - midpoint(p, HIPS)
     sense = front_sense(p, up)
     if not np.isfinite(sense):
         return angles
@@ -124,7 +162,8 @@ def _sagittal_angles(frame: PoseFrame, min_visibility: float) -> dict[str, float
     # (``down``) towards the front has the opposite sense, and knee flexion turns the shank backwards.
     down = -up
     angles["trunk"] = sense * signed_angle(np.array([0.0, 1.0]), up)
-    for side, (shoulder, elbow, hip, knee, ankle) in _SIDE_POINTS.items():
+    for side in SIDES:
+        shoulder, elbow, hip, knee, ankle = _SIDE_POINTS[side]
         if _visible(frame, (hip, knee), min_visibility):
             thigh = p[knee] - p[hip]
             angles[f"hip_{side}"] = -sense * signed_angle(down, thigh)
@@ -148,8 +187,8 @@ def _pelvis_tilt(frame: PoseFrame, min_visibility: float) -> float:
     if not _visible(frame, _TORSO, min_visibility):
         return float("nan")
     image, world = frame.image, frame.world
-    torso_px = np.linalg.norm(_midpoint(image, _SHOULDERS) - _midpoint(image, _HIPS))
-    torso_m = np.linalg.norm(_midpoint(world, _SHOULDERS) - _midpoint(world, _HIPS))
+    torso_px = np.linalg.norm(midpoint(image, SHOULDERS) - midpoint(image, HIPS))
+    torso_m = np.linalg.norm(midpoint(world, SHOULDERS) - midpoint(world, HIPS))
     width_m = np.linalg.norm(world[L.LEFT_HIP] - world[L.RIGHT_HIP])
     if torso_m == 0 or width_m == 0:
         return float("nan")
@@ -167,30 +206,10 @@ def _pelvis_rotation(frame: PoseFrame, min_visibility: float) -> float:
     return -signed_angle(_horizontal(shoulder_line), _horizontal(hip_line))
 
 
-def _midpoint(points: np.ndarray, pair: tuple[int, int]) -> np.ndarray:
-    return (points[pair[0]] + points[pair[1]]) / 2
-
-
-def compute_angles(frame: PoseFrame, min_visibility: float = 0.5) -> dict[str, float]:
-    """Every angle in ``ANGLE_NAMES`` for one frame; NaN where the landmarks are not visible enough."""
-    return _sagittal_angles(frame, min_visibility) | {
-        "pelvis_tilt": _pelvis_tilt(frame, min_visibility),
-        "pelvis_rotation": _pelvis_rotation(frame, min_visibility),
-    }
-
-
-def relative_angles(angles: dict[str, float], side: str) -> dict[str, float]:
-    """Angles renamed for the working side: ``working_hip``, ``other_knee`` and so on.
-
-    Pelvis tilt and rotation are mirrored so that positive always means the working side's hip is
-    higher / further forward; the trunk keeps its sign.
-    """
-    other = other_side(side)
-    mirror = 1.0 if side == "left" else -1.0
-    named = {"trunk": angles["trunk"]}
-    for joint in ("hip", "knee", "shoulder"):
-        named[f"working_{joint}"] = angles[f"{joint}_{side}"]
-        named[f"other_{joint}"] = angles[f"{joint}_{other}"]
-    named["pelvis_tilt"] = mirror * angles["pelvis_tilt"]
-    named["pelvis_rotation"] = mirror * angles["pelvis_rotation"]
-    return named
+def compute_angles(frame: PoseFrame, min_visibility: float = 0.5) -> Angles:
+    """Every angle for one frame; NaN where the landmarks are not visible enough."""
+    return Angles(
+        **_sagittal_angles(frame, min_visibility),
+        pelvis_tilt=_pelvis_tilt(frame, min_visibility),
+        pelvis_rotation=_pelvis_rotation(frame, min_visibility),
+    )

@@ -14,13 +14,13 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pose_coach import history
-from pose_coach.angles import relative_angles
 from pose_coach.history import SessionRecord
+from pose_coach.judge.reference import Reference
+from pose_coach.judge.session import FrameResult, Phase
+from pose_coach.judge.tuning import all_checks
 from pose_coach.live import LiveCoach
-from pose_coach.reference import Reference
-from pose_coach.session import FrameResult, Phase
+from pose_coach.measure.angles import relative_angles
 from pose_coach_app import widgets
-from pose_coach_app.thresholds import all_checks
 
 # No outside STUN/TURN server: the app works offline, on localhost.
 RTC_CONFIGURATION = {"iceServers": []}

@@ -10,10 +10,10 @@ import math
 import cv2
 import numpy as np
 
-from pose_coach.landmarks import SKELETON
-from pose_coach.landmarks import Landmark as L
-from pose_coach.reference import Reference
-from pose_coach.session import FrameResult, Phase
+from pose_coach.input.landmarks import SKELETON
+from pose_coach.input.landmarks import Landmark as L
+from pose_coach.judge.reference import Reference
+from pose_coach.judge.session import FrameResult, Phase
 
 # RGB colours.
 GOOD = (40, 200, 90)
@@ -71,7 +71,7 @@ def _draw_skeleton(image: np.ndarray, result: FrameResult, scale: float) -> None
     for index in {i for bone in SKELETON for i in bone}:
         cv2.circle(image, tuple(points[index]), thickness + 1, TEXT, -1, cv2.LINE_AA)
     for name, index in _ANGLE_AT.items():
-        value = result.angles.get(name, math.nan)
+        value = result.angles[name] if result.angles is not None else math.nan
         if name in result.angle_states and not math.isnan(value):
             x, y = points[index]
             colour = _colour(result.angle_states[name])

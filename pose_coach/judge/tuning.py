@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from pose_coach.angles import ANGLE_NAMES, relative_angles
-from pose_coach.reference import AngleCheck, Reference
+from pose_coach.judge.reference import AngleCheck, Reference
+from pose_coach.measure.angles import ANGLE_NAMES, relative_angles
 
 # Frames the session judges: those inside a hold (the person is in the stretch's hold zone).
 JUDGED_PHASES = frozenset({"holding", "hold_complete"})

@@ -24,18 +24,18 @@ needs are not visible enough, or the body is in none of these states (sitting, a
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from pose_coach.angles import front_sense
-from pose_coach.landmarks import Landmark as L
-from pose_coach.landmarks import PoseFrame
+from pose_coach.geometry import HIPS, SHOULDERS, midpoint, unit
+from pose_coach.input.landmarks import Landmark as L
+from pose_coach.input.landmarks import PoseFrame
+from pose_coach.measure.angles import front_sense
+from pose_coach.terms import POSTURES, SIDES
 
 VIEWS = ("side", "front", "three_quarter", "unknown")
-FACINGS = ("left", "right")
-POSTURES = ("standing", "kneeling", "all_fours", "lying")
+FACINGS = SIDES  # which way along image x the front points
 
 # Measured on renders seen by MediaPipe: side views read 66-89 degrees, 45-degree views 30-60
 # (upright) or 39-80 (lying, all fours: MediaPipe flattens their depth), front views 0-22.
@@ -54,8 +54,6 @@ LEG_REACH_MIN = 0.5  # or a knee this far below the hips (a lunge's back leg; no
 LOW_MAX = 0.6  # lying: hips and shoulders below this; all fours: at or above it
 ALL_FOURS_HIP_MAX = 1.4  # hips above this with a horizontal trunk: a standing forward bend
 
-_SHOULDERS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-_HIPS = (L.LEFT_HIP, L.RIGHT_HIP)
 _LEGS = ((L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE))
 _FEET = (
     L.LEFT_ANKLE,
@@ -96,21 +94,16 @@ def classify_view(frame: PoseFrame, min_visibility: float = 0.5) -> BodyView:
     """
     finite = np.isfinite(frame.image).all(axis=1) & np.isfinite(frame.world).all(axis=1)
     visible = (frame.visibility >= min_visibility) & finite
-    if not visible[[*_SHOULDERS, *_HIPS]].all():
+    if not visible[[*SHOULDERS, *HIPS]].all():
         return UNKNOWN
     view = _view(frame.world)
     facing = _facing(frame, visible) if view in ("side", "three_quarter") else None
     return BodyView(view, facing, _posture(frame.world, visible))
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(v))
-    return v / norm if norm > 0 else v * np.nan
-
-
 def out_of_plane_deg(world: np.ndarray) -> float:
     """Angle (degrees) of the body's left-right axis (shoulder and hip lines) to the image plane."""
-    lateral = _unit(world[L.LEFT_SHOULDER] - world[L.RIGHT_SHOULDER]) + _unit(
+    lateral = unit(world[L.LEFT_SHOULDER] - world[L.RIGHT_SHOULDER]) + unit(
         world[L.LEFT_HIP] - world[L.RIGHT_HIP]
     )
     return float(np.degrees(np.arctan2(abs(lateral[2]), np.hypot(lateral[0], lateral[1]))))
@@ -130,23 +123,19 @@ def _facing(frame: PoseFrame, visible: np.ndarray) -> str | None:
     if not visible[L.NOSE] or not visible[[L.LEFT_EAR, L.RIGHT_EAR]].any():
         return None
     points = frame.image * (1.0, -1.0)  # y up, as front_sense expects
-    up = _midpoint(points, _SHOULDERS) - _midpoint(points, _HIPS)
+    up = midpoint(points, SHOULDERS) - midpoint(points, HIPS)
     sense = front_sense(points, up)
     if not np.isfinite(sense):
         return None
-    front = _unit(sense * np.array([-up[1], up[0]]))  # ``up`` turned 90 degrees towards the front
+    front = unit(sense * np.array([-up[1], up[0]]))  # ``up`` turned 90 degrees towards the front
     if front[0] >= FACING_MIN_SHARE:
         return "right"
     return "left" if front[0] <= -FACING_MIN_SHARE else None
 
 
-def _midpoint(points: np.ndarray, pair: Sequence[int]) -> np.ndarray:
-    return (points[pair[0]] + points[pair[1]]) / 2
-
-
 def trunk_tilt_deg(world: np.ndarray) -> float:
     """Angle (degrees) of the trunk line (hips to shoulders) to vertical, 0 upright, 90 horizontal."""
-    trunk = _unit(_midpoint(world, _SHOULDERS) - _midpoint(world, _HIPS))
+    trunk = unit(midpoint(world, SHOULDERS) - midpoint(world, HIPS))
     return float(np.degrees(np.arccos(np.clip(-trunk[1], -1.0, 1.0))))  # world y points down
 
 
@@ -156,7 +145,7 @@ class _Heights:
     def __init__(self, world: np.ndarray, visible: np.ndarray) -> None:
         self.world = world
         self.floor = float(world[visible, 1].max())
-        self.torso = float(np.linalg.norm(_midpoint(world, _SHOULDERS) - _midpoint(world, _HIPS)))
+        self.torso = float(np.linalg.norm(midpoint(world, SHOULDERS) - midpoint(world, HIPS)))
 
     def of(self, point: np.ndarray) -> float:
         return (self.floor - float(point[1])) / self.torso
@@ -172,8 +161,8 @@ def _posture(world: np.ndarray, visible: np.ndarray) -> str | None:
     heights = _Heights(world, visible)
     if not heights.torso > 0:
         return None
-    hips = heights.of(_midpoint(world, _HIPS))
-    shoulders = heights.of(_midpoint(world, _SHOULDERS))
+    hips = heights.of(midpoint(world, HIPS))
+    shoulders = heights.of(midpoint(world, SHOULDERS))
     tilt = trunk_tilt_deg(world)
     if tilt <= UPRIGHT_MAX_DEG:
         return _upright_posture(heights, visible, hips)

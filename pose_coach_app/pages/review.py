@@ -11,12 +11,12 @@ import streamlit as st
 
 from pose_coach import history
 from pose_coach.history import SessionRecord
-from pose_coach.pose import ModelError
-from pose_coach.reference import Reference, parse_reference
+from pose_coach.input.pose import ModelError
+from pose_coach.input.video import VideoError
+from pose_coach.judge.reference import Reference, parse_reference
+from pose_coach.judge.tuning import all_checks, angle_table
 from pose_coach.review import ReviewError, ReviewResult, review_video
-from pose_coach.video import VideoError
 from pose_coach_app import widgets
-from pose_coach_app.thresholds import all_checks, angle_table
 
 RESULT = "review_result"
 NO_PERSON = (

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from pose_coach import history
-from pose_coach.reference import ReferenceError, load_references
+from pose_coach.judge.reference import ReferenceError, load_references
 from pose_coach_app import widgets
 
 WEEKS_SHOWN = 8

@@ -20,25 +20,14 @@ from typing import Any
 
 import yaml
 
-from pose_coach.angles import other_side
 from pose_coach.config import home_dir
 from pose_coach.events import ANGLE_FAULTS, Fault
+from pose_coach.terms import CAMERA_VIEWS, CHECKED_ANGLES, POSTURES, program_name
 
-POSTURES = ("standing", "kneeling", "all_fours", "lying")
-VIEWS = ("side", "front", "three_quarter", "any")
 # How far (degrees of pelvis tilt and rotation together, in MediaPipe's terms) the pelvis may move
 # from where it settled in a hold. On rendered good form it wandered up to about 2.5 degrees; a
 # 15-degree hip hike read as 4-7 where it showed at all (README, "Sample videos and accuracy").
 DEFAULT_MAX_SHIFT_DEG = 3.0
-CHECKED_ANGLES = (
-    "working_hip",
-    "other_hip",
-    "working_knee",
-    "other_knee",
-    "working_shoulder",
-    "other_shoulder",
-    "trunk",
-)
 
 
 class ReferenceError(ValueError):
@@ -128,17 +117,14 @@ class Reference:
     hold_zone: dict[str, tuple[float, float]]
     source: Path | None = field(default=None, compare=False)
 
+    def checks(self) -> dict[str, AngleCheck]:
+        """Every limit this stretch judges, under relative angle names: its angles, then the pelvis
+        limits of its hip alignment."""
+        return self.angles | self.hip_alignment.checks()
+
     def targets_for(self, side: str) -> dict[str, AngleCheck]:
-        """The angle checks under the program's angle names (``hip_left`` ...) for a working side."""
-        other = other_side(side)
-        named = {}
-        for name, check in self.angles.items():
-            if name == "trunk":
-                named[name] = check
-            else:
-                role, joint = name.split("_", 1)
-                named[f"{joint}_{side if role == 'working' else other}"] = check
-        return named
+        """``checks()`` under the program's angle names (``hip_left`` ...) for a working side."""
+        return {program_name(name, side): check for name, check in self.checks().items()}
 
     def to_dict(self) -> dict[str, Any]:
         """The YAML-ready form, in the schema's field order."""
@@ -296,7 +282,7 @@ def parse_reference(data: Any, source: str = "<reference>") -> Reference:
         id=top.text("id"),
         name=top.text("name"),
         posture=top.choice("posture", POSTURES),
-        view=top.choice("view", VIEWS),
+        view=top.choice("view", CAMERA_VIEWS),
         camera=top.text("camera"),
         instructions=steps,
         hold_s=top.number("hold_s", 1, 600, default=30.0),
@@ -341,7 +327,7 @@ def load_reference(path: Path) -> Reference:
 
 def builtin_dir() -> Path:
     """The shipped reference poses."""
-    return Path(__file__).resolve().parent.parent / "reference_poses"
+    return Path(__file__).resolve().parents[2] / "reference_poses"
 
 
 def user_dir() -> Path:

@@ -30,12 +30,11 @@ import math
 
 import numpy as np
 
-from pose_coach.landmarks import NUM_LANDMARKS, PoseFrame
-from pose_coach.landmarks import Landmark as L
+from pose_coach.config import Settings
+from pose_coach.geometry import torso_length
+from pose_coach.input.landmarks import NUM_LANDMARKS, PoseFrame
 
 # Chosen with benchmarks/filter_response.py (30 fps, 1.5 px jitter, torso 150 px = 0.5 m).
-DEFAULT_MIN_CUTOFF = 0.5  # Hz: cutoff at rest
-DEFAULT_BETA = 80.0  # Hz per (torso length per second): how fast the cutoff opens with speed
 DEFAULT_D_CUTOFF = 2.0  # Hz: cutoff of the speed estimate
 DEFAULT_SPEED_FLOOR = 0.15  # torso lengths per second: slower than this is treated as jitter
 ENVELOPE_CUTOFF_HZ = 1.0  # Hz: smoothing of |speed| into the envelope that sets the cutoff
@@ -53,18 +52,12 @@ def body_scale_px(image: np.ndarray) -> float:
     Floored at a quarter of the landmarks' bounding-box diagonal, so a torso foreshortened towards
     the camera does not make the scale tiny. NaN if it cannot be measured.
     """
-    torso = _torso_length(image)
+    torso = torso_length(image)
     finite = image[np.isfinite(image).all(axis=1)]
     if len(finite) < 2:
         return torso
     diagonal = math.dist(finite.max(axis=0), finite.min(axis=0))
     return 0.25 * diagonal if math.isnan(torso) else max(torso, 0.25 * diagonal)
-
-
-def _torso_length(points: np.ndarray) -> float:
-    shoulders = (points[L.LEFT_SHOULDER] + points[L.RIGHT_SHOULDER]) / 2
-    hips = (points[L.LEFT_HIP] + points[L.RIGHT_HIP]) / 2
-    return math.dist(shoulders, hips)
 
 
 def _alpha(dt: np.ndarray, cutoff: np.ndarray | float) -> np.ndarray:
@@ -82,8 +75,8 @@ class LandmarkFilter:
 
     def __init__(
         self,
-        min_cutoff: float = DEFAULT_MIN_CUTOFF,
-        beta: float = DEFAULT_BETA,
+        min_cutoff: float = Settings.filter_min_cutoff,
+        beta: float = Settings.filter_beta,
         d_cutoff: float = DEFAULT_D_CUTOFF,
         speed_floor: float = DEFAULT_SPEED_FLOOR,
         max_gap_s: float = DEFAULT_MAX_GAP_S,
@@ -147,7 +140,7 @@ class LandmarkFilter:
 
     def _update_scale(self, frame: PoseFrame, t: float) -> np.ndarray:
         """Smoothed (image px, world m) torso lengths, spread over the five coordinate columns."""
-        measured = (body_scale_px(frame.image), _torso_length(frame.world))
+        measured = (body_scale_px(frame.image), torso_length(frame.world))
         if self._scale is None:
             fallback = (0.3 * frame.height, FALLBACK_WORLD_SCALE_M)
             self._scale = tuple(m if m > 0 else f for m, f in zip(measured, fallback, strict=True))

@@ -1,0 +1,211 @@
+"""Form checks during a hold: one protocol, one list in judging order.
+
+Each check is a small object made at the start of a hold and fed every frame held in position. The
+checks run in the order of ``FORM_CHECKS``; each reads what the ones before it found (``Judging``)
+and may narrow what the ones after it judge:
+
+- the trunk first: hip, shoulder and pelvis readings are taken against the trunk line, so while the
+  trunk is off they are off with it, and only the trunk is reported;
+- the limbs, then bouncing;
+- the pelvis last: MediaPipe's hip landmarks follow the thighs, so while a leg is off its target
+  the pelvis reads off with it, and only the leg is reported; and where the pelvis settled is
+  taken, and compared, only while holding still (a bounce moves the pelvis too).
+
+Adding a check: write a class with this protocol and add it to ``FORM_CHECKS`` where it belongs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from pose_coach.config import Settings
+from pose_coach.events import Event, Fault
+from pose_coach.judge.checks import AngleLimit, BounceDetector, PelvisShift
+from pose_coach.judge.reference import Reference
+from pose_coach.measure.angles import RelativeAngles
+from pose_coach.terms import PELVIS
+
+# Readings taken against the trunk line: while the trunk is off they are off with it.
+TRUNK_RELATIVE = ("working_hip", "other_hip", "working_shoulder", "other_shoulder", "pelvis_tilt")
+SETTLE_S = 2.0  # where the pelvis sits over the first seconds held still is its baseline
+
+
+@dataclass
+class Judging:
+    """One frame in a hold, handed through the checks in order."""
+
+    t: float
+    side: str
+    angles: RelativeAngles
+    judging: bool  # the body holds still and the hold is not yet complete: faults may be raised
+    hold_complete: bool
+    trunk_ok: bool = True  # set by the trunk check
+    legs_ok: bool = True  # set by the limb checks
+    bouncing: bool = False  # set by the bounce check
+
+
+class FormCheck(Protocol):
+    # Events of a check "per hold" are kept until the hold ends, then merged and the easing in
+    # and out dropped (``holds.hold_faults``); others are reported as they end.
+    per_hold: bool
+
+    def update(self, frame: Judging) -> list[Event]: ...
+
+    def close(self, t: float, side: str) -> list[Event]: ...
+
+    def ok(self) -> bool:
+        """Nothing wrong right now (the hold timer runs only while every check is ok)."""
+        ...
+
+    def states(self) -> dict[str, int]:
+        """Relative angle name -> -1 too low, 0 fine, +1 too high, for the angles it limits."""
+        ...
+
+    def reported(self, t: float) -> list[tuple[Fault, str]]:
+        """The faults shown now, with their cues."""
+        ...
+
+
+class _Limits:
+    """Angles against their targets and tolerances, with hysteresis (``checks.AngleLimit``)."""
+
+    per_hold = True
+
+    def __init__(self, reference: Reference, settings: Settings, names: tuple[str, ...]) -> None:
+        checks = reference.checks()
+        self.limits = [AngleLimit(name, checks[name], settings.min_fault_s, settings.hysteresis_deg)
+                       for name in names if name in checks]  # fmt: skip
+
+    def _update(self, frame: Judging, judge: bool) -> list[Event]:
+        events = []
+        for limit in self.limits:
+            events += limit.update(frame.t, frame.angles[limit.name], frame.side, judge=judge)
+        return events
+
+    def close(self, t: float, side: str) -> list[Event]:
+        return [event for limit in self.limits for event in limit.close(t, side)]
+
+    def ok(self) -> bool:
+        return all(limit.state == 0 for limit in self.limits)
+
+    def states(self) -> dict[str, int]:
+        return {limit.name: limit.state for limit in self.limits}
+
+    def reported(self, t: float) -> list[tuple[Fault, str]]:
+        shown = []
+        for limit in self.limits:
+            for episode, bound in ((limit.low, limit.check.too_low),
+                                   (limit.high, limit.check.too_high)):  # fmt: skip
+                if episode.reported(t):
+                    shown.append((episode.kind, bound.cue))
+        return shown
+
+
+class TrunkLimit(_Limits):
+    def __init__(self, reference: Reference, settings: Settings) -> None:
+        super().__init__(reference, settings, ("trunk",))
+
+    def update(self, frame: Judging) -> list[Event]:
+        events = self._update(frame, frame.judging)
+        frame.trunk_ok = self.ok()
+        return events
+
+
+class LimbLimits(_Limits):
+    def __init__(self, reference: Reference, settings: Settings) -> None:
+        names = tuple(n for n in reference.angles if n != "trunk")
+        super().__init__(reference, settings, names)
+
+    def update(self, frame: Judging) -> list[Event]:
+        events = []
+        for limit in self.limits:
+            judge = frame.judging and (frame.trunk_ok or limit.name not in TRUNK_RELATIVE)
+            events += limit.update(frame.t, frame.angles[limit.name], frame.side, judge=judge)
+        frame.legs_ok = self.ok()
+        return events
+
+
+class Bouncing:
+    """Bouncing and jerks (``checks.BounceDetector``), reported as they end."""
+
+    per_hold = False
+
+    def __init__(self, reference: Reference, settings: Settings) -> None:
+        self.angle = reference.bounce.angle
+        self.detector = BounceDetector(reference.bounce, settings.min_fault_s)
+
+    def update(self, frame: Judging) -> list[Event]:
+        events = []
+        if not frame.hold_complete:  # a completed hold is being released
+            events = self.detector.update(frame.t, frame.angles[self.angle], frame.side)
+        frame.bouncing = self.detector.episode.active
+        return events
+
+    def close(self, t: float, side: str) -> list[Event]:
+        event = self.detector.reset(t, side)
+        return [event] if event else []
+
+    def ok(self) -> bool:
+        return not self.detector.episode.active
+
+    def states(self) -> dict[str, int]:
+        return {}
+
+    def reported(self, t: float) -> list[tuple[Fault, str]]:
+        episode = self.detector.episode
+        return [(episode.kind, self.detector.limits.cue)] if episode.reported(t) else []
+
+
+class PelvisLimits(_Limits):
+    def __init__(self, reference: Reference, settings: Settings) -> None:
+        super().__init__(reference, settings, PELVIS)
+
+    def update(self, frame: Judging) -> list[Event]:
+        judge = frame.judging and frame.trunk_ok and frame.legs_ok
+        return self._update(frame, judge)
+
+
+class PelvisSettled:
+    """The pelvis moving from where it settled in the hold (``checks.PelvisShift``)."""
+
+    per_hold = True
+
+    def __init__(self, reference: Reference, settings: Settings) -> None:
+        hips = reference.hip_alignment
+        self.shift = PelvisShift(hips.max_shift_deg, SETTLE_S, settings.min_fault_s,
+                                 settings.hysteresis_deg, hips.cue)  # fmt: skip
+
+    def update(self, frame: Judging) -> list[Event]:
+        judge = frame.judging and frame.trunk_ok and frame.legs_ok and not frame.bouncing
+        angles = frame.angles
+        return self.shift.update(frame.t, angles.pelvis_tilt, angles.pelvis_rotation,
+                                 frame.side, judge)  # fmt: skip
+
+    def close(self, t: float, side: str) -> list[Event]:
+        return self.shift.close(t, side)
+
+    def ok(self) -> bool:
+        return self.shift.state == 0
+
+    def states(self) -> dict[str, int]:
+        return {}
+
+    def reported(self, t: float) -> list[tuple[Fault, str]]:
+        return [(Fault.HIP_MISALIGNED, self.shift.cue)] if self.shift.episode.reported(t) else []
+
+
+# In judging order. Cues and faults are shown in this order too, except that a bounce comes first.
+FORM_CHECKS: tuple[Callable[[Reference, Settings], FormCheck], ...] = (
+    TrunkLimit,
+    LimbLimits,
+    Bouncing,
+    PelvisLimits,
+    PelvisSettled,
+)
+SHOWN_FIRST = (Bouncing,)
+
+
+def make_checks(reference: Reference, settings: Settings) -> list[FormCheck]:
+    return [make(reference, settings) for make in FORM_CHECKS]

@@ -1,0 +1,230 @@
+"""Holds: when the body is in the stretch's zone, which side works, how long good form lasted, and
+which faults of a hold are reported (one event per run; easing in and out forgiven)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+from pose_coach.config import Settings
+from pose_coach.events import Event, Fault, Hold
+from pose_coach.judge.checks import Steadiness
+from pose_coach.judge.form import FormCheck, Judging, make_checks
+from pose_coach.judge.reference import Reference
+from pose_coach.measure.angles import Angles, RelativeAngles
+from pose_coach.measure.view import BodyView
+from pose_coach.terms import program_name
+
+ENTER_S = 0.5  # in position this long starts a hold
+MIN_HOLD_S = 2.0  # shorter stays in position, or never holding still, are not holds
+HOLD_SLACK_S = 1.0  # a hold this much shorter than the hold time still counts as long enough
+STEADY_WINDOW_S = 1.0  # the key angle must stay within the bounce amplitude this long
+# Episodes of one fault closer than this in a hold are one fault (it flickered at the tolerance's
+# edge, or two angles told the same thing).
+MERGE_GAP_S = 2.0
+# The article's stretches are entered and left gently, over a few seconds: a too-shallow episode
+# this short at the very start of a hold is the person easing in, and any fault this short at its
+# very end is the person coming out of the stretch, not a fault.
+EASE_S = 5.0
+EDGE_S = 1.0  # "at the very start or end": this close to it
+
+
+@dataclass
+class ActiveHold:
+    side: str
+    start_s: float
+    last_in_s: float
+    checks: list[FormCheck]  # in judging order (form.FORM_CHECKS)
+    good_form_s: float = 0.0
+    complete: bool = False
+    # The stretch proper: from the first to the last moment the body held still in position
+    # (entering the zone happens mid-move; leaving it, mid-release).
+    first_steady_s: float | None = None
+    last_steady_s: float | None = None
+    last_good_s: float = 0.0
+    # Form faults of the "per hold" checks, kept until the hold ends: see `hold_faults`.
+    faults: list[Event] = field(default_factory=list)
+
+    def interval(self, end_s: float) -> tuple[float, float]:
+        if self.first_steady_s is None or self.last_steady_s is None:
+            return self.start_s, end_s
+        return self.first_steady_s, min(self.last_steady_s, end_s)
+
+
+@dataclass(frozen=True)
+class HoldStep:
+    """What the hold tracker made of one frame."""
+
+    form_ok: bool
+    states: dict[str, int]  # program angle name -> -1 too low, 0 fine, +1 too high
+    events: list[Event]  # faults that ended with this frame
+
+
+class HoldTracker:
+    """Starts, judges and ends the holds of one session, side by side."""
+
+    def __init__(self, reference: Reference, settings: Settings, sides: tuple[str, ...]) -> None:
+        self.reference, self.settings, self.sides = reference, settings, sides
+        self.steady = Steadiness(STEADY_WINDOW_S, reference.bounce.max_amplitude_deg)
+        self.hold: ActiveHold | None = None
+        self.zone_since: float | None = None
+        self.holds: list[Hold] = []
+        self.done: list[str] = []
+
+    def pending(self) -> list[str]:
+        return [s for s in self.sides if s not in self.done]
+
+    @property
+    def side(self) -> str | None:
+        """The side being held, or the one expected next."""
+        return self.hold.side if self.hold else (self.pending() or [None])[0]
+
+    def update(
+        self, t: float, dt: float, angles: Angles | None, view: BodyView | None, wrong_view: bool
+    ) -> HoldStep:
+        side = self.hold.side if self.hold else self._fit_side(angles)
+        relative = angles.for_side(side) if angles is not None and side else None
+        in_zone = relative is not None and not wrong_view and self._in_zone(relative, view)
+        events: list[Event] = []
+        states: dict[str, int] = {}
+        form_ok = False
+        if self.hold is None and side is not None:
+            self.zone_since = (self.zone_since or t) if in_zone else None
+            if self.zone_since is not None and t - self.zone_since >= ENTER_S:
+                self._start(side, self.zone_since)
+        hold = self.hold
+        if hold is not None:
+            if in_zone:
+                assert relative is not None
+                hold.last_in_s = t
+                form_ok = self._judge(t, relative, states, events)
+                if form_ok:
+                    hold.last_good_s = t
+                    hold.good_form_s += dt
+                    hold.complete = hold.complete or hold.good_form_s >= self.reference.hold_s
+            # A complete hold ends when good form ends (the release); any other when the zone does.
+            last = hold.last_good_s if hold.complete else hold.last_in_s
+            if t - last >= self.settings.release_after_s:
+                events += self.end(last)
+        return HoldStep(form_ok, states, events)
+
+    def _fit_side(self, angles: Angles | None) -> str | None:
+        """The pending side whose mirrored targets the angles fit best (in tolerances)."""
+        pending = self.pending()
+        if angles is None or not pending:
+            return pending[0] if pending else None
+
+        def misfit(side: str) -> float:
+            relative = angles.for_side(side)
+            errors = [
+                ((relative[name] - check.target) / check.tolerance) ** 2
+                for name, check in self.reference.angles.items()
+                if not math.isnan(relative[name])
+            ]
+            return sum(errors) / len(errors) if errors else math.inf
+
+        scores = {side: misfit(side) for side in pending}
+        best = min(pending, key=lambda s: scores[s])
+        return best if math.isfinite(scores[best]) else pending[0]
+
+    def _in_zone(self, relative: RelativeAngles, view: BodyView | None) -> bool:
+        posture = view.posture if view else None
+        if posture not in (None, "unknown", self.reference.posture):
+            return False
+        # The first zone angle must be seen and inside; the others count only when seen.
+        for i, (name, (low, high)) in enumerate(self.reference.hold_zone.items()):
+            value = relative[name]
+            if (i == 0 or not math.isnan(value)) and not low <= value <= high:
+                return False
+        return True
+
+    def _start(self, side: str, start: float) -> None:
+        self.hold = ActiveHold(side, start, start, make_checks(self.reference, self.settings))
+
+    def _judge(
+        self, t: float, relative: RelativeAngles, states: dict[str, int], events: list[Event]
+    ) -> bool:
+        hold = self.hold
+        assert hold is not None
+        steady = self.steady.update(t, relative[self.reference.bounce.angle])
+        if steady:
+            if hold.first_steady_s is None:
+                hold.first_steady_s = max(hold.start_s, t - STEADY_WINDOW_S)
+            hold.last_steady_s = t
+        frame = Judging(t, hold.side, relative, steady and not hold.complete, hold.complete)
+        for check in hold.checks:
+            found = check.update(frame)
+            (hold.faults if check.per_hold else events).extend(found)
+        for check in hold.checks:
+            states.update({program_name(n, hold.side): s for n, s in check.states().items()})
+        return all(check.ok() for check in hold.checks)
+
+    def end(self, end: float) -> list[Event]:
+        """End the current hold at ``end``: its faults as reported, and a short hold's event."""
+        hold = self.hold
+        assert hold is not None
+        events: list[Event] = []
+        for check in hold.checks:
+            found = check.close(end, hold.side)
+            (hold.faults if check.per_hold else events).extend(found)
+        # Easing in and out is told from the stretch proper: from the first to the last moment held
+        # still in position.
+        events = hold_faults(hold.faults, *hold.interval(end)) + events
+        self.hold = None
+        self.zone_since = None
+        start, end = hold.interval(end)
+        if hold.first_steady_s is None or end - start < MIN_HOLD_S:
+            return events  # passing through the zone (turning round, moving in and out): no hold
+        self.holds.append(Hold(hold.side, start, end, hold.good_form_s))
+        if hold.complete:
+            self.done.append(hold.side)
+        if end - start < self.reference.hold_s - HOLD_SLACK_S:
+            events.append(short_hold(self.reference, hold.side, start, end))
+        return events
+
+    def skipped(self, t: float) -> list[Event]:
+        """A ``hold_too_short`` of zero length for each pending side never held."""
+        attempted = {h.side for h in self.holds}
+        return [short_hold(self.reference, side, t, t) for side in self.pending()
+                if side not in attempted]  # fmt: skip
+
+
+def short_hold(reference: Reference, side: str, start: float, end: float) -> Event:
+    """A hold shorter than the reference's hold time; its value is the seconds held."""
+    target = reference.hold_s
+    message = (
+        f"Hold the {side} side for {target:.0f} s: this time it was {end - start:.0f} s"
+        if end > start
+        else f"The {side} side was not held: hold it for {target:.0f} s"
+    )
+    return Event(Fault.HOLD_TOO_SHORT, side, start, end, end - start, message)
+
+
+def hold_faults(events: list[Event], start: float, end: float) -> list[Event]:
+    """The form faults of a hold from ``start`` to ``end``, as reported: one event for each run of
+    one fault (episodes of a kind less than ``MERGE_GAP_S`` apart are joined; the longest gives
+    the value and message), without a short too-shallow run at the start (easing in) nor a short
+    run of any fault at the end (coming out of the stretch moves everything).
+    """
+    merged: list[Event] = []
+    for kind in {e.kind for e in events}:
+        run: list[Event] = []
+        for event in sorted((e for e in events if e.kind is kind), key=lambda e: e.start_s):
+            if run and event.start_s - max(e.end_s for e in run) > MERGE_GAP_S:
+                merged.append(_joined(run))
+                run = []
+            run.append(event)
+        merged.append(_joined(run))
+
+    def easing(event: Event) -> bool:
+        easing_in = event.kind is Fault.TOO_SHALLOW and event.start_s - start <= EDGE_S
+        releasing = end - event.end_s <= EDGE_S
+        return (easing_in or releasing) and event.duration_s <= EASE_S
+
+    return sorted((e for e in merged if not easing(e)), key=lambda e: e.start_s)
+
+
+def _joined(run: list[Event]) -> Event:
+    longest = max(run, key=lambda e: e.duration_s)
+    start, end = min(e.start_s for e in run), max(e.end_s for e in run)
+    return replace(longest, start_s=start, end_s=end)

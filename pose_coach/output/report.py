@@ -1,0 +1,39 @@
+"""``report.json``: a coached video's summary, written from a ``CoachingRun``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pose_coach.coach import CoachingRun
+
+REPORT_NAME = "report.json"
+
+
+def report(run: CoachingRun) -> dict[str, Any]:
+    """The report's JSON-ready contents."""
+    video, reference = run.video, run.reference
+    return {
+        "video": video.name,
+        "stretch": reference.id,
+        "stretch_name": reference.name,
+        "fps": round(video.fps, 3),
+        "duration_s": round(video.duration_s, 3),
+        "frames": len(run.frames),
+        "frames_with_pose": run.frames_with_pose,
+        "holds": [hold.to_dict() for hold in run.holds],
+        "events": [event.to_dict() for event in run.events],
+        "sides_done": list(run.sides_done),
+        "good_form_s": {side: round(s, 2) for side, s in run.good_form_s().items()},
+        "fault_counts": run.fault_counts(),
+        "hold_target_s": reference.hold_s,
+        "settings": {k: (str(v) if isinstance(v, Path) else v)
+                     for k, v in asdict(run.settings).items()},  # fmt: skip
+        "reference": reference.to_dict(),
+    }
+
+
+def write_report(run: CoachingRun, path: Path) -> None:
+    Path(path).write_text(json.dumps(report(run), indent=2), encoding="utf-8")
