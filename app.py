@@ -7,7 +7,7 @@ tuning the reference angles, and the history of sessions. Everything runs on thi
 import streamlit as st
 
 from pose_coach_app import widgets
-from pose_coach_app.pages import live, review
+from pose_coach_app.pages import history, live, review, tune
 
 # Emoji icons only: the page icon becomes the favicon, and Streamlit fetches a Material-icon favicon
 # from Google's servers, while it draws an emoji one itself (the app makes no outside request).

@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING
 
 from pose_coach.config import home_dir
 from pose_coach.events import Event, Fault, Hold
+from pose_coach.terms import SIDES
 
 if TYPE_CHECKING:
+    from pose_coach.coach import CoachingRun
     from pose_coach.judge.session import SessionSummary
 
 KINDS = ("live", "review")
-SIDES = ("left", "right")
 
 # Migrations: MIGRATIONS[n] takes a database from version n to n + 1.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -122,34 +123,10 @@ class SessionRecord:
         )
 
     @classmethod
-    def from_review(
-        cls, report: dict, started_at: datetime, source: str | None = None
-    ) -> SessionRecord:
-        """The record of a video review, from its report (the contents of report.json)."""
-        holds = tuple(
-            Hold(h["side"], h["start_s"], h["end_s"], h["good_form_s"]) for h in report["holds"]
-        )
-        faults = tuple(
-            Event(
-                Fault(e["kind"]),
-                e["side"],
-                e["start_s"],
-                e["end_s"],
-                math.nan if e["value"] is None else e["value"],
-                e["message"],
-            )
-            for e in report["events"]
-        )
-        return cls(
-            report["stretch"],
-            "review",
-            started_at,
-            report["duration_s"],
-            holds,
-            faults,
-            tuple(report["sides_done"]),
-            source,
-        )
+    def from_run(cls, run: CoachingRun, started_at: datetime) -> SessionRecord:
+        """The record of a reviewed video."""
+        return cls.from_summary(run.reference.id, "review", started_at, run.video.duration_s,
+                                run.summary, source=run.video.name)  # fmt: skip
 
     def held_s(self) -> dict[str, float]:
         """Seconds spent in each side's holds (from start to release), per side."""

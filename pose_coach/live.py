@@ -1,6 +1,7 @@
 """Live coaching: the per-frame processor behind the webcam stream.
 
-``LiveCoach`` owns pose estimators (video mode), a ``CoachingSession`` and the overlay. The webcam
+``LiveCoach`` owns pose estimators (video mode), a ``coach.Coach`` (the same measuring and judging
+as a review) and the overlay. The webcam
 stream (streamlit-webrtc) calls ``recv_queued`` from its own worker thread with every frame that
 arrived since the previous call; only the newest ones, one per estimator, are processed and the rest
 are dropped, so a slow moment costs frames, never latency.
@@ -26,7 +27,7 @@ import functools
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -35,11 +36,12 @@ import av
 import cv2
 import numpy as np
 
+from pose_coach.coach import Coach, Detector
 from pose_coach.config import Settings
 from pose_coach.input.landmarks import PoseFrame
 from pose_coach.input.pose import PoseEstimator
 from pose_coach.judge.reference import Reference
-from pose_coach.judge.session import CoachingSession, FrameResult, SessionSummary
+from pose_coach.judge.session import FrameResult, SessionSummary
 from pose_coach.output.annotate import draw
 
 # About two seconds of results at 30 fps; when the UI falls behind the oldest are discarded.
@@ -47,8 +49,6 @@ RESULT_QUEUE_SIZE = 64
 # Pose estimators taking turns: one per core of a two-core machine. Measured by
 # benchmarks/live_throughput.py: see the README.
 ESTIMATORS = 2
-
-Detector = Callable[[np.ndarray, float], PoseFrame | None]
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,8 @@ class LiveCoach:
     ) -> None:
         self.reference = reference
         self.settings = settings or Settings()
-        self.session = CoachingSession(reference, self.settings, sides)
-        self.sides = self.session.sides
+        self.coach = Coach(reference, self.settings, sides)
+        self.sides = self.coach.sides
         self.results: queue.Queue[FrameResult] = queue.Queue(maxsize=queue_size)
         self._detectors = list(estimators)
         self._owned: list[PoseEstimator] = []
@@ -165,7 +165,7 @@ class LiveCoach:
                 todo.append((rgb, t))
             poses = self._detect(detectors, todo)
             results = [
-                self.session.update(pose, t) for pose, (_, t) in zip(poses, todo, strict=True)
+                self.coach.step(pose, t) for pose, (_, t) in zip(poses, todo, strict=True)
             ]
         for (rgb, _), result in zip(todo, results, strict=True):
             draw(rgb, result, self.reference)
@@ -249,7 +249,7 @@ class LiveCoach:
             self._close_estimators()
             if self._started_at is None or self._last_t is None:
                 return None
-            summary = self.session.finish(self._last_t)
+            summary = self.coach.finish(self._last_t)
             return LiveOutcome(self._started_at, self._last_t, summary)
 
     def close(self) -> None:

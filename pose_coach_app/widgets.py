@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from pose_coach import history
+from pose_coach.coach import Detector
 from pose_coach.config import HELP, Settings
 from pose_coach.history import SessionRecord
 from pose_coach.judge.reference import (
@@ -29,7 +30,8 @@ from pose_coach.judge.reference import (
     reset_reference,
     user_dir,
 )
-from pose_coach.judge.tuning import AngleTable, all_checks
+from pose_coach.terms import SIDES
+from pose_coach.tuning import AngleTable
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_videos"
 VIDEO_TYPES = ["mp4", "mov", "m4v", "webm", "mkv", "avi"]
@@ -57,6 +59,9 @@ ANGLE_LABELS = {
     "pelvis_rotation": "Pelvis rotation",
 }
 SETTINGS_KEY = "settings"
+# A detector the pages use instead of the pose model: ``detect(rgb, timestamp_s) -> PoseFrame``.
+# Tests (and demos) put one in the session state; the app itself never sets it.
+DETECTOR_KEY = "pose_detector"
 
 
 def home_dir() -> Path:
@@ -101,6 +106,11 @@ def settings_sidebar() -> Settings:
 def current_settings() -> Settings:
     """The settings chosen in the sidebar (the defaults until it has been shown)."""
     return st.session_state.get(SETTINGS_KEY) or Settings()
+
+
+def detector() -> Detector | None:
+    """The detector given to the app (``DETECTOR_KEY``), or None: the pose model of the settings."""
+    return st.session_state.get(DETECTOR_KEY)
 
 
 # -- pickers -------------------------------------------------------------------------------------
@@ -155,7 +165,7 @@ def before_you_start(reference: Reference) -> None:
         st.caption(f"Hold each side for {reference.hold_s:.0f} s in good form.")
         targets = ", ".join(
             f"{ANGLE_LABELS.get(name, name).lower()} {c.target:g}° ± {c.tolerance:g}°"
-            for name, c in all_checks(reference).items()
+            for name, c in reference.checks().items()
         )
         st.caption(f"Targets: {targets}.")
 
@@ -219,8 +229,8 @@ def fmt_s(seconds: float) -> str:
 def show_session(record: SessionRecord, reference_name: str | None = None) -> None:
     """Holds per side, good-form time, and the faults with their times."""
     held, good = record.held_s(), record.good_form_s()
-    columns = st.columns(len(history.SIDES) + 1)
-    for column, side in zip(columns, history.SIDES, strict=False):
+    columns = st.columns(len(SIDES) + 1)
+    for column, side in zip(columns, SIDES, strict=False):
         done = " (complete)" if side in record.sides_done else ""
         column.metric(
             f"{side.capitalize()} side{done}",

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from pose_coach.landmarks import NUM_LANDMARKS, PoseFrame
-from pose_coach.landmarks import Landmark as L
+from pose_coach.input.landmarks import NUM_LANDMARKS, PoseFrame
+from pose_coach.input.landmarks import Landmark as L
 
 WIDTH, HEIGHT = 640, 480
 PX_PER_M = 240.0
@@ -57,7 +57,7 @@ def stick_figure(
     centre: tuple[float, float] = (320.0, 240.0),
     visibility: float | dict[int, float] = 1.0,
 ) -> PoseFrame:
-    """A side view of a body with the given angles (as ``pose_coach.angles`` defines them).
+    """A side view of a body with the given angles (as ``pose_coach.measure.angles`` defines them).
 
     ``hip``, ``knee``, ``shoulder`` are (left, right). ``pelvis_tilt`` raises the left hip in the
     image, as a side view shows a hip hike.

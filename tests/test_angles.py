@@ -5,8 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from pose_coach.angles import compute_angles, relative_angles, signed_angle
-from pose_coach.landmarks import Landmark as L
+from pose_coach.geometry import signed_angle
+from pose_coach.measure.angles import compute_angles
+from pose_coach.input.landmarks import Landmark as L
 from tests.factories import stick_figure
 
 
@@ -105,7 +106,7 @@ def test_relative_angles_mirror_left_and_right(side, other):
             hip=(-15, 90) if side == "left" else (90, -15), pelvis_tilt=5 if side == "left" else -5
         )
     )
-    relative = relative_angles(angles, side)
+    relative = angles.for_side(side)
     assert relative["working_hip"] == pytest.approx(-15)
     assert relative["other_hip"] == pytest.approx(90)
     assert relative["pelvis_tilt"] == pytest.approx(5)  # the working hip is the higher one

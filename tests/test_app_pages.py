@@ -1,7 +1,8 @@
 """Every page of the app, driven with Streamlit's AppTest (no browser).
 
-The pose model is replaced by a fake that "sees" a stick figure holding the kneeling psoas stretch,
-so the pages run the real session, review, history and reference code on small synthetic videos.
+The pose model is replaced by a fake detector (given to the pages through the session state) that
+"sees" a stick figure holding the kneeling psoas stretch, so the pages run the real session, review,
+history and reference code on small synthetic videos.
 The webcam component cannot run without a browser: it is replaced by a stand-in whose playing state
 the test sets, and frames are fed to the callback the page handed it.
 """
@@ -18,37 +19,22 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-import pose_coach.review
-import pose_coach_app.live
+import pose_coach_app.pages.live
 from pose_coach import history
-from pose_coach.reference import DEFAULT_MAX_SHIFT_DEG, get_reference
-from pose_coach.video import VideoWriter
+from pose_coach.judge.reference import DEFAULT_MAX_SHIFT_DEG, get_reference
+from pose_coach.input.video import VideoWriter
 from pose_coach_app import widgets
-from pose_coach_app.thresholds import MIN_TOLERANCE_DEG
+from pose_coach.tuning import MIN_TOLERANCE_DEG
 from tests.coach_factories import KNEELING, kneeling
 from tests.factories import HEIGHT, WIDTH
 
 TIMEOUT = 60
 
 
-class FakePoseEstimator:
-    """Stands in for pose_coach.pose.PoseEstimator: good form, except the back leg too high
-    (working hip -25, a "too deep" fault) from 6 to 10 s."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-    def detect(self, rgb: np.ndarray, t: float):
-        return kneeling(t, working_hip_offset=-25.0 if 6.0 <= t < 10.0 else 0.0)
+def fake_detect(rgb: np.ndarray, t: float):
+    """Stands in for the pose model: good form, except the back leg too high (working hip -25,
+    a "too deep" fault) from 6 to 10 s."""
+    return kneeling(t, working_hip_offset=-25.0 if 6.0 <= t < 10.0 else 0.0)
 
 
 class FakeStreamer:
@@ -74,20 +60,13 @@ class FakeStreamer:
 @pytest.fixture(autouse=True)
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("POSE_COACH_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(pose_coach.review, "PoseEstimator", FakePoseEstimator)
     return tmp_path / "home"
 
 
 @pytest.fixture
 def streamer(monkeypatch) -> FakeStreamer:
     fake = FakeStreamer()
-    monkeypatch.setattr(pose_coach_app.live, "webrtc_streamer", fake)
-    original = pose_coach_app.live.LiveCoach
-
-    def coach(*args, **kwargs):
-        return original(*args, estimators=[FakePoseEstimator().detect], **kwargs)
-
-    monkeypatch.setattr(pose_coach_app.live, "LiveCoach", coach)
+    monkeypatch.setattr(pose_coach_app.pages.live, "webrtc_streamer", fake)
     return fake
 
 
@@ -104,11 +83,13 @@ def clip(tmp_path_factory):
 def run_page(name: str) -> None:
     import importlib
 
-    importlib.import_module(f"pose_coach_app.{name}").render()
+    importlib.import_module(f"pose_coach_app.pages.{name}").render()
 
 
-def page(name: str) -> AppTest:
-    return AppTest.from_function(run_page, args=(name,), default_timeout=TIMEOUT)
+def page(name: str, detect=fake_detect) -> AppTest:
+    at = AppTest.from_function(run_page, args=(name,), default_timeout=TIMEOUT)
+    at.session_state[widgets.DETECTOR_KEY] = detect
+    return at
 
 
 def texts(at: AppTest) -> str:
@@ -124,7 +105,9 @@ def texts(at: AppTest) -> str:
 
 
 def test_app_starts_on_the_live_page_with_settings_in_the_sidebar(streamer):
-    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.session_state[widgets.DETECTOR_KEY] = fake_detect
+    at.run()
     assert not at.exception
     assert at.title[0].value == "Live coaching"
     # One widget per Settings field, defaults from Settings.
@@ -194,12 +177,10 @@ def test_live_mute_speaks_nothing(streamer):
     assert not [h for h in at.get("html") if "speechSynthesis" in h.proto.body]
 
 
-def test_live_no_person_says_how_to_fix_it(streamer, monkeypatch):
-    at = page("live").run()
+def test_live_no_person_says_how_to_fix_it(streamer):
+    at = page("live", detect=lambda rgb, t: None).run()  # nobody in view
     streamer.playing = True
     at.run()
-    coach = streamer.kwargs["queued_video_frames_callback"].__self__
-    coach._detectors = [lambda rgb, t: None]  # nobody in view from now on
     streamer.feed(seconds=2.0)
     at.run()
     assert any("whole body" in e.value for e in at.error)
@@ -260,9 +241,8 @@ def test_review_too_large_upload_is_refused(monkeypatch):
     assert any("the limit is" in e.value for e in at.error)
 
 
-def test_review_without_a_person_says_so(monkeypatch, clip):
-    monkeypatch.setattr(FakePoseEstimator, "detect", lambda self, rgb, t: None)
-    at = upload(page("review").run(), "nobody.mp4", clip.read_bytes())
+def test_review_without_a_person_says_so(clip):
+    at = upload(page("review", detect=lambda rgb, t: None).run(), "nobody.mp4", clip.read_bytes())
     at.button[0].click().run()
     assert not at.exception
     assert any("No person was found" in e.value for e in at.error)
@@ -273,7 +253,7 @@ def test_review_without_a_person_says_so(monkeypatch, clip):
 
 
 def tuning_with_clip(clip) -> AppTest:
-    at = page("tuning").run()
+    at = page("tune").run()
     at.selectbox(key="tune_stretch").set_value("kneeling_psoas").run()
     return upload(at, "good.mp4", clip.read_bytes(), key="tune_upload")
 
@@ -332,7 +312,7 @@ def test_tuning_learn_save_is_used_by_other_pages_and_reset_restores(clip, home)
 
 
 def test_history_empty_then_lists_sessions_per_week_and_faults(clip):
-    at = page("history_page").run()
+    at = page("history").run()
     assert any("No sessions yet" in i.value for i in at.info)
     review = page("review").run()
     review.selectbox(key="review_stretch").set_value("kneeling_psoas")

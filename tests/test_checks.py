@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from pose_coach.checks import AngleLimit, BounceDetector, Episode, PelvisShift
+from pose_coach.judge.checks import AngleLimit, BounceDetector, Episode, PelvisShift
 from pose_coach.events import Fault
-from pose_coach.reference import AngleCheck, BounceLimits, Bound
+from pose_coach.judge.reference import AngleCheck, BounceLimits, Bound
 
 FPS = 30.0
 LIMITS = BounceLimits("working_hip", max_amplitude_deg=3.0, max_speed_deg_s=60.0, window_s=1.5,

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from pose_coach.live import ESTIMATORS, LiveCoach
-from pose_coach.reference import get_reference
-from pose_coach.session import Phase
+from pose_coach.judge.reference import get_reference
+from pose_coach.judge.session import Phase
 from tests.coach_factories import kneeling
 from tests.factories import HEIGHT, WIDTH
 

@@ -1,4 +1,4 @@
-"""Tests for pose_coach.pose with the real shipped model, and for the model's build/check tool."""
+"""Tests for pose_coach.input.pose with the real shipped model, and for the model's build/check tool."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pose_coach.landmarks import Landmark, PoseFrame
-from pose_coach.pose import ModelError, PoseEstimator, default_model_path, load_model_bytes
-from pose_coach.video import iter_frames, probe
+from pose_coach.input.landmarks import Landmark, PoseFrame
+from pose_coach.input.pose import ModelError, PoseEstimator, default_model_path, load_model_bytes
+from pose_coach.input.video import iter_frames, probe
 
 REPO = Path(__file__).resolve().parent.parent
 BUILD_TOOL = REPO / "tools" / "build_pose_model.py"
@@ -149,7 +149,7 @@ def test_an_estimator_left_open_exits_cleanly() -> None:
     """MediaPipe's thread pool stops before atexit; open estimators must be closed before that."""
     code = (
         "import numpy as np\n"
-        "from pose_coach.pose import PoseEstimator\n"
+        "from pose_coach.input.pose import PoseEstimator\n"
         "estimator = PoseEstimator()\n"
         "estimator.detect(np.zeros((48, 64, 3), np.uint8), 0.0)\n"
     )

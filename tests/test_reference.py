@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pose_coach.reference import (
+from pose_coach.judge.reference import (
     ReferenceError,
     builtin_dir,
     get_reference,

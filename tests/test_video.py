@@ -1,4 +1,4 @@
-"""Tests for pose_coach.video: reading videos and stills with PyAV, writing H.264 MP4 atomically."""
+"""Tests for pose_coach.input.video: reading videos and stills with PyAV, writing H.264 MP4 atomically."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pose_coach.video import (
+from pose_coach.input.video import (
     VideoError,
     VideoInfo,
     VideoWarning,

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pose_coach.landmarks import NUM_LANDMARKS, PoseFrame
-from pose_coach.landmarks import Landmark as L
-from pose_coach.view import BodyView, ViewTracker, classify_view
+from pose_coach.input.landmarks import NUM_LANDMARKS, PoseFrame
+from pose_coach.input.landmarks import Landmark as L
+from pose_coach.measure.view import BodyView, ViewTracker, classify_view
 
 E, W, N, S, U, D = (
     np.eye(3)[0],

@@ -17,9 +17,8 @@ from pose_coach import history
 from pose_coach.history import SessionRecord
 from pose_coach.judge.reference import Reference
 from pose_coach.judge.session import FrameResult, Phase
-from pose_coach.judge.tuning import all_checks
 from pose_coach.live import LiveCoach
-from pose_coach.measure.angles import relative_angles
+from pose_coach.terms import program_name
 from pose_coach_app import widgets
 
 # No outside STUN/TURN server: the app works offline, on localhost.
@@ -54,7 +53,8 @@ def _coach_for(reference: Reference, sides: tuple[str, ...]) -> LiveCoach:
     if coach is None or (st.session_state.get(CONFIG) != config and not coach.started):
         if coach is not None:
             coach.close()
-        coach = LiveCoach(reference, config[1], sides)
+        given = widgets.detector()
+        coach = LiveCoach(reference, config[1], sides, estimators=[given] if given else ())
         st.session_state[COACH], st.session_state[CONFIG] = coach, config
         st.session_state.pop(LAST, None)
         if CUE in st.session_state:  # keep counting (the browser remembers), forget the cue
@@ -82,14 +82,11 @@ def _save(coach: LiveCoach) -> None:
 def angles_frame(result: FrameResult, reference: Reference) -> pd.DataFrame:
     """The checked angles now, against their targets, named for the working side."""
     side = result.side
-    relative = relative_angles(result.angles, side) if result.angles and side else {}
-    checks = all_checks(reference)
-    # The session's states follow its checks in this order, under program angle names.
-    program_names = [*reference.targets_for(side or "left"), *reference.hip_alignment.checks()]
+    relative = result.angles.for_side(side) if result.angles is not None and side else None
     rows = []
-    for (name, check), program in zip(checks.items(), program_names, strict=True):
-        value = relative.get(name, math.nan)
-        state = result.angle_states.get(program)
+    for name, check in reference.checks().items():
+        value = relative[name] if relative is not None else math.nan
+        state = result.angle_states.get(program_name(name, side or "left"))
         rows.append(
             {
                 "angle": widgets.ANGLE_LABELS.get(name, name),

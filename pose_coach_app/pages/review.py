@@ -13,9 +13,9 @@ from pose_coach import history
 from pose_coach.history import SessionRecord
 from pose_coach.input.pose import ModelError
 from pose_coach.input.video import VideoError
-from pose_coach.judge.reference import Reference, parse_reference
-from pose_coach.judge.tuning import all_checks, angle_table
-from pose_coach.review import ReviewError, ReviewResult, review_video
+from pose_coach.judge.reference import Reference
+from pose_coach.review import Review, ReviewError, review_video
+from pose_coach.tuning import angle_table
 from pose_coach_app import widgets
 
 RESULT = "review_result"
@@ -29,8 +29,7 @@ NO_PERSON = (
 class ShownReview:
     """A finished review, kept in the session so the page can show it again after a rerun."""
 
-    result: ReviewResult
-    reference: Reference
+    review: Review
     record: SessionRecord
     saved_error: str | None
 
@@ -54,13 +53,14 @@ def run_review(video: Path, reference: Reference, sides: tuple[str, ...]) -> Non
     out_dir = widgets.home_dir() / "reviews" / f"{stamp:%Y%m%d-%H%M%S}-{video.stem[:40]}"
     bar = st.progress(0.0, text="Opening the video...")
     try:
-        result = review_video(
+        review = review_video(
             video,
             reference,
             widgets.current_settings(),
-            out_dir,
-            sides,
+            out_dir=out_dir,
+            sides=sides,
             progress=_progress_callback(bar),
+            detector=widgets.detector(),
         )
     except VideoError as error:
         st.error(f"This file cannot be used: {error}")
@@ -70,26 +70,23 @@ def run_review(video: Path, reference: Reference, sides: tuple[str, ...]) -> Non
         return
     finally:
         bar.empty()
-    if result.report["frames_with_pose"] == 0:
+    if review.run.frames_with_pose == 0:
         st.error(NO_PERSON)
         return
-    record = SessionRecord.from_review(result.report, stamp, source=video.name)
+    record = SessionRecord.from_run(review.run, stamp)
     try:
         history.add_session(record)
         error = None
     except history.HistoryError as failure:
         error = str(failure)
-    used = parse_reference(result.report["reference"], "report.json")
-    st.session_state[RESULT] = ShownReview(result, used, record, error)
+    st.session_state[RESULT] = ShownReview(review, record, error)
 
 
 def show_review(shown: ShownReview) -> None:
-    result, report = shown.result, shown.result.report
-    st.subheader(f"{report['stretch_name']}: {report['video']}")
-    if report["frames_with_pose"] < report["frames"]:
-        st.caption(
-            f"A person was found in {report['frames_with_pose']} of {report['frames']} frames."
-        )
+    result, run = shown.review, shown.review.run
+    st.subheader(f"{run.reference.name}: {run.video.name}")
+    if run.frames_with_pose < len(run.frames):
+        st.caption(f"A person was found in {run.frames_with_pose} of {len(run.frames)} frames.")
     if result.video_path is not None:
         st.video(str(result.video_path))
     widgets.show_session(shown.record)
@@ -97,7 +94,7 @@ def show_review(shown: ShownReview) -> None:
         st.error(f"The review could not be saved to the history: {shown.saved_error}")
     st.markdown("**Key angles over time** (green: target band; orange: faults)")
     faults = [(e.start_s, e.end_s, e.kind.value) for e in shown.record.faults]
-    chart = widgets.angle_timeline(angle_table(result.rows), all_checks(shown.reference), faults)
+    chart = widgets.angle_timeline(angle_table(run), run.reference.checks(), faults)
     st.altair_chart(chart, width="stretch")
     columns = st.columns(3)
     files = [(result.report_path, "application/json"), (result.angles_path, "text/csv")]

@@ -1,20 +1,20 @@
 """Tuning page: every target and tolerance of a stretch on sliders, the frames of a chosen clip that
 the new values would flag, learning the values from a clip of good form, save and reset.
 
-The clip is measured once (cached); a slider change only re-evaluates thresholds on the cached
-angles. Saved references go to the user folder and are what the live and review pages use.
+The clip is coached once (cached); a slider change only judges its cached measurements again
+against the tuned reference (``tuning.flagged_states``), as the coach would. Saved references go to the user folder and are what the live and review pages use.
 """
 
 from __future__ import annotations
 
 import math
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from pose_coach.coach import CoachingRun
 from pose_coach.config import Settings
 from pose_coach.input.pose import ModelError
 from pose_coach.input.video import VideoError, iter_frames
@@ -26,17 +26,15 @@ from pose_coach.judge.reference import (
     save_reference,
     user_dir,
 )
-from pose_coach.judge.tuning import (
-    AngleTable,
+from pose_coach.review import ReviewError, coach_file
+from pose_coach.tuning import (
     LearnError,
-    all_checks,
-    angle_states,
     angle_table,
     flagged_frames,
+    flagged_states,
     learn_targets,
     tuned_reference,
 )
-from pose_coach.review import ReviewError, review_video
 from pose_coach_app import widgets
 
 # Slider ranges for targets, by joint (inside the schema's limits).
@@ -67,19 +65,12 @@ def _clamp(value: float, limits: tuple[float, float]) -> float:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def measure(
-    video: str, mtime_ns: int, size: int, reference: dict, settings: Settings
-) -> list[dict]:
-    """Per-frame angles of a clip, measured by a review (no annotated video). Cached on the file's
-    identity, the stretch as loaded, and the settings."""
+    video: str, mtime_ns: int, size: int, reference: dict, settings: Settings, _detector=None
+) -> CoachingRun:
+    """The clip coached once (nothing written). Cached on the file's identity, the stretch as
+    loaded, and the settings."""
     del mtime_ns, size  # part of the cache key only
-    with tempfile.TemporaryDirectory(prefix="pose-coach-tune-") as out:
-        result = review_video(
-            Path(video),
-            parse_reference(reference),
-            settings.with_changes(annotate=False),
-            Path(out),
-        )
-    return result.rows
+    return coach_file(Path(video), parse_reference(reference), settings, detector=_detector)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -92,16 +83,17 @@ def frame_image(video: str, mtime_ns: int, index: int) -> np.ndarray | None:
     return None
 
 
-def _measure(video: Path, reference: Reference) -> AngleTable | None:
+def _measure(video: Path, reference: Reference) -> CoachingRun | None:
     stat = video.stat()
     try:
         with st.spinner("Measuring the clip's angles (once per clip)..."):
-            rows = measure(
+            run = measure(
                 str(video),
                 stat.st_mtime_ns,
                 stat.st_size,
                 reference.to_dict(),
                 widgets.current_settings(),
+                widgets.detector(),
             )
     except VideoError as error:
         st.error(f"This file cannot be used: {error}")
@@ -109,16 +101,15 @@ def _measure(video: Path, reference: Reference) -> AngleTable | None:
     except (ReviewError, ModelError) as error:
         st.error(str(error))
         return None
-    table = angle_table(rows)
-    if not any(np.isfinite(v).any() for v in table.values.values()):
+    if run.frames_with_pose == 0:
         st.error("No person was found in this clip: film the whole body, side-on, and try again.")
         return None
-    return table
+    return run
 
 
 def _sliders(reference: Reference) -> None:
     """A target and a tolerance slider per check, starting from the reference's values."""
-    for name, check in all_checks(reference).items():
+    for name, check in reference.checks().items():
         label = widgets.ANGLE_LABELS.get(name, name)
         target_key, tolerance_key = (
             _key(reference, name, "target"),
@@ -148,9 +139,9 @@ def _tuned(reference: Reference) -> Reference:
     return tuned_reference(reference, _slider_values(reference), shift)
 
 
-def _learn(reference: Reference, table: AngleTable) -> None:
+def _learn(reference: Reference, run: CoachingRun) -> None:
     try:
-        learned = learn_targets(table, list(all_checks(reference)))
+        learned = learn_targets(angle_table(run), list(reference.checks()))
     except LearnError as error:
         st.session_state[MESSAGE] = ("error", f"Cannot learn from this clip: {error}")
         return
@@ -170,7 +161,7 @@ def _slider_values(reference: Reference) -> dict[str, tuple[float, float]]:
             st.session_state[_key(reference, name, "target")],
             st.session_state[_key(reference, name, "tolerance")],
         )
-        for name in all_checks(reference)
+        for name in reference.checks()
     }
 
 
@@ -190,7 +181,7 @@ def _save(reference: Reference) -> None:
 
 def _reset(reference: Reference) -> None:
     removed = reset_reference(reference.id)
-    for name in all_checks(reference):
+    for name in reference.checks():
         for part in ("target", "tolerance"):
             st.session_state.pop(_key(reference, name, part), None)
     st.session_state.pop(_key(reference, "pelvis", "shift"), None)
@@ -200,17 +191,17 @@ def _reset(reference: Reference) -> None:
     )
 
 
-def _show_flags(table: AngleTable, tuned: Reference, video: Path) -> None:
-    checks = all_checks(tuned)
-    states = angle_states(table, checks)
+def _show_flags(run: CoachingRun, tuned: Reference, video: Path) -> None:
+    table, checks = angle_table(run), tuned.checks()
+    states = flagged_states(run, tuned)
     flagged = flagged_frames(states)
     judged = int(table.judged.sum())
     if judged:
         st.metric(
             "Frames that would be flagged",
             f"{int(flagged.sum())} of {judged} in a hold",
-            help="Frames inside a hold with any angle outside its band, frame by frame "
-            "(the live coach also waits for a fault to last before it reports it)",
+            help="Frames inside a hold with any angle outside its band, as the coach judges them "
+            "(it also waits for a fault to last before it reports it)",
         )
     else:
         st.warning(
@@ -257,16 +248,16 @@ def render() -> None:
         else "Using the shipped defaults"
     )
     video = widgets.pick_video("tune")
-    table = _measure(video, reference) if video is not None else None
+    run = _measure(video, reference) if video is not None else None
     st.subheader("Targets and tolerances")
     _sliders(reference)
     tuned = _tuned(reference)
     learn, save, reset = st.columns(3)
     learn.button(
         "Learn from this clip",
-        disabled=table is None,
+        disabled=run is None,
         on_click=_learn,
-        args=(reference, table),
+        args=(reference, run),
         help="Median and a robust spread of each angle over the "
         "clip's steady part; use a clip of good form",
     )
@@ -275,5 +266,5 @@ def render() -> None:
     if MESSAGE in st.session_state:
         kind, text = st.session_state.pop(MESSAGE)
         (st.success if kind == "success" else st.error)(text)
-    if table is not None:
-        _show_flags(table, tuned, video)
+    if run is not None:
+        _show_flags(run, tuned, video)

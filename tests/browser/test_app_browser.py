@@ -16,12 +16,12 @@ import pytest
 import yaml
 
 from pose_coach import history
-from pose_coach.annotate import GOOD, OFF
+from pose_coach.output.annotate import GOOD, OFF
 from pose_coach.evaluate import load_truth, truth_path
 from pose_coach.events import Event, Fault, Hold
 from pose_coach.history import SessionRecord
-from pose_coach.reference import Reference, builtin_dir, load_reference
-from pose_coach.video import VideoWriter, iter_frames
+from pose_coach.judge.reference import Reference, builtin_dir, load_reference
+from pose_coach.input.video import VideoWriter, iter_frames
 from tests.browser.harness import CHROMIUM, ROOT, launch, new_page, screenshot
 from tests.browser.webcam import write_y4m
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import cv2
 
-from pose_coach.video import iter_frames
+from pose_coach.input.video import iter_frames
 
 WIDTH, HEIGHT, FPS = 640, 480, 30
 

@@ -1,24 +1,24 @@
-"""Tuning maths for the pages, free of streamlit: a reviewed clip's angles as arrays, which frames a
-set of targets flags, and targets learned from a clip of good form.
+"""Tuning maths, free of any UI: a coached clip's angles as arrays, which frames a tuned reference
+flags, and targets learned from a clip of good form.
 
-The per-frame angles come from a review (``pose_coach.review``): the rows of angles.csv, measured by
-the same session the live coach runs. A slider change then only re-evaluates thresholds on these
-arrays; nothing is measured again.
+The clip is measured once (``coach.coach_video``); a tuned reference is judged on the same
+measurements by the same session the live coach runs (``coach.rejudge``), so the frames shown as
+flagged are exactly those the coach would flag: hysteresis and hold zone included.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
-from pose_coach.judge.reference import AngleCheck, Reference
-from pose_coach.measure.angles import ANGLE_NAMES, relative_angles
+from pose_coach.coach import CoachingRun, rejudge
+from pose_coach.judge.cues import Phase
+from pose_coach.judge.reference import Reference
+from pose_coach.terms import RELATIVE_NAMES, program_name
 
 # Frames the session judges: those inside a hold (the person is in the stretch's hold zone).
-JUDGED_PHASES = frozenset({"holding", "hold_complete"})
+JUDGED_PHASES = frozenset({Phase.HOLDING, Phase.HOLD_COMPLETE})
 # Learning: a frame is steady when no key angle moves faster than this.
 STEADY_DEG_S = 30.0
 # Learning: fewest steady frames worth learning from (a second at 30 fps).
@@ -52,37 +52,30 @@ class AngleTable:
         return len(self.time_s)
 
 
-def _number(value: Any) -> float:
-    return math.nan if value in ("", None) else float(value)
-
-
-def angle_table(rows: list[dict[str, Any]]) -> AngleTable:
-    """Build the table from a review's rows (the columns of angles.csv)."""
-    n = len(rows)
-    time_s = np.array([float(row["time_s"]) for row in rows], dtype=float)
-    sides = tuple(str(row["side"] or "") for row in rows)
-    judged = np.array([row["phase"] in JUDGED_PHASES for row in rows], dtype=bool)
-    values: dict[str, np.ndarray] = {}
-    for i, row in enumerate(rows):
-        if not sides[i]:
-            continue
-        named = relative_angles({name: _number(row[name]) for name in ANGLE_NAMES}, sides[i])
-        for name, value in named.items():
-            values.setdefault(name, np.full(n, np.nan))[i] = value
+def angle_table(run: CoachingRun) -> AngleTable:
+    """The per-frame angles of a coached clip, named for each frame's working side."""
+    n = len(run.frames)
+    time_s = np.array([frame.timestamp_s for frame in run.frames], dtype=float)
+    sides = tuple(frame.side or "" for frame in run.frames)
+    judged = np.array([frame.phase in JUDGED_PHASES for frame in run.frames], dtype=bool)
+    values = {name: np.full(n, np.nan) for name in RELATIVE_NAMES}
+    for i, frame in enumerate(run.frames):
+        if frame.angles is not None and sides[i]:
+            for name, value in frame.angles.for_side(sides[i]).items():
+                values[name][i] = value
     return AngleTable(time_s, sides, judged, values)
 
 
-def angle_states(table: AngleTable, checks: dict[str, AngleCheck]) -> dict[str, np.ndarray]:
-    """Per angle, per frame: -1 below the band, +1 above, 0 inside, unseen or not judged.
-
-    The frame-by-frame verdict, without the session's anti-flicker delay.
-    """
-    states = {}
-    for name, check in checks.items():
-        values = table.values.get(name, np.full(len(table), np.nan))
-        offset = values - check.target
-        state = np.where(np.abs(offset) > check.tolerance, np.sign(offset), 0.0)
-        states[name] = np.where(table.judged & np.isfinite(values), state, 0.0).astype(int)
+def flagged_states(run: CoachingRun, reference: Reference) -> dict[str, np.ndarray]:
+    """Per check of ``reference`` (relative names), per frame: -1 below its band, +1 above, 0
+    inside, unseen or not judged, as the coach judges ``run``'s measurements against it."""
+    judged = rejudge(run, reference)
+    states = {name: np.zeros(len(judged.frames), dtype=int) for name in reference.checks()}
+    for i, frame in enumerate(judged.frames):
+        if not frame.side:
+            continue
+        for name in states:
+            states[name][i] = frame.angle_states.get(program_name(name, frame.side), 0)
     return states
 
 
@@ -127,18 +120,12 @@ def learn_targets(table: AngleTable, names: list[str]) -> dict[str, tuple[float,
     return learned
 
 
-def all_checks(reference: Reference) -> dict[str, AngleCheck]:
-    """Every target and tolerance of a stretch, under relative angle names: its angles, then the
-    pelvis limits of its hip alignment."""
-    return reference.angles | reference.hip_alignment.checks()
-
-
 def tuned_reference(
     reference: Reference,
     values: dict[str, tuple[float, float]],
     max_shift_deg: float | None = None,
 ) -> Reference:
-    """The reference with new (target, tolerance) for the named checks (see ``all_checks``) and,
+    """The reference with new (target, tolerance) for the named checks (see ``Reference.checks``) and,
     if given, a new limit on the pelvis moving from where it settled."""
     angles = {
         name: replace(check, target=values[name][0], tolerance=values[name][1])

@@ -1,0 +1,106 @@
+"""Tuning maths: the frames a tuned reference flags (the coach's own judgement), learning targets from steady frames, tuned
+references (angles and the pelvis limits) that pass the schema."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from pose_coach.judge.reference import parse_reference
+from pose_coach.tuning import (
+    MIN_LEARN_FRAMES,
+    MIN_TOLERANCE_DEG,
+    AngleTable,
+    LearnError,
+    angle_table,
+    flagged_frames,
+    flagged_states,
+    learn_targets,
+    tuned_reference,
+)
+from tests.coach_factories import KNEELING, kneeling_measurement, run_of
+
+FPS = 30.0
+
+
+def table(working_hip: list[float], judged: bool = True) -> AngleTable:
+    """A clip's table with the given working hip angles (30 fps)."""
+    n = len(working_hip)
+    return AngleTable(np.arange(n) / FPS, ("left",) * n, np.full(n, judged),
+                      {"working_hip": np.array(working_hip, dtype=float)})  # fmt: skip
+
+
+def hold(hip_offset_between: tuple[float, float], offset: float = 30.0):
+    """All fours 2 s, into the left stretch over 2 s, held 20 s with the back leg ``offset``
+    degrees short between the two times (seconds from the start)."""
+    rng = np.random.default_rng(3)
+    frames = []
+    for i in range(int(24 * FPS)):
+        t = i / FPS
+        amount = float(np.clip((t - 2.0) / 2.0, 0.0, 1.0))
+        start, end = hip_offset_between
+        frames.append(kneeling_measurement("left", amount, offset if start <= t < end else 0.0,
+                                           t=t, rng=rng))  # fmt: skip
+    return run_of(frames, sides=("left",))
+
+
+def test_table_names_angles_for_each_frames_working_side():
+    run = hold((0, 0))
+    angles = angle_table(run)
+    held = angles.judged
+    assert held.any() and not held[:30].any()  # on all fours first: not in a hold
+    working = angles.values["working_hip"][held]
+    target = KNEELING.angles["working_hip"].target
+    assert np.nanmedian(working) == pytest.approx(target, abs=1.0)
+    assert set(angles.side) == {"left"}
+
+
+def test_flags_are_the_coachs_own_judgement_and_follow_the_tuned_reference():
+    run = hold((10.0, 14.0))  # 30 degrees short (2.5 tolerances) for 4 s mid-hold
+    states = flagged_states(run, KNEELING)
+    flagged = flagged_frames(states)
+    times = np.array([f.timestamp_s for f in run.frames])
+    assert flagged[(times > 10.5) & (times < 13.5)].all()
+    assert not flagged[(times > 5.0) & (times < 9.5) | (times > 15.0)].any()  # held in band
+    assert (states["working_hip"][flagged] == 1).all()  # short of the target: too high a value
+    hip = KNEELING.angles["working_hip"]
+    wide = tuned_reference(KNEELING, {"working_hip": (hip.target, 40.0)})
+    assert not flagged_frames(flagged_states(run, wide))[times > 5.0].any()
+
+
+def test_learning_takes_the_median_and_a_robust_spread_of_the_steady_frames():
+    rng = np.random.default_rng(0)
+    steady = list(-3.0 + rng.normal(0, 2.0, 300))  # 10 s of a hold with 2 degrees of noise
+    angles = table(steady)
+    [(target, tolerance)] = learn_targets(angles, ["working_hip"]).values()
+    assert target == pytest.approx(-3.0, abs=0.5)
+    assert tolerance == pytest.approx(3 * 2.0, rel=0.2)  # three robust standard deviations
+
+
+def test_learning_leaves_out_moving_frames_and_floors_the_tolerance():
+    # A still hold at 0 degrees, then a fast swing (100 deg/s) that is not steady.
+    values = [0.0] * 60 + [n * 100 / 30 for n in range(30)]
+    [(target, tolerance)] = learn_targets(table(values), ["working_hip"]).values()
+    assert target == 0.0
+    assert tolerance == MIN_TOLERANCE_DEG
+
+
+def test_learning_needs_enough_steady_visible_frames():
+    with pytest.raises(LearnError, match=str(MIN_LEARN_FRAMES)):
+        learn_targets(table([0.0] * 10 + [math.nan] * 100), ["working_hip"])
+
+
+def test_tuned_reference_changes_angles_and_pelvis_and_stays_valid():
+    values = {"trunk": (80.0, 7.5), "pelvis_tilt": (15.0, 6.0)}
+    tuned = tuned_reference(KNEELING, values)
+    assert (tuned.angles["trunk"].target, tuned.angles["trunk"].tolerance) == (80.0, 7.5)
+    assert tuned.hip_alignment.tilt == (15.0, 6.0)
+    assert tuned.angles["working_hip"] == KNEELING.angles["working_hip"]
+    assert list(tuned.checks()) == [*KNEELING.angles, *KNEELING.hip_alignment.checks()]
+    assert parse_reference(tuned.to_dict()) == tuned
+    assert tuned.hip_alignment.max_shift_deg == KNEELING.hip_alignment.max_shift_deg
+    shifted = tuned_reference(KNEELING, {}, max_shift_deg=5.5)
+    assert shifted.hip_alignment.max_shift_deg == 5.5
+    assert parse_reference(shifted.to_dict()) == shifted
