@@ -24,13 +24,13 @@ from typing import Protocol
 import numpy as np
 
 from pose_coach.config import Settings
+from pose_coach.input.landmarks import NUM_LANDMARKS, PoseFrame
+from pose_coach.input.landmarks import Landmark as L
 from pose_coach.measure.filtering import (
     DEFAULT_D_CUTOFF,
     DEFAULT_SPEED_FLOOR,
     LandmarkFilter,
 )
-from pose_coach.input.landmarks import NUM_LANDMARKS, PoseFrame
-from pose_coach.input.landmarks import Landmark as L
 
 PX_PER_M = 300.0  # torso 0.5 m = 150 px
 JITTER_PX = 1.5

@@ -43,10 +43,10 @@ from aiortc.mediastreams import MediaStreamTrack
 from streamlit_webrtc.models import CallbackAttachableProcessor
 from streamlit_webrtc.process import AsyncVideoProcessTrack
 
+from pose_coach.input.pose import PoseEstimator
+from pose_coach.input.video import iter_frames
+from pose_coach.judge.reference import get_reference
 from pose_coach.live import ESTIMATORS, LiveCoach
-from pose_coach.pose import PoseEstimator
-from pose_coach.reference import get_reference
-from pose_coach.video import iter_frames
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDTH, HEIGHT, FPS = 640, 480, 30

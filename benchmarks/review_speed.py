@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 from pose_coach.config import Settings
-from pose_coach.pose import PoseEstimator
-from pose_coach.reference import get_reference
+from pose_coach.input.pose import PoseEstimator
+from pose_coach.input.video import iter_frames
+from pose_coach.judge.reference import get_reference
 from pose_coach.review import review_video
-from pose_coach.video import iter_frames
 
 DEFAULT_VIDEO = Path(__file__).resolve().parent.parent / "sample_videos" / "kneeling_psoas_good.mp4"
 
@@ -36,7 +36,7 @@ def review_s(video: Path, stretch: str, annotate: bool) -> float:
     reference = get_reference(stretch)
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        review_video(video, reference, Settings(annotate=annotate), Path(out))
+        review_video(video, reference, Settings(annotate=annotate), out_dir=Path(out))
         return time.perf_counter() - start
 
 

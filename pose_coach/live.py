@@ -164,9 +164,7 @@ class LiveCoach:
                 self._last_t = t
                 todo.append((rgb, t))
             poses = self._detect(detectors, todo)
-            results = [
-                self.coach.step(pose, t) for pose, (_, t) in zip(poses, todo, strict=True)
-            ]
+            results = [self.coach.step(pose, t) for pose, (_, t) in zip(poses, todo, strict=True)]
         for (rgb, _), result in zip(todo, results, strict=True):
             draw(rgb, result, self.reference)
             self._publish(result)

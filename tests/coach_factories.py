@@ -4,17 +4,16 @@ good form when the targets are re-measured."""
 
 from __future__ import annotations
 
-from pose_coach.input.landmarks import PoseFrame
 import numpy as np
 
 from pose_coach.coach import CoachingRun, VideoFacts, judge_measurements
 from pose_coach.config import Settings
-from pose_coach.judge.reference import Reference
+from pose_coach.input.landmarks import PoseFrame
+from pose_coach.judge.reference import Reference, builtin_dir, load_reference
 from pose_coach.measure.angles import Angles
 from pose_coach.measure.measurement import Measurement
 from pose_coach.measure.view import BodyView
 from pose_coach.terms import LIMB_JOINTS, program_name
-from pose_coach.judge.reference import builtin_dir, load_reference
 from tests.factories import stick_figure
 
 KNEELING = load_reference(builtin_dir() / "kneeling_psoas.yaml")

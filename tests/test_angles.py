@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from pose_coach.geometry import signed_angle
-from pose_coach.measure.angles import compute_angles
 from pose_coach.input.landmarks import Landmark as L
+from pose_coach.measure.angles import compute_angles
 from tests.factories import stick_figure
 
 

@@ -21,10 +21,10 @@ from streamlit.testing.v1 import AppTest
 
 import pose_coach_app.pages.live
 from pose_coach import history
-from pose_coach.judge.reference import DEFAULT_MAX_SHIFT_DEG, get_reference
 from pose_coach.input.video import VideoWriter
-from pose_coach_app import widgets
+from pose_coach.judge.reference import DEFAULT_MAX_SHIFT_DEG, get_reference
 from pose_coach.tuning import MIN_TOLERANCE_DEG
+from pose_coach_app import widgets
 from tests.coach_factories import KNEELING, kneeling
 from tests.factories import HEIGHT, WIDTH
 

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from pose_coach.judge.checks import AngleLimit, BounceDetector, Episode, PelvisShift
 from pose_coach.events import Fault
+from pose_coach.judge.checks import AngleLimit, BounceDetector, Episode, PelvisShift
 from pose_coach.judge.reference import AngleCheck, BounceLimits, Bound
 
 FPS = 30.0

@@ -58,6 +58,7 @@ def test_review_of_a_still_image(tmp_path, capsys):
     assert outputs(out) == {"report.json", "angles.csv", "annotated.mp4"}
 
 
+@pytest.mark.slow
 def test_review_of_a_good_video_finds_both_holds_and_no_fault(tmp_path, capsys):
     video = good_video()
     out = tmp_path / "out"

@@ -54,6 +54,7 @@ def test_faults_in_good_form_videos_are_counted():
     assert table["good_form_videos"] == 1 and table["faults_in_good_form_videos"] == 1
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not GOLDEN.exists(), reason="no golden evaluation recorded yet")
 def test_accuracy_on_the_sample_videos_does_not_drop_below_the_golden_run():
     golden = json.loads(GOLDEN.read_text())

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pose_coach.measure.filtering import LandmarkFilter, body_scale_px
 from pose_coach.input.landmarks import NUM_LANDMARKS, PoseFrame
 from pose_coach.input.landmarks import Landmark as L
+from pose_coach.measure.filtering import LandmarkFilter, body_scale_px
 
 PX_PER_M = 300.0
 JITTER_PX = 1.5

@@ -10,9 +10,9 @@ import av
 import numpy as np
 import pytest
 
-from pose_coach.live import ESTIMATORS, LiveCoach
 from pose_coach.judge.reference import get_reference
 from pose_coach.judge.session import Phase
+from pose_coach.live import ESTIMATORS, LiveCoach
 from tests.coach_factories import kneeling
 from tests.factories import HEIGHT, WIDTH
 

@@ -8,14 +8,14 @@ import itertools
 import numpy as np
 import pytest
 
+from pose_coach.coach import judge_measurements
 from pose_coach.config import Settings
 from pose_coach.events import Fault
-from pose_coach.coach import judge_measurements
 from pose_coach.judge.reference import get_reference
 from pose_coach.judge.session import Phase
 from pose_coach.measure.measurement import Measurement
 from pose_coach.measure.view import BodyView
-from tests.coach_factories import SIDE_VIEW, kneeling_measurement as kneeling
+from tests.coach_factories import kneeling_measurement as kneeling
 
 FPS = 30.0
 REFERENCE = get_reference("kneeling_psoas")

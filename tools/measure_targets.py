@@ -11,17 +11,16 @@ angles' median. Those medians are the targets written in reference_poses/.
 from __future__ import annotations
 
 import sys
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
-from pose_coach.angles import ANGLE_NAMES, relative_angles
 from pose_coach.config import Settings
 from pose_coach.evaluate import load_truth
-from pose_coach.reference import get_reference
-from pose_coach.review import review_video
+from pose_coach.judge.reference import get_reference
+from pose_coach.measure.angles import Angles
+from pose_coach.review import coach_file
 
 
 def _value(text) -> float:
@@ -32,15 +31,17 @@ def measure(video: Path) -> dict[str, tuple[list[float], list[float]]]:
     """Relative angle name -> (measured values, true values) over the true holds."""
     truth = load_truth(video)
     reference = get_reference(truth["stretch"])
-    with tempfile.TemporaryDirectory() as out:
-        rows = review_video(video, reference, Settings(annotate=False), Path(out)).rows
+    run = coach_file(video, reference, Settings())
     fps = truth["fps"]
     values: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
     for hold in truth["holds"]:
-        for i in range(int(hold["start_s"] * fps), min(int(hold["end_s"] * fps), len(rows))):
-            measured = relative_angles({k: _value(rows[i][k]) for k in ANGLE_NAMES}, hold["side"])
-            true = relative_angles(
-                {k: _value(v[i]) for k, v in truth["angles"].items()}, hold["side"]
+        for i in range(int(hold["start_s"] * fps), min(int(hold["end_s"] * fps), len(run.frames))):
+            angles = run.frames[i].angles
+            if angles is None:
+                continue
+            measured = angles.for_side(hold["side"])
+            true = Angles(**{k: _value(v[i]) for k, v in truth["angles"].items()}).for_side(
+                hold["side"]
             )
             for name, value in measured.items():
                 values[name][0].append(value)

@@ -103,9 +103,7 @@ class CoachingSession:
         self._record([self.presence.update(t, absent, math.nan, NO_PERSON_CUE, None)], new)
         view = measurement.view
         wrong = view is not None and self._wrong_view(view)
-        self._record(
-            [self.wrong_view.update(t, wrong, math.nan, self.reference.camera, None)], new
-        )
+        self._record([self.wrong_view.update(t, wrong, math.nan, self.reference.camera, None)], new)
         step = self.holds.update(t, dt, measurement.angles, view, wrong)
         self._record(step.events, new)
         return self._result(measurement, step.states, step.form_ok, new)

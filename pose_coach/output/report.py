@@ -29,8 +29,9 @@ def report(run: CoachingRun) -> dict[str, Any]:
         "good_form_s": {side: round(s, 2) for side, s in run.good_form_s().items()},
         "fault_counts": run.fault_counts(),
         "hold_target_s": reference.hold_s,
-        "settings": {k: (str(v) if isinstance(v, Path) else v)
-                     for k, v in asdict(run.settings).items()},  # fmt: skip
+        "settings": {
+            k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(run.settings).items()
+        },  # fmt: skip
         "reference": reference.to_dict(),
     }
 

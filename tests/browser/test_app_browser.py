@@ -16,14 +16,16 @@ import pytest
 import yaml
 
 from pose_coach import history
-from pose_coach.output.annotate import GOOD, OFF
 from pose_coach.evaluate import load_truth, truth_path
 from pose_coach.events import Event, Fault, Hold
 from pose_coach.history import SessionRecord
-from pose_coach.judge.reference import Reference, builtin_dir, load_reference
 from pose_coach.input.video import VideoWriter, iter_frames
+from pose_coach.judge.reference import Reference, builtin_dir, load_reference
+from pose_coach.output.annotate import GOOD, OFF
 from tests.browser.harness import CHROMIUM, ROOT, launch, new_page, screenshot
 from tests.browser.webcam import write_y4m
+
+pytestmark = pytest.mark.slow  # a real browser and server: not in the fast suite
 
 if not CHROMIUM.exists():
     pytest.skip(
