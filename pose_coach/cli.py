@@ -111,7 +111,8 @@ def _stretches(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from pose_coach.evaluate import evaluate_folder, format_table
 
-    table = evaluate_folder(args.folder, _settings(args), jobs=args.jobs, progress=print)
+    table = evaluate_folder(args.folder, _settings(args), jobs=args.jobs, progress=print,
+                            cache=args.cache)  # fmt: skip
     print(format_table(table))
     if args.json:
         args.json.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
@@ -136,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--jobs", type=int, default=2, help="videos reviewed at once (default 2)")
     evaluate.add_argument("--json", type=Path, help="also write the table as JSON to this file")
+    evaluate.add_argument("--cache", type=Path, help="keep the pose model's detections in this "
+                          "folder: a change to measuring or judging then re-evaluates in seconds")  # fmt: skip
     _add_settings(evaluate)
     evaluate.set_defaults(run=_evaluate)
     return parser

@@ -9,10 +9,20 @@ angles of every frame, the true hold intervals, and the true fault intervals wit
 - Faults: per kind, precision (detected events that overlap a true interval of the same kind and
   side) and recall (true intervals overlapped by such an event). ``hold_too_short`` matches by side
   alone: a skipped side has no interval to overlap. Good-form videos must report no fault at all.
-- Holds: per side, the absolute error of the detected hold time against the true one.
-- Faults and holds are scored only on videos taken from the view the stretch needs (a side view);
+- Holds: per side, the absolute error of the detected hold time against the true one, and whether
+  good form was credited for at least ``CREDIT_SHARE`` of a true good-form hold. The hold a video
+  asks for is its truth's ``hold_target_s`` (holds may be shorter than the stretch's 30 s).
+- Angles against the true 3D joint angle (``angles_3d`` in the truth: hips and knees in the body's
+  own sagittal plane), over the frames of the true holds: what a camera placement costs.
+- Faults and holds are scored only on videos taken from a view the stretch can be judged from;
   from another view the right answer is to ask the user to move the camera (``wrong_view``), and
   how often that was said is reported instead.
+- Buckets: where the truth names the camera placement and the body (the randomised evaluation
+  set), every figure is also given per camera height, pitch, yaw off the side, view, frame
+  orientation and body, so a failure shows where it lives.
+
+``cache`` (``--cache DIR``): the pose model's detections of each video are kept there, so a change
+to measuring or judging is evaluated again in seconds, without running the model.
 
 Videos are coached in parallel worker processes (``coach_file`` is a plain function of picklable
 inputs); nothing is written.
@@ -21,26 +31,33 @@ inputs); nothing is written.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from pose_coach.coach import CoachingRun
+from pose_coach.coach import CoachingRun, coach_video
 from pose_coach.config import Settings
 from pose_coach.events import Fault
+from pose_coach.input.landmarks import NUM_LANDMARKS, PoseFrame
+from pose_coach.input.pose import PoseEstimator, default_model_path
+from pose_coach.input.video import iter_frames
 from pose_coach.judge.reference import get_reference
-from pose_coach.review import coach_file
+from pose_coach.review import coach_file, video_facts
 from pose_coach.terms import ANGLE_NAMES
 
 FAULT_KINDS = tuple(
     f.value for f in Fault if f not in (Fault.NO_PERSON, Fault.WRONG_VIEW)
 )  # what the ground truth labels
+CREDIT_SHARE = 0.8  # a good-form hold is credited when this share of its time counted as good
+ANGLES_3D = ("hip_left", "hip_right", "knee_left", "knee_right")
+BUCKETS = ("height", "pitch", "yaw", "orientation", "body", "stretch")  # from the set's manifest
 
 
 @dataclass
@@ -60,6 +77,10 @@ class VideoScore:
     wrong_view_reported: bool = False
     matched_true: list[bool] = field(default_factory=list)
     matched_detected: list[bool] = field(default_factory=list)
+    # Good-form videos: per true hold, whether at least CREDIT_SHARE of it counted as good form.
+    holds_credited: list[bool] = field(default_factory=list)
+    errors_3d: dict[str, list[float]] = field(default_factory=dict)  # in true holds
+    buckets: dict[str, str] = field(default_factory=dict)
 
 
 TRUTH_SUFFIXES = (".truth.json.gz", ".truth.json")  # gzipped in the repository
@@ -88,6 +109,18 @@ def load_truth(video: Path) -> dict:
         return json.load(stream)
 
 
+def load_buckets(folder: Path) -> dict[str, dict[str, str]]:
+    """Video name -> its buckets, from the set's ``manifest.json`` (none for other folders)."""
+    path = Path(folder) / "manifest.json"
+    if not path.exists():
+        return {}
+    videos = json.loads(path.read_text(encoding="utf-8"))["videos"]
+    return {
+        f"{v['name']}.mp4": {k: str(v["buckets"][k]) for k in BUCKETS if k in v["buckets"]}
+        for v in videos
+    }
+
+
 def _overlaps(event: dict, truth: dict, slack_s: float = 0.5) -> bool:
     if event["kind"] != truth["kind"] or event["side"] != truth["side"]:
         return False
@@ -103,19 +136,40 @@ def _hold_time(holds: list[dict], side: str) -> float:
     return sum(h["end_s"] - h["start_s"] for h in holds if h["side"] == side)
 
 
+def _in_true_holds(truth: dict, n: int) -> np.ndarray:
+    times = np.arange(n) / truth["fps"]
+    inside = np.zeros(n, dtype=bool)
+    for hold in truth["holds"]:
+        inside |= (times >= hold["start_s"]) & (times <= hold["end_s"])
+    return inside
+
+
 def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
     """Compare one coached run with its truth."""
     errors: dict[str, list[float]] = {}
     frames: dict[str, tuple[int, int]] = {}
     measured = [frame.angles for frame in run.frames]
+
+    def value(i: int, angle: str) -> float:
+        return measured[i][angle] if measured[i] is not None else math.nan
+
     for angle in ANGLE_NAMES:
         true_values = truth["angles"][angle]
         n = min(len(measured), len(true_values))
-        pairs = [(measured[i][angle] if measured[i] is not None else math.nan, true_values[i])
-                 for i in range(n) if true_values[i] is not None]  # fmt: skip
+        pairs = [(value(i, angle), true_values[i]) for i in range(n) if true_values[i] is not None]
         both = [abs(m - t) for m, t in pairs if not math.isnan(m)]
         errors[angle] = both
         frames[angle] = (len(both), len(pairs))
+    errors_3d: dict[str, list[float]] = {}
+    if "angles_3d" in truth:
+        held = _in_true_holds(truth, len(measured))
+        for angle in ANGLES_3D:
+            true_values = truth["angles_3d"][angle]
+            errors_3d[angle] = [
+                abs(value(i, angle) - true_values[i])
+                for i in np.flatnonzero(held[: len(true_values)])
+                if true_values[i] is not None and not math.isnan(value(i, angle))
+            ]
     detected = [e.to_dict() for e in run.events if e.kind.value in FAULT_KINDS]
     true_faults = truth["faults"]
     holds = [hold.to_dict() for hold in run.holds]
@@ -131,7 +185,14 @@ def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
             side: abs(_hold_time(holds, side) - _hold_time(truth["holds"], side))
             for side in truth["sides"]
         },
+        errors_3d=errors_3d,
     )
+    if not true_faults:
+        good = run.good_form_s()
+        score.holds_credited = [
+            good.get(h["side"], 0.0) >= CREDIT_SHARE * (h["end_s"] - h["start_s"])
+            for h in truth["holds"]
+        ]
     score.wrong_view = run.reference.view not in ("any", truth["view"])
     score.wrong_view_reported = any(e.kind is Fault.WRONG_VIEW for e in run.events)
     score.matched_true = [any(_overlaps(e, t) for e in detected) for t in true_faults]
@@ -139,20 +200,130 @@ def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
     return score
 
 
-def score_video(video: Path, settings: Settings) -> VideoScore:
-    """Coach one labelled video with the pose model and compare it with its truth."""
-    truth = load_truth(video)
+def _reference_for(truth: dict):
+    """The stretch's reference, asking for the hold the video was made with."""
     reference = get_reference(truth["stretch"])
-    run = coach_file(video, reference, settings, tuple(truth["sides"]))
-    return score_run(run, truth, video.name)
+    target = truth.get("hold_target_s")
+    return replace(reference, hold_s=float(target)) if target else reference
+
+
+# -- detections, cached ---------------------------------------------------------------------------
+
+
+def _cache_file(video: Path, settings: Settings, cache: Path) -> Path:
+    model = settings.model_path or default_model_path()
+    stat, model_stat = video.stat(), Path(model).stat()
+    key = f"{video.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{model}|{model_stat.st_size}"
+    return cache / f"{video.stem}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.npz"
+
+
+def detect_all(video: Path, settings: Settings) -> list[tuple[float, PoseFrame | None]]:
+    """The pose model's detections of every frame of ``video``, as ``coach_file`` would make them."""
+    facts = video_facts(video)
+    with PoseEstimator(settings.model_path, video_mode=not facts.is_image) as estimator:
+        return [(t, estimator.detect(rgb, t)) for rgb, t in iter_frames(video)]
+
+
+def _save_detections(path: Path, poses: list[tuple[float, PoseFrame | None]]) -> None:
+    n = len(poses)
+    image, world = np.full((n, NUM_LANDMARKS, 2), np.nan), np.full((n, NUM_LANDMARKS, 3), np.nan)
+    visibility, found = np.zeros((n, NUM_LANDMARKS)), np.zeros(n, dtype=bool)
+    size = (1, 1)
+    for i, (_, pose) in enumerate(poses):
+        if pose is not None:
+            image[i], world[i], visibility[i], found[i] = (
+                pose.image,
+                pose.world,
+                pose.visibility,
+                True,
+            )
+            size = (pose.width, pose.height)
+    times = np.array([t for t, _ in poses])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part.npz")
+    np.savez_compressed(partial, t=times, image=image, world=world, visibility=visibility,
+                        found=found, size=np.array(size))  # fmt: skip
+    partial.replace(path)
+
+
+def _load_detections(path: Path) -> list[tuple[float, PoseFrame | None]]:
+    data = np.load(path)
+    width, height = (int(v) for v in data["size"])
+    return [
+        (
+            float(t),
+            PoseFrame(
+                data["image"][i], data["visibility"][i], data["world"][i], float(t), width, height
+            )
+            if data["found"][i]
+            else None,
+        )  # fmt: skip
+        for i, t in enumerate(data["t"])
+    ]
+
+
+def _replayed(video: Path, truth: dict, settings: Settings, cache: Path) -> CoachingRun:
+    """Coach ``video`` from its cached detections (detected now, once, if not cached yet)."""
+    path = _cache_file(video, settings, cache)
+    if path.exists():
+        poses = _load_detections(path)
+    else:
+        poses = detect_all(video, settings)
+        _save_detections(path, poses)
+    found = dict(poses)
+    blank = np.zeros((1, 1, 3), np.uint8)
+    return coach_video(((blank, t) for t, _ in poses), detector=lambda rgb, t: found[t],
+                       reference=_reference_for(truth), settings=settings,
+                       sides=tuple(truth["sides"]), video=video_facts(video))  # fmt: skip
+
+
+def score_video(
+    video: Path, settings: Settings, cache: Path | None = None, buckets: dict | None = None
+) -> VideoScore:
+    """Coach one labelled video and compare it with its truth."""
+    truth = load_truth(video)
+    if cache is not None:
+        run = _replayed(video, truth, settings, cache)
+    else:
+        run = coach_file(video, _reference_for(truth), settings, tuple(truth["sides"]))
+    score = score_run(run, truth, video.name)
+    score.buckets = buckets or {}
+    return score
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 3) if denominator else None
 
 
+def _mean(values: Iterable[float]) -> float | None:
+    values = list(values)
+    return round(float(np.mean(values)), 2) if values else None
+
+
+def _judgement(scores: list[VideoScore]) -> dict:
+    """Hold credit, faults in good form, fault recall and precision, hold error, 3D error."""
+    in_view = [s for s in scores if not s.wrong_view]
+    credited = [c for s in in_view for c in s.holds_credited]
+    true_hits = [m for s in in_view for m in s.matched_true]
+    det_hits = [m for s in in_view for m in s.matched_detected]
+    clean = [s for s in in_view if not s.true_faults]
+    errors_3d = [e for s in scores for errors in s.errors_3d.values() for e in errors]
+    return {
+        "videos": len(scores),
+        "good_holds": len(credited),
+        "good_holds_credited": sum(credited),
+        "faults_in_good_form": sum(len(s.detected) for s in clean),
+        "fault_recall": _ratio(sum(true_hits), len(true_hits)),
+        "fault_precision": _ratio(sum(det_hits), len(det_hits)),
+        "hold_error_s": _mean(e for s in in_view for e in s.hold_error_s.values()),
+        "mae_3d_deg": _mean(errors_3d),
+        "other_view": len(scores) - len(in_view),
+    }
+
+
 def summarise(scores: list[VideoScore]) -> dict:
-    """The evaluation table: angle MAE per stretch/view/angle, fault precision/recall, hold error."""
+    """The evaluation table: angle MAE per stretch/view/angle, fault precision/recall, hold error,
+    hold credit and 3D angle error; per bucket where the videos have buckets."""
     errors: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     coverage: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     for score in scores:
@@ -173,8 +344,8 @@ def summarise(scores: list[VideoScore]) -> dict:
         for (s, v, a), e in sorted(errors.items())
         if e
     ]
-    # Faults and holds are scored on videos from the view the stretch needs; from another view the
-    # coach is right to ask for the camera to move instead.
+    # Faults and holds are scored on videos from a view the stretch can be judged from; from
+    # another view the coach is right to ask for the camera to move instead.
     in_view = [s for s in scores if not s.wrong_view]
     faults = []
     for kind in FAULT_KINDS:
@@ -191,17 +362,34 @@ def summarise(scores: list[VideoScore]) -> dict:
     for score in in_view:
         for side, error in score.hold_error_s.items():
             hold_errors[side].append(error)
+    angles_3d = [
+        {"angle": a, "mae_deg": _mean(e for s in scores for e in s.errors_3d.get(a, []))}
+        for a in ANGLES_3D
+        if any(s.errors_3d.get(a) for s in scores)
+    ]
+    buckets = {}
+    for dimension in BUCKETS:
+        groups: dict[str, list[VideoScore]] = defaultdict(list)
+        for score in scores:
+            if dimension in score.buckets:
+                groups[score.buckets[dimension]].append(score)
+        if groups:
+            buckets[dimension] = {name: _judgement(group) for name, group in sorted(groups.items())}
     return {
         "videos": len(scores),
         "angles": angles,
+        "angles_3d": angles_3d,
         "faults": faults,
         "other_view_videos": len(other_view),
         "other_view_told": sum(s.wrong_view_reported for s in other_view),
         "good_form_videos": len(clean),
         "faults_in_good_form_videos": sum(len(s.detected) for s in clean),
+        "good_holds": len([c for s in in_view for c in s.holds_credited]),
+        "good_holds_credited": sum(c for s in in_view for c in s.holds_credited),
         "hold_error_s": {
             side: round(float(np.mean(e)), 2) for side, e in sorted(hold_errors.items())
         },
+        "buckets": buckets,
         "per_video": [
             {
                 "video": s.name,
@@ -210,6 +398,8 @@ def summarise(scores: list[VideoScore]) -> dict:
                     f"{e['kind']}/{e['side']}@{e['start_s']:.1f}-{e['end_s']:.1f}"
                     for e in s.detected
                 ],
+                "credited": s.holds_credited,
+                "hold_error_s": {k: round(v, 2) for k, v in s.hold_error_s.items()},
             }  # fmt: skip
             for s in scores
         ],
@@ -221,14 +411,17 @@ def evaluate_folder(
     settings: Settings | None = None,
     jobs: int = 2,
     progress: Callable[[str], None] | None = None,
+    cache: Path | None = None,
 ) -> dict:
-    """Review every labelled video in ``folder`` (``jobs`` at a time) and summarise the accuracy."""
+    """Coach every labelled video in ``folder`` (``jobs`` at a time) and summarise the accuracy."""
     videos = find_labelled(folder)
     if not videos:
         raise ValueError(f"{folder}: no labelled videos (NAME.mp4 beside NAME.truth.json[.gz])")
     settings = settings or Settings()
+    buckets = load_buckets(folder)
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(score_video, video, settings) for video in videos]
+        futures = [pool.submit(score_video, video, settings, cache, buckets.get(video.name))
+                   for video in videos]  # fmt: skip
         scores = []
         for video, future in zip(videos, futures, strict=True):
             scores.append(future.result())
@@ -252,14 +445,31 @@ def format_table(table: dict) -> str:
     for row in table["angles"]:
         lines.append(f"  {row['stretch']:<26} {row['view']:<14} {row['angle']:<16} "
                      f"{row['mae_deg']:6.2f} {_cell(row['coverage']):>9}")  # fmt: skip
+    if table.get("angles_3d"):
+        lines += ["", "Against the true 3D joint angle, in the true holds (MAE, degrees): "
+                  + ", ".join(f"{r['angle']} {r['mae_deg']:.2f}" for r in table["angles_3d"])]  # fmt: skip
     lines += ["", "Faults (an event matches a true interval of the same kind and side it overlaps):",
               f"  {'kind':<18} {'true':>5} {'found':>6} {'precision':>10} {'recall':>7}"]  # fmt: skip
     for row in table["faults"]:
         lines.append(f"  {row['kind']:<18} {row['true']:5d} {row['detected']:6d} "
                      f"{_cell(row['precision']):>10} {_cell(row['recall']):>7}")  # fmt: skip
-    lines += ["", f"Videos from a view the stretch does not use: {table['other_view_videos']}, "
-              f"told to move the camera in {table['other_view_told']} (not scored below)"]  # fmt: skip
+    lines += ["", f"Videos from a view the stretch cannot be judged from: "
+              f"{table['other_view_videos']}, told to move the camera in "
+              f"{table['other_view_told']} (not scored below)"]  # fmt: skip
     lines += ["", f"Faults reported in {table['good_form_videos']} good-form videos: "
-              f"{table['faults_in_good_form_videos']}", "Hold time error per side (s): "
+              f"{table['faults_in_good_form_videos']}",
+              f"Good-form holds credited with at least {CREDIT_SHARE:.0%} of their time: "
+              f"{table['good_holds_credited']} of {table['good_holds']}",
+              "Hold time error per side (s): "
               + ", ".join(f"{side} {error:.2f}" for side, error in table["hold_error_s"].items())]  # fmt: skip
+    for dimension, groups in table.get("buckets", {}).items():
+        lines += ["", f"By {dimension}:", f"  {'':<16} {'videos':>6} {'credited':>9} "
+                  f"{'good-form faults':>16} {'recall':>7} {'precision':>9} {'hold err s':>10} "
+                  f"{'3D MAE':>7}"]  # fmt: skip
+        for name, row in groups.items():
+            credit = f"{row['good_holds_credited']}/{row['good_holds']}"
+            lines.append(f"  {name:<16} {row['videos']:6d} {credit:>9} "
+                         f"{row['faults_in_good_form']:16d} {_cell(row['fault_recall']):>7} "
+                         f"{_cell(row['fault_precision']):>9} {_cell(row['hold_error_s']):>10} "
+                         f"{_cell(row['mae_3d_deg']):>7}")  # fmt: skip
     return "\n".join(lines)

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from pose_coach.evaluate import VideoScore, _overlaps, evaluate_folder, find_labelled, summarise
+from pose_coach.evaluate import (
+    VideoScore,
+    _overlaps,
+    evaluate_folder,
+    find_labelled,
+    format_table,
+    summarise,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden_evaluation.json"
@@ -76,3 +83,18 @@ def test_accuracy_on_the_sample_videos_does_not_drop_below_the_golden_run():
     assert table["faults_in_good_form_videos"] <= golden["faults_in_good_form_videos"]
     for side, error in golden["hold_error_s"].items():
         assert table["hold_error_s"][side] <= error + HOLD_SLACK_S
+
+
+def test_good_form_holds_are_credited_and_figures_are_given_per_bucket():
+    raised, level = score([], []), score([], [fault("hip_misaligned", "left", 5, 9)])
+    raised.holds_credited, raised.buckets = [True, False], {"height": "high", "body": "tall_light"}
+    level.holds_credited, level.buckets = [True, True], {"height": "low", "body": "tall_light"}
+    raised.errors_3d = {"hip_left": [4.0, 6.0]}
+    table = summarise([raised, level])
+    assert (table["good_holds_credited"], table["good_holds"]) == (3, 4)
+    high, low = table["buckets"]["height"]["high"], table["buckets"]["height"]["low"]
+    assert (high["good_holds_credited"], high["good_holds"]) == (1, 2)
+    assert (high["faults_in_good_form"], low["faults_in_good_form"]) == (0, 1)
+    assert high["mae_3d_deg"] == 5.0 and low["mae_3d_deg"] is None
+    assert table["buckets"]["body"]["tall_light"]["videos"] == 2
+    assert "By height:" in format_table(table)
