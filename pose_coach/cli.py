@@ -103,7 +103,7 @@ def _review(args: argparse.Namespace) -> int:
 
 def _stretches(args: argparse.Namespace) -> int:
     for stretch_id, reference in sorted(load_references().items()):
-        print(f"{stretch_id:<26} {reference.name} ({reference.posture}, {reference.view} view, "
+        print(f"{stretch_id:<26} {reference.name} ({reference.posture}, {' or '.join(reference.views)} view, "
               f"hold {reference.hold_s:.0f} s)")  # fmt: skip
     return 0
 

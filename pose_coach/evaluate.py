@@ -193,7 +193,7 @@ def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
             good.get(h["side"], 0.0) >= CREDIT_SHARE * (h["end_s"] - h["start_s"])
             for h in truth["holds"]
         ]
-    score.wrong_view = run.reference.view not in ("any", truth["view"])
+    score.wrong_view = not run.reference.judged_from(truth["view"])
     score.wrong_view_reported = any(e.kind is Fault.WRONG_VIEW for e in run.events)
     score.matched_true = [any(_overlaps(e, t) for e in detected) for t in true_faults]
     score.matched_detected = [any(_overlaps(e, t) for t in true_faults) for e in detected]

@@ -74,6 +74,10 @@ class HipAlignment:
     cue: str
     max_shift_deg: float = DEFAULT_MAX_SHIFT_DEG
 
+    def judged_from(self, view: str) -> bool:
+        """Whether the stretch can be judged from ``view`` (a ``measure.view`` view name)."""
+        return "any" in self.views or view in self.views
+
     def checks(self) -> dict[str, AngleCheck]:
         """As angle checks under the relative angle names, both directions ``hip_misaligned``."""
         bound = Bound(Fault.HIP_MISALIGNED, self.cue)
@@ -104,7 +108,9 @@ class Reference:
     id: str
     name: str
     posture: str
-    view: str
+    # The camera views the stretch can be judged from (``any``: every view); the first is the one
+    # the camera instructions ask for. From another view the coach asks for the camera to move.
+    views: tuple[str, ...]
     camera: str
     instructions: tuple[str, ...]
     hold_s: float
@@ -116,6 +122,10 @@ class Reference:
     # The first angle must be seen and inside; the others are checked when they are seen.
     hold_zone: dict[str, tuple[float, float]]
     source: Path | None = field(default=None, compare=False)
+
+    def judged_from(self, view: str) -> bool:
+        """Whether the stretch can be judged from ``view`` (a ``measure.view`` view name)."""
+        return "any" in self.views or view in self.views
 
     def checks(self) -> dict[str, AngleCheck]:
         """Every limit this stretch judges, under relative angle names: its angles, then the pelvis
@@ -132,7 +142,7 @@ class Reference:
             "id": self.id,
             "name": self.name,
             "posture": self.posture,
-            "view": self.view,
+            "view": self.views[0] if len(self.views) == 1 else list(self.views),
             "camera": self.camera,
             "instructions": list(self.instructions),
             "hold_s": self.hold_s,
@@ -252,6 +262,15 @@ def _range(reader: _Reader, name: str) -> tuple[float, float]:
     return float(value[0]), float(value[1])
 
 
+def _views(top: _Reader) -> tuple[str, ...]:
+    value = top.get("view")
+    views = [value] if isinstance(value, str) else value
+    if not isinstance(views, list) or not views or any(v not in CAMERA_VIEWS for v in views):
+        top.fail(f"must be one of {', '.join(CAMERA_VIEWS)}, or a list of them, got {value!r}",
+                 "view")  # fmt: skip
+    return tuple(dict.fromkeys(views))
+
+
 def parse_reference(data: Any, source: str = "<reference>") -> Reference:
     """Validate parsed YAML and build a Reference; ``ReferenceError`` names the field and the reason."""
     top = _Reader(source, data, "")
@@ -282,7 +301,7 @@ def parse_reference(data: Any, source: str = "<reference>") -> Reference:
         id=top.text("id"),
         name=top.text("name"),
         posture=top.choice("posture", POSTURES),
-        view=top.choice("view", CAMERA_VIEWS),
+        views=_views(top),
         camera=top.text("camera"),
         instructions=steps,
         hold_s=top.number("hold_s", 1, 600, default=30.0),

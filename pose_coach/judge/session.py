@@ -115,8 +115,7 @@ class CoachingSession:
                 new.append(event)
 
     def _wrong_view(self, view: BodyView) -> bool:
-        wanted = self.reference.view
-        return wanted != "any" and view.view not in (None, "unknown", wanted)
+        return view.view not in (None, "unknown") and not self.reference.judged_from(view.view)
 
     # -- what to show ------------------------------------------------------------------------
 
