@@ -126,6 +126,7 @@ class Placement:
     distance_m: float | None = None
     device: str = ""
     margin: float = 0.05  # fraction of the frame kept clear on every side when fitting
+    max_distance_m: float = 4.5  # the furthest a fitted camera may stand (a room's size)
 
     def azimuth_deg(self) -> float:
         """Camera azimuth from the person's forward direction (positive on their left)."""
@@ -179,7 +180,7 @@ def fit_distance(
     height: int,
     on_left: bool = True,
     near_m: float = 1.0,
-    far_m: float = 6.0,
+    far_m: float = 4.5,
     step_m: float = 0.05,
 ) -> tuple[np.ndarray, float | None]:
     """The centre (x, y) the camera faces and the nearest distance that frames every point.
@@ -189,8 +190,19 @@ def fit_distance(
     """
     lo, hi = points[:, :2].min(0), points[:, :2].max(0)
     centre = (lo + hi) / 2
-    for d in np.arange(near_m, far_m + 1e-9, step_m):
+
+    def ok(d: float) -> bool:
         cam = placed_camera(placement, centre, float(d), width, height, on_left)
-        if fits(cam, points, placement.margin):
-            return centre, round(float(d), 3)
+        return fits(cam, points, placement.margin)
+
+    coarse = 4 * step_m  # scan coarsely, then step back finely from the first fit
+    for d in np.arange(near_m, far_m + 1e-9, coarse):
+        if ok(d):
+            best = d
+            for k in range(1, 4):
+                if d - k * step_m >= near_m and ok(d - k * step_m):
+                    best = d - k * step_m
+                else:
+                    break
+            return centre, round(float(best), 3)
     return centre, None

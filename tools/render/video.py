@@ -21,6 +21,7 @@ from tools.render.camera import (
     Camera,
     Placement,
     fit_distance,
+    fits,
     placed_camera,
     view_camera,
 )
@@ -166,17 +167,22 @@ def person_points(body: Body, stretch: Stretch, choreo: Choreography, n: int = 4
         times += [hold.start_s, (hold.start_s + hold.end_s) / 2, hold.end_s - 1e-3]
     states = [choreo.state(t) for t in times]
     posed = body.pose([stretch.pose(s.side, s.amount, s.mods, s.yaw_deg) for s in states])
-    return posed.vertices[:, ::7].reshape(-1, 3)
+    return posed.vertices[:, ::23].reshape(-1, 3)
 
 
 def _placed(spec, body, stretch, choreo, on_left) -> Camera:
     points = person_points(body, stretch, choreo)
     placement = spec.placement
-    centre, nearest = fit_distance(placement, points, spec.width, spec.height, on_left)
+    centre, nearest = fit_distance(
+        placement, points, spec.width, spec.height, on_left, far_m=placement.max_distance_m
+    )
     distance = placement.distance_m if placement.distance_m is not None else nearest
     if distance is None:
         raise FramingError(f"no distance frames the person from {placement}")
-    return placed_camera(placement, centre, distance, spec.width, spec.height, on_left)
+    camera = placed_camera(placement, centre, distance, spec.width, spec.height, on_left)
+    if placement.distance_m is not None and not fits(camera, points, placement.margin / 2):
+        raise FramingError(f"the person is not framed from {placement}")
+    return camera
 
 
 def angles_of(scene: Scene, side: str, amount: float, mods: Mods) -> dict[str, float]:
