@@ -533,6 +533,104 @@ def summary(manifest: dict) -> str:
     return "\n".join(lines)
 
 
+TRUTH_FIELDS = """\
+Truth fields the evaluation reads (beside `NAME.mp4`, `NAME.truth.json[.gz]`; see
+`tools/render/README.md` for all of them):
+
+- `stretch`, `view` (`side` up to 30 degrees off the side, `three_quarter` for 35-45), `sides`,
+  `holds`, `faults` (kind, side, start_s, end_s, injected, params), `phases`, `fps`,
+  `frame_count`, `width`, `height`.
+- `hold_target_s`: the hold length this video asks for (10 s in most videos, 30 s in a few):
+  judge hold length against it, not against the reference's 30 s.
+- `placement`: `height_m`, `pitch_deg` (down), `yaw_off_side_deg` (+ towards the person's front,
+  - towards the back), `view`, `hfov_deg` (across the frame as rendered), `distance_m`, `width`,
+  `height`, `orientation` (landscape / portrait), `device` (laptop / usb_webcam / phone).
+- `body_bucket` (also `body`), `phenotype` (anny's gender, age, muscle, weight, height,
+  proportions in [0, 1]), `turn` (false: the second side is done with the working leg farther
+  from the camera), `eval.buckets` (height, pitch, yaw, orientation, device, body, sex, stretch,
+  fault, size, turn, fps) and `eval.about`.
+- `angles` / `angles_anatomical`: per frame, the program's own 2D angle definitions on the true
+  landmarks projected into this camera (what a perfect landmark model would give).
+- `angles_3d` / `angles_3d_anatomical`: per frame, the TRUE 3D `hip_left`, `hip_right`,
+  `knee_left`, `knee_right` in pose_coach's sign conventions (hip: thigh against the trunk line
+  continued downwards, in the body's own sagittal plane, + flexion / - extension; knee: the 3D
+  thigh-shank angle, + flexion), from the skin keypoints (`angles_3d`, MediaPipe-like) and from
+  the joint centres (`angles_3d_anatomical`). Use them for hip and knee error per bucket.
+- `landmarks_in_frame_fraction`: the share of frames with all 33 true landmarks inside the frame
+  (1.0 throughout: every placement frames the whole person).
+"""
+
+BUCKETS_TEXT = """\
+Buckets (`eval.buckets` in each truth file, `buckets` in the manifest):
+
+- camera height: low 0.1-0.5 m, mid 0.5-1.0 m, high 1.0-1.5 m above the floor;
+- pitch (looking down): p00_08, p08_16, p16_25 degrees;
+- yaw off the exact side: y00_10, y10_20, y20_30 degrees (a fifth of them towards the person's
+  back), three_quarter 35-45 degrees towards the front;
+- orientation: landscape (480x360 or 480x270) or portrait (270x480, phones); device: laptop
+  (60-68 degrees horizontal FOV), usb_webcam (70-78), phone (65-75 across the long side);
+- body: short_light, short_heavy, tall_light, tall_heavy (anny's height and weight parameters
+  each below / above 0.5; sex female / male from its gender parameter; age, muscle and
+  proportions sampled across the adult range);
+- fault: good (both sides, half turning round for the second side, half not) or one of bounce,
+  jerk, hip_misaligned, too_shallow, too_deep, trunk_misaligned (at 1.5x, 2x, 3x the reference
+  tolerance in true terms), hold_too_short (0.3, 0.5, 0.7 of the target held), skip_side.
+
+A camera near the floor is never pitched 16-25 degrees down, and a standing person is filmed
+from below 0.5 m only by a (nearly) level camera: such a camera cannot frame the person. If a
+bucket's pitch cannot frame a video, another pitch is taken (the manifest records the assigned
+one as `assigned_pitch_bucket`). Every placement frames the whole person through the video
+(the fitted distance is stored in the manifest).
+"""
+
+
+def write_readme(folder: Path, manifest: dict) -> None:
+    """README.md of a rendered split: what it is, how it was made, its buckets and videos."""
+    split = manifest["split"]
+    rows = []
+    for e in manifest["videos"]:
+        b, p = e["buckets"], e["spec"]["placement"]
+        size = "" if b["size"] is None else f" x{b['size']}"
+        rows.append(
+            f"| {e['name']} | {b['stretch']} | {b['fault']}{size} | {p['height_m']:.2f} | "
+            f"{p['pitch_deg']:.1f} | {p['yaw_off_side_deg']:.1f} | {e['spec']['width']}x"
+            f"{e['spec']['height']} {p['device']} | {b['body']} {b['sex']} | "
+            f"{'yes' if b['turn'] else 'no'} | {b['fps']} | {e['frames']} |"
+        )
+    frozen = (
+        "**The test split is frozen: no threshold, target or rule is chosen on it.** Tune on the "
+        "development split (`eval_videos/dev/`); run this one only to report how the coach does "
+        "on people and cameras it was never tuned on. Do not re-render or edit it to make a "
+        "result look better; a new test split needs a new seed and a new folder.\n\n"
+        if split == "test"
+        else "Development split: rules, thresholds and targets may be tuned on it.\n\n"
+    )
+    command = (
+        f"python -m tools.render.make_eval_set OUT --split {split} --jobs 2\n"
+        f"# or exactly these specs:\n"
+        f"python -m tools.render.make_eval_set OUT --split {split} "
+        f"--from-manifest eval_videos/{split}/manifest.json --jobs 2\n"
+        f"gzip -9n OUT/*.truth.json"
+    )
+    text = (
+        f"# Evaluation set: {split} split\n\n{frozen}"
+        f"{len(manifest['videos'])} rendered videos (tools/render, the anny body model), "
+        f"{manifest['total_frames']} frames, seed {manifest['seed']}. Made with\n\n"
+        f"```sh\n{command}\n```\n\n"
+        f"(`ANNY_CACHE_DIR=/work/.anny_cache`, torch and anny installed: see "
+        f"`tools/render/README.md`; run it with `nice`). The manifest (`manifest.json`) holds "
+        f"every video's full spec.\n\n"
+        f"## Counts per bucket\n\n```\n{summary(manifest)}\n```\n\n{BUCKETS_TEXT}\n"
+        f"{TRUTH_FIELDS}\n"
+        f"## Videos\n\n"
+        f"| video | stretch | fault | camera m | pitch | yaw off side | frame, device | body | "
+        f"turns | fps | frames |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
+        + "\n".join(rows)
+        + "\n"
+    )
+    (folder / "README.md").write_text(text, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
@@ -544,6 +642,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--manifest-only", action="store_true")
     parser.add_argument("--from-manifest", type=Path, help="render from this manifest")
     parser.add_argument("--skip-existing", action="store_true")
+    parser.add_argument("--readme", type=Path, help="write the split's README.md here and exit")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -555,6 +654,9 @@ def main(argv: list[str] | None = None) -> None:
         (args.out / "manifest.json").write_text(text + "\n", encoding="utf-8")
         print(f"manifest in {time.perf_counter() - started:.0f} s")
     print(summary(manifest))
+    if args.readme:
+        write_readme(args.readme, manifest)
+        return
     todo = manifest["videos"]
     if args.only:
         todo = [e for e in todo if e["name"] in args.only]

@@ -112,3 +112,84 @@ def test_rasterize_covers_a_front_facing_square_once():
     assert len(frags.pixel) == pytest.approx(side * side, rel=0.05)
     back = rasterize(uv, depth, faces[:, ::-1], cam.width, cam.height)
     assert len(back.pixel) == 0
+
+
+def test_pitched_camera_looks_down_at_its_pitch():
+    from tools.render.camera import Placement, placed_camera
+
+    p = Placement(height_m=1.5, pitch_deg=20.0, yaw_off_side_deg=0.0, hfov_deg=60.0)
+    cam = placed_camera(p, np.zeros(2), 3.0, 480, 360)
+    # On the person's left (+X), 3 m away, 1.5 m up.
+    assert np.allclose(cam.position, [3.0, 0.0, 1.5])
+    # A point on the optical axis projects to the centre; the axis is 20 degrees below level.
+    axis_point = cam.position + np.array([-np.cos(np.radians(20)), 0.0, -np.sin(np.radians(20))])
+    uv, _ = cam.project(axis_point[None])
+    assert np.allclose(uv, [[240, 180]])
+    # A point level with the camera appears above the centre by f * tan(20 degrees).
+    uv, _ = cam.project((cam.position + np.array([-1.0, 0.0, 0.0]))[None])
+    assert uv[0, 1] == pytest.approx(180 - cam.focal_px * np.tan(np.radians(20)))
+
+
+def test_three_quarter_placement_and_fit_frame_every_point():
+    from tools.render.camera import Placement, fit_distance, fits, placed_camera
+
+    p = Placement(height_m=0.4, pitch_deg=5.0, yaw_off_side_deg=40.0, hfov_deg=70.0)
+    assert p.azimuth_deg() == pytest.approx(50.0)
+    rng = np.random.default_rng(0)
+    points = rng.uniform([-0.3, -0.9, 0.0], [0.3, 0.9, 0.6], (500, 3))
+    centre, d = fit_distance(p, points, 270, 480)
+    assert d is not None
+    assert fits(placed_camera(p, centre, d, 270, 480), points, p.margin)
+    assert not fits(placed_camera(p, centre, d - 0.3, 270, 480), points, p.margin)
+
+
+def test_true_3d_angles_of_a_known_pose():
+    from tools.render.truth import L as LM
+    from tools.render.truth import angles_3d
+
+    pts = np.zeros((33, 3))
+    # Room frame: Z up, -Y the front, +X the left. Trunk upright, hips 0.2 m apart.
+    pts[LM.LEFT_SHOULDER], pts[LM.RIGHT_SHOULDER] = [0.2, 0, 1.5], [-0.2, 0, 1.5]
+    pts[LM.LEFT_HIP], pts[LM.RIGHT_HIP] = [0.1, 0, 1.0], [-0.1, 0, 1.0]
+    # Left thigh forward and level (hip flexion 90), shank straight down (knee 90).
+    pts[LM.LEFT_KNEE], pts[LM.LEFT_ANKLE] = [0.1, -0.45, 1.0], [0.1, -0.45, 0.55]
+    # Right thigh 20 degrees behind the trunk line (extension), knee bent 30 degrees backwards.
+    t = np.radians(20)
+    knee = np.array([-0.1, 0.45 * np.sin(t), 1.0 - 0.45 * np.cos(t)])
+    s = np.radians(50)
+    pts[LM.RIGHT_KNEE], pts[LM.RIGHT_ANKLE] = knee, knee + [0, 0.4 * np.sin(s), -0.4 * np.cos(s)]
+    a = angles_3d(pts)
+    assert a["hip_left"] == pytest.approx(90.0) and a["knee_left"] == pytest.approx(90.0)
+    assert a["hip_right"] == pytest.approx(-20.0) and a["knee_right"] == pytest.approx(30.0)
+    # The same body turned anywhere in the room (and lying down) has the same angles.
+    r = rotation(-90.0, 0.0, 37.0)
+    b = angles_3d(pts @ r.T)
+    assert all(b[k] == pytest.approx(a[k]) for k in a)
+
+
+def test_eval_set_plan_is_seeded_and_covers_every_bucket():
+    from tools.render import make_eval_set as m
+
+    for split, least in (("dev", 40), ("test", 60)):
+        jobs = m.plan(split)
+        assert len(jobs) >= least
+        assert [j["seed"] for j in jobs] == [j["seed"] for j in m.plan(split)]
+        for key, names in (
+            ("height_bucket", m.HEIGHT_BUCKETS),
+            ("yaw_bucket", m.YAW_BUCKETS),
+            ("body_bucket", m.BODY_BUCKETS),
+        ):
+            assert {j[key] for j in jobs} == set(names)
+        assert any(j["portrait"] for j in jobs)
+    assert m.plan("dev")[0]["seed"] != m.plan("test")[0]["seed"]
+
+
+def test_manifest_spec_round_trips():
+    from tools.render import make_eval_set as m
+    from tools.render.camera import Placement
+
+    job = m.plan("dev")[30]
+    rng = np.random.default_rng(job["seed"])
+    placement = Placement(0.8, 10.0, -12.0, 66.0, distance_m=2.5, device="laptop")
+    spec = m._spec(job, placement, rng, 480, 360, 30)
+    assert m.spec_from_json(m.spec_to_json(spec)) == spec
