@@ -247,19 +247,16 @@ def _save_detections(path: Path, poses: list[tuple[float, PoseFrame | None]]) ->
 
 
 def _load_detections(path: Path) -> list[tuple[float, PoseFrame | None]]:
-    data = np.load(path)
+    with np.load(path) as stored:
+        data = {name: stored[name] for name in stored.files}  # each read decompresses: once
     width, height = (int(v) for v in data["size"])
-    return [
-        (
-            float(t),
-            PoseFrame(
-                data["image"][i], data["visibility"][i], data["world"][i], float(t), width, height
-            )
-            if data["found"][i]
-            else None,
-        )  # fmt: skip
-        for i, t in enumerate(data["t"])
-    ]
+    poses: list[tuple[float, PoseFrame | None]] = []
+    for i, t in enumerate(data["t"]):
+        found = data["found"][i]
+        image, visibility, world = data["image"][i], data["visibility"][i], data["world"][i]
+        pose = PoseFrame(image, visibility, world, float(t), width, height) if found else None
+        poses.append((float(t), pose))
+    return poses
 
 
 def _replayed(video: Path, truth: dict, settings: Settings, cache: Path) -> CoachingRun:

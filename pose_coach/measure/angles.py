@@ -41,7 +41,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from pose_coach.geometry import HIPS, SHOULDERS, midpoint, signed_angle
+from pose_coach.geometry import HIPS, SHOULDERS, midpoint, signed_angle, unit
 from pose_coach.input.landmarks import Landmark as L
 from pose_coach.input.landmarks import PoseFrame
 from pose_coach.terms import ANGLE_NAMES, LIMB_JOINTS, SIDES, other_side
@@ -172,6 +172,48 @@ def _sagittal_angles(frame: PoseFrame, min_visibility: float) -> dict[str, float
         if _visible(frame, (shoulder, elbow), min_visibility):
             arm = -sense * signed_angle(down, p[elbow] - p[shoulder])
             angles[f"shoulder_{side}"] = arm + 360.0 if arm <= -90.0 else arm
+    return angles
+
+
+def body_axes(world: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The body's own (forward, up, left) unit axes from world landmarks.
+
+    up: the trunk line (hip midpoint -> shoulder midpoint); left: the mean of the hip and shoulder
+    lines (right -> left), made perpendicular to up; forward = left x up, turned round if the face
+    points the other way (MediaPipe's depth can mirror). The sagittal plane is forward-up.
+    """
+    up = unit(midpoint(world, SHOULDERS) - midpoint(world, HIPS))
+    left = unit(world[L.LEFT_HIP] - world[L.RIGHT_HIP]) + unit(
+        world[L.LEFT_SHOULDER] - world[L.RIGHT_SHOULDER]
+    )
+    left = unit(left - (left @ up) * up)
+    forward = np.cross(left, up)
+    face = world[L.NOSE] - (world[L.LEFT_EAR] + world[L.RIGHT_EAR]) / 2
+    if face @ forward < 0:
+        forward, left = -forward, -left
+    return forward, up, left
+
+
+def _world_sagittal_angles(frame: PoseFrame, min_visibility: float) -> dict[str, float]:
+    """Hips and knees in the body's own sagittal plane, from the world landmarks: the same
+    conventions as the image angles, but whichever way the camera looks at the body."""
+    angles: dict[str, float] = {}
+    if not _visible(frame, _TORSO + _FACE[:1], min_visibility):
+        return angles
+    w = frame.world
+    forward, up, _ = body_axes(w)
+    for side in SIDES:
+        _, _, hip, knee, ankle = _SIDE_POINTS[side]
+        if not _visible(frame, (hip, knee), min_visibility):
+            continue
+        thigh = w[knee] - w[hip]
+        angles[f"hip_{side}"] = float(np.degrees(np.arctan2(thigh @ forward, -(thigh @ up))))
+        if _visible(frame, (ankle,), min_visibility):
+            shank = w[ankle] - w[knee]
+            cos = thigh @ shank / (np.linalg.norm(thigh) * np.linalg.norm(shank))
+            bend = float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+            backwards = (thigh @ forward) * (shank @ up) - (thigh @ up) * (shank @ forward)
+            angles[f"knee_{side}"] = bend if backwards <= 0 else -bend
     return angles
 
 
