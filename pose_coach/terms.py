@@ -37,6 +37,11 @@ CHECKED_ANGLES = (
     "trunk",
 )
 RELATIVE_NAMES: tuple[str, ...] = (*CHECKED_ANGLES, *PELVIS)
+# A hold zone may also bound how far the working hip is from the other one (working - other): the
+# leg that moved into the stretch is the working one, and a start position with both legs alike
+# is not a hold.
+HIP_GAP = "hip_gap"
+ZONE_ANGLES = (*CHECKED_ANGLES, HIP_GAP)
 
 
 def other_side(side: str) -> str:

@@ -135,9 +135,7 @@ def tuned_reference(
     }
     hips = reference.hip_alignment
     pelvis = {
-        field: values.get(f"pelvis_{field}", getattr(hips, field))
-        for field in ("tilt", "rotation")
-        if getattr(hips, field) is not None
+        field: values.get(f"pelvis_{field}", getattr(hips, field)) for field in ("tilt", "rotation")
     }
     if max_shift_deg is not None:
         pelvis["max_shift_deg"] = max_shift_deg

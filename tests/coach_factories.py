@@ -30,7 +30,7 @@ def kneeling(t: float, working_hip_offset: float = 0.0) -> PoseFrame:
         hip=(target["working_hip"] + working_hip_offset, 90.0),
         knee=(target["working_knee"], 90.0),
         shoulder=(90.0, target["other_shoulder"]),
-        pelvis_tilt=KNEELING.hip_alignment.tilt[0],
+        pelvis_tilt=0.0,
     )
 
 
@@ -71,8 +71,7 @@ def kneeling_measurement(side: str, amount: float, hip_offset: float = 0.0, tilt
         "working_shoulder": 90.0,
         "other_shoulder": blend("other_shoulder"),
         "trunk": target["trunk"],
-        # what good form reads, in MediaPipe's terms
-        "pelvis_tilt": KNEELING.hip_alignment.tilt[0] + tilt,
+        "pelvis_tilt": tilt,
         "pelvis_rotation": 0.0,
     }
     if rng is not None:  # the angles' frame-to-frame jitter from MediaPipe's landmarks

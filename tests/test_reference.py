@@ -86,7 +86,7 @@ def test_left_and_right_come_from_one_definition(user_home):
         (lambda d: d.pop("camera"), "camera", "is missing"),
         (lambda d: d["hip_alignment"].pop("cue"), "hip_alignment.cue", "is missing"),
         (
-            lambda d: d["hip_alignment"]["tilt"].update(target=200),
+            lambda d: d["hip_alignment"].update(tilt={"target": 200, "tolerance": 5}),
             "hip_alignment.tilt.target",
             "between",
         ),

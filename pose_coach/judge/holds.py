@@ -13,7 +13,7 @@ from pose_coach.judge.form import FormCheck, Judging, make_checks
 from pose_coach.judge.reference import Reference
 from pose_coach.measure.angles import Angles, RelativeAngles
 from pose_coach.measure.view import BodyView
-from pose_coach.terms import program_name
+from pose_coach.terms import HIP_GAP, program_name
 
 ENTER_S = 0.5  # in position this long starts a hold
 MIN_HOLD_S = 2.0  # shorter stays in position, or never holding still, are not holds
@@ -109,10 +109,15 @@ class HoldTracker:
         return HoldStep(form_ok, states, events)
 
     def _fit_side(self, angles: Angles | None) -> str | None:
-        """The pending side whose mirrored targets the angles fit best (in tolerances)."""
+        """The pending side whose leg moved into the stretch (the hold zone's ``hip_gap``) or,
+        where the zone does not say, whose mirrored targets the angles fit best (in tolerances)."""
         pending = self.pending()
         if angles is None or not pending:
             return pending[0] if pending else None
+        gap = self.reference.hold_zone.get(HIP_GAP)
+        if gap is not None:
+            moved = [s for s in pending if gap[0] <= angles.for_side(s)[HIP_GAP] <= gap[1]]
+            return moved[0] if moved else pending[0]
 
         def misfit(side: str) -> float:
             relative = angles.for_side(side)

@@ -22,7 +22,7 @@ import yaml
 
 from pose_coach.config import home_dir
 from pose_coach.events import ANGLE_FAULTS, Fault
-from pose_coach.terms import CAMERA_VIEWS, CHECKED_ANGLES, POSTURES, program_name
+from pose_coach.terms import CAMERA_VIEWS, CHECKED_ANGLES, POSTURES, ZONE_ANGLES, program_name
 
 # How far (degrees of pelvis tilt and rotation together, in MediaPipe's terms) the pelvis may move
 # from where it settled in a hold. On rendered good form it wandered up to about 2.5 degrees; a
@@ -63,20 +63,18 @@ class AngleCheck:
 
 @dataclass(frozen=True)
 class HipAlignment:
-    """Limits on the pelvis, relative to the working side (``angles.relative_angles``): tilt (the
-    working hip higher, positive) and, optionally, rotation (the working hip forward). Targets are what
+    """Limits on the pelvis, relative to the working side (``Angles.for_side``): optionally tilt
+    (the working hip higher, positive) and rotation (the working hip forward). Targets are what
     good form reads in MediaPipe's terms; outside target +- tolerance is ``hip_misaligned``, and so
     is the pelvis moving more than ``max_shift_deg`` from where it settled in the hold
     (``checks.PelvisShift``)."""
 
-    tilt: tuple[float, float]  # (target, tolerance) in degrees
+    # (target, tolerance) in degrees, each optional: how level hips read depends on where the
+    # camera stands, so the shipped stretches judge the pelvis against where it settled instead.
+    tilt: tuple[float, float] | None
     rotation: tuple[float, float] | None
     cue: str
     max_shift_deg: float = DEFAULT_MAX_SHIFT_DEG
-
-    def judged_from(self, view: str) -> bool:
-        """Whether the stretch can be judged from ``view`` (a ``measure.view`` view name)."""
-        return "any" in self.views or view in self.views
 
     def checks(self) -> dict[str, AngleCheck]:
         """As angle checks under the relative angle names, both directions ``hip_misaligned``."""
@@ -289,7 +287,7 @@ def parse_reference(data: Any, source: str = "<reference>") -> Reference:
         angles_reader.fail("must name at least one angle")
     angles = {name: _angle_check(angles_reader.child(name)) for name in angles_reader.data}
     zone_reader = top.child("hold_zone")
-    zone_reader.only(*CHECKED_ANGLES)
+    zone_reader.only(*ZONE_ANGLES)
     if not zone_reader.data:
         zone_reader.fail("must name at least one angle with its [lowest, highest] values")
     hold_zone = {name: _range(zone_reader, name) for name in zone_reader.data}
@@ -307,7 +305,7 @@ def parse_reference(data: Any, source: str = "<reference>") -> Reference:
         hold_s=top.number("hold_s", 1, 600, default=30.0),
         angles=angles,
         hip_alignment=HipAlignment(
-            tilt=_limit(hips.child("tilt")),
+            tilt=_limit(hips.child("tilt")) if "tilt" in hips.data else None,
             rotation=_limit(hips.child("rotation")) if "rotation" in hips.data else None,
             cue=hips.text("cue"),
             max_shift_deg=hips.number("max_shift_deg", 0.5, 45, default=DEFAULT_MAX_SHIFT_DEG),

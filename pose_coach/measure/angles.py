@@ -44,7 +44,7 @@ import numpy as np
 from pose_coach.geometry import HIPS, SHOULDERS, midpoint, signed_angle, unit
 from pose_coach.input.landmarks import Landmark as L
 from pose_coach.input.landmarks import PoseFrame
-from pose_coach.terms import ANGLE_NAMES, LIMB_JOINTS, SIDES, other_side
+from pose_coach.terms import ANGLE_NAMES, HIP_GAP, LIMB_JOINTS, SIDES, other_side
 
 _SIDE_POINTS = {
     "left": (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
@@ -120,6 +120,11 @@ class RelativeAngles(_Named):
     trunk: float = NAN
     pelvis_tilt: float = NAN
     pelvis_rotation: float = NAN
+
+    def __getitem__(self, name: str) -> float:
+        if name == HIP_GAP:
+            return self.working_hip - self.other_hip
+        return super().__getitem__(name)
 
 
 assert Angles._names() == ANGLE_NAMES
@@ -217,6 +222,45 @@ def _world_sagittal_angles(frame: PoseFrame, min_visibility: float) -> dict[str,
     return angles
 
 
+MIN_PLANE_FACING = 0.5  # the sagittal plane is turned at most 60 degrees from the image plane
+
+
+def _lift(vectors: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """Image vectors (..., 2; x right, y down) lifted into the plane through the camera axes with
+    ``normal`` (camera axes x right, y down, z away): the depth each must have to lie in it."""
+    depth = -(vectors @ normal[:2]) / normal[2]
+    return np.concatenate([vectors, depth[..., None]], axis=-1)
+
+
+def _plane_sagittal_angles(frame: PoseFrame, min_visibility: float) -> dict[str, float]:
+    """Hips and knees from the image points lifted into the body's sagittal plane, whose
+    orientation (the left-right axis) comes from the world landmarks: the image's precision with
+    the camera's yaw and pitch undone."""
+    angles: dict[str, float] = {}
+    if not _visible(frame, _TORSO + _FACE[:1], min_visibility):
+        return angles
+    _, _, normal = body_axes(frame.world)
+    if not abs(normal[2]) >= MIN_PLANE_FACING:
+        return angles
+    image = frame.image
+    up = unit(_lift(midpoint(image, SHOULDERS) - midpoint(image, HIPS), normal))
+    forward = np.cross(normal, up)
+    face = _lift(image[L.NOSE] - (image[L.LEFT_EAR] + image[L.RIGHT_EAR]) / 2, normal)
+    if face @ forward < 0:
+        forward = -forward
+    for side in SIDES:
+        _, _, hip, knee, ankle = _SIDE_POINTS[side]
+        if not _visible(frame, (hip, knee), min_visibility):
+            continue
+        thigh = _lift(image[knee] - image[hip], normal)
+        angles[f"hip_{side}"] = float(np.degrees(np.arctan2(thigh @ forward, -(thigh @ up))))
+        if _visible(frame, (ankle,), min_visibility):
+            shank = _lift(image[ankle] - image[knee], normal)
+            along = float(np.degrees(np.arctan2(shank @ forward, -(shank @ up))))
+            angles[f"knee_{side}"] = (angles[f"hip_{side}"] - along + 180) % 360 - 180
+    return angles
+
+
 def _horizontal(v: np.ndarray) -> np.ndarray:
     """The horizontal part of a world vector as a 2D vector seen from above (x right, z up the page).
 
@@ -251,7 +295,7 @@ def _pelvis_rotation(frame: PoseFrame, min_visibility: float) -> float:
 def compute_angles(frame: PoseFrame, min_visibility: float = 0.5) -> Angles:
     """Every angle for one frame; NaN where the landmarks are not visible enough."""
     return Angles(
-        **_sagittal_angles(frame, min_visibility),
+        **(_sagittal_angles(frame, min_visibility) | _plane_sagittal_angles(frame, min_visibility)),
         pelvis_tilt=_pelvis_tilt(frame, min_visibility),
         pelvis_rotation=_pelvis_rotation(frame, min_visibility),
     )
