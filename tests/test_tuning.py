@@ -98,7 +98,7 @@ def test_tuned_reference_changes_angles_and_pelvis_and_stays_valid():
     assert (tuned.angles["trunk"].target, tuned.angles["trunk"].tolerance) == (80.0, 7.5)
     assert tuned.hip_alignment.tilt == (15.0, 6.0)
     assert tuned.angles["working_hip"] == KNEELING.angles["working_hip"]
-    assert list(tuned.checks()) == [*KNEELING.angles, *KNEELING.hip_alignment.checks()]
+    assert list(tuned.checks()) == [*KNEELING.angles, "pelvis_tilt"]  # a tilt limit added
     assert parse_reference(tuned.to_dict()) == tuned
     assert tuned.hip_alignment.max_shift_deg == KNEELING.hip_alignment.max_shift_deg
     shifted = tuned_reference(KNEELING, {}, max_shift_deg=5.5)
