@@ -9,6 +9,10 @@ from __future__ import annotations
 
 SIDES = ("left", "right")
 POSTURES = ("standing", "kneeling", "all_fours", "lying")
+# Postures a raised or turned camera can mistake for one another (the posture is read from world
+# landmarks, which lean with the camera): the hold zone's angles tell them apart.
+POSTURE_FAMILY = {"standing": "upright", "kneeling": "upright", "all_fours": "horizontal",
+                  "lying": "horizontal"}  # fmt: skip
 # The camera views a stretch can ask for ("any": it does not mind).
 CAMERA_VIEWS = ("side", "front", "three_quarter", "any")
 

@@ -128,9 +128,9 @@ class LimbLimits(_Limits):
 
 
 class Bouncing:
-    """Bouncing and jerks (``checks.BounceDetector``), reported as they end."""
+    """Bouncing and jerks (``checks.BounceDetector``)."""
 
-    per_hold = False
+    per_hold = True  # a short swing as the leg settles in or comes out is easing, not a bounce
 
     def __init__(self, reference: Reference, settings: Settings) -> None:
         self.angle = reference.bounce.angle

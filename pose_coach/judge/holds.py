@@ -13,7 +13,7 @@ from pose_coach.judge.form import FormCheck, Judging, make_checks
 from pose_coach.judge.reference import Reference
 from pose_coach.measure.angles import Angles, RelativeAngles
 from pose_coach.measure.view import BodyView
-from pose_coach.terms import HIP_GAP, program_name
+from pose_coach.terms import HIP_GAP, POSTURE_FAMILY, program_name
 
 ENTER_S = 0.5  # in position this long starts a hold
 MIN_HOLD_S = 2.0  # shorter stays in position, or never holding still, are not holds
@@ -27,6 +27,8 @@ MERGE_GAP_S = 2.0
 # very end is the person coming out of the stretch, not a fault.
 EASE_S = 5.0
 EDGE_S = 1.0  # "at the very start or end": this close to it
+# Faults that easing into the stretch looks like: short of it, or the leg settling with a swing.
+EASING_IN = (Fault.TOO_SHALLOW, Fault.BOUNCE)
 
 
 @dataclass
@@ -134,7 +136,7 @@ class HoldTracker:
 
     def _in_zone(self, relative: RelativeAngles, view: BodyView | None) -> bool:
         posture = view.posture if view else None
-        if posture not in (None, "unknown", self.reference.posture):
+        if posture is not None and POSTURE_FAMILY[posture] != POSTURE_FAMILY[self.reference.posture]:
             return False
         # The first zone angle must be seen and inside; the others count only when seen.
         for i, (name, (low, high)) in enumerate(self.reference.hold_zone.items()):
@@ -222,7 +224,7 @@ def hold_faults(events: list[Event], start: float, end: float) -> list[Event]:
         merged.append(_joined(run))
 
     def easing(event: Event) -> bool:
-        easing_in = event.kind is Fault.TOO_SHALLOW and event.start_s - start <= EDGE_S
+        easing_in = event.kind in EASING_IN and event.start_s - start <= EDGE_S
         releasing = end - event.end_s <= EDGE_S
         return (easing_in or releasing) and event.duration_s <= EASE_S
 
