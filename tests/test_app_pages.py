@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 import pose_coach_app.pages.live
 from pose_coach import history
 from pose_coach.input.video import VideoWriter
-from pose_coach.judge.reference import DEFAULT_MAX_SHIFT_DEG, get_reference
+from pose_coach.judge.reference import get_reference
 from pose_coach.tuning import MIN_TOLERANCE_DEG
 from pose_coach_app import widgets
 from tests.coach_factories import KNEELING, kneeling
@@ -305,7 +305,8 @@ def test_tuning_learn_save_is_used_by_other_pages_and_reset_restores(clip, home)
     assert not saved.exists()
     shipped = get_reference("kneeling_psoas").angles["trunk"].tolerance
     assert at.slider(key="tune_kneeling_psoas_trunk_tolerance").value == shipped
-    assert at.slider(key="tune_kneeling_psoas_pelvis_shift").value == DEFAULT_MAX_SHIFT_DEG
+    shipped_shift = get_reference("kneeling_psoas").hip_alignment.max_shift_deg
+    assert at.slider(key="tune_kneeling_psoas_pelvis_shift").value == shipped_shift
 
 
 # -- history -------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 
 import numpy as np
@@ -177,10 +176,11 @@ def test_a_fault_that_comes_back_within_moments_is_reported_once():
 
 def test_a_hip_hiked_mid_hold_is_caught_against_where_the_pelvis_settled():
     # The shipped stretches have no absolute tilt target: only the move from the settled pelvis
-    # (6 degrees for 6 s) can raise the fault.
+    # (4 degrees past its limit, for 6 s) can raise the fault.
     assert REFERENCE.hip_alignment.tilt is None
     wide = REFERENCE
-    fault = lambda side, s: {"tilt": 6.0 * ramp(s, 9.5, 16.5)} if side == "left" else {}  # noqa: E731
+    hike = REFERENCE.hip_alignment.max_shift_deg + 4
+    fault = lambda side, s: {"tilt": hike * ramp(s, 9.5, 16.5)} if side == "left" else {}  # noqa: E731
     results, summary = run(performance(hold_s=40.0, fault=fault), reference=wide)
     assert kinds(summary) == [(Fault.HIP_MISALIGNED, "left")]
     assert summary.events[0].start_s == pytest.approx(4 + 10, abs=1.0)
