@@ -606,7 +606,7 @@ def write_readme(folder: Path, manifest: dict) -> None:
         else "Development split: rules, thresholds and targets may be tuned on it. Its videos "
         "are not in the repository (only this manifest and the gzipped truth files): render them "
         "with the command below (about 12 minutes with 2 processes) into a folder outside the "
-        "repository and copy the truth files beside them.\n\n"
+        "repository (it writes the same truth files beside them).\n\n"
     )
     command = (
         f"python -m tools.render.make_eval_set OUT --split {split} --jobs 2\n"
