@@ -132,6 +132,11 @@ def _overlaps(event: dict, truth: dict, slack_s: float = 0.5) -> bool:
     )
 
 
+def _difference(a: float, b: float) -> float:
+    """Degrees between two angles, the short way round (-179 and 179 are 2 apart)."""
+    return abs((a - b + 180.0) % 360.0 - 180.0)
+
+
 def _hold_time(holds: list[dict], side: str) -> float:
     return sum(h["end_s"] - h["start_s"] for h in holds if h["side"] == side)
 
@@ -157,7 +162,7 @@ def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
         true_values = truth["angles"][angle]
         n = min(len(measured), len(true_values))
         pairs = [(value(i, angle), true_values[i]) for i in range(n) if true_values[i] is not None]
-        both = [abs(m - t) for m, t in pairs if not math.isnan(m)]
+        both = [_difference(m, t) for m, t in pairs if not math.isnan(m)]
         errors[angle] = both
         frames[angle] = (len(both), len(pairs))
     errors_3d: dict[str, list[float]] = {}
@@ -166,7 +171,7 @@ def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
         for angle in ANGLES_3D:
             true_values = truth["angles_3d"][angle]
             errors_3d[angle] = [
-                abs(value(i, angle) - true_values[i])
+                _difference(value(i, angle), true_values[i])
                 for i in np.flatnonzero(held[: len(true_values)])
                 if true_values[i] is not None and not math.isnan(value(i, angle))
             ]

@@ -47,9 +47,8 @@ class Judging:
 
 
 class FormCheck(Protocol):
-    # Events of a check "per hold" are kept until the hold ends, then merged and the easing in
-    # and out dropped (``holds.hold_faults``); others are reported as they end.
-    per_hold: bool
+    """The events a check returns are kept until the hold ends, then merged, and the easing in
+    and out dropped (``holds.hold_faults``)."""
 
     def update(self, frame: Judging) -> list[Event]: ...
 
@@ -70,8 +69,6 @@ class FormCheck(Protocol):
 
 class _Limits:
     """Angles against their targets and tolerances, with hysteresis (``checks.AngleLimit``)."""
-
-    per_hold = True
 
     def __init__(self, reference: Reference, settings: Settings, names: tuple[str, ...]) -> None:
         checks = reference.checks()
@@ -128,9 +125,8 @@ class LimbLimits(_Limits):
 
 
 class Bouncing:
-    """Bouncing and jerks (``checks.BounceDetector``)."""
-
-    per_hold = True  # a short swing as the leg settles in or comes out is easing, not a bounce
+    """Bouncing and jerks (``checks.BounceDetector``): a short swing as the leg settles in or
+    comes out is easing, not a bounce (``holds.hold_faults``)."""
 
     def __init__(self, reference: Reference, settings: Settings) -> None:
         self.angle = reference.bounce.angle
@@ -169,8 +165,6 @@ class PelvisLimits(_Limits):
 
 class PelvisSettled:
     """The pelvis moving from where it settled in the hold (``checks.PelvisShift``)."""
-
-    per_hold = True
 
     def __init__(self, reference: Reference, settings: Settings) -> None:
         hips = reference.hip_alignment

@@ -17,7 +17,7 @@ from pose_coach.terms import HIP_GAP, POSTURE_FAMILY, program_name
 
 ENTER_S = 0.5  # in position this long starts a hold
 MIN_HOLD_S = 2.0  # shorter stays in position, or never holding still, are not holds
-HOLD_SLACK_S = 1.0  # a hold this much shorter than the hold time still counts as long enough
+HOLD_SLACK_S = 2.0  # a hold this much shorter than the hold time still counts as long enough
 STEADY_WINDOW_S = 1.0  # the key angle must stay within the bounce amplitude this long
 # Episodes of one fault closer than this in a hold are one fault (it flickered at the tolerance's
 # edge, or two angles told the same thing).
@@ -44,7 +44,7 @@ class ActiveHold:
     first_steady_s: float | None = None
     last_steady_s: float | None = None
     last_good_s: float = 0.0
-    # Form faults of the "per hold" checks, kept until the hold ends: see `hold_faults`.
+    # Form faults, kept until the hold ends: see `hold_faults`.
     faults: list[Event] = field(default_factory=list)
 
     def interval(self, end_s: float) -> tuple[float, float]:
@@ -99,7 +99,7 @@ class HoldTracker:
             if in_zone:
                 assert relative is not None
                 hold.last_in_s = t
-                form_ok = self._judge(t, relative, states, events)
+                form_ok = self._judge(t, relative, states)
                 if form_ok:
                     hold.last_good_s = t
                     hold.good_form_s += dt
@@ -136,21 +136,24 @@ class HoldTracker:
 
     def _in_zone(self, relative: RelativeAngles, view: BodyView | None) -> bool:
         posture = view.posture if view else None
-        if posture is not None and POSTURE_FAMILY[posture] != POSTURE_FAMILY[self.reference.posture]:
+        if (
+            posture is not None
+            and POSTURE_FAMILY[posture] != POSTURE_FAMILY[self.reference.posture]
+        ):
             return False
-        # The first zone angle must be seen and inside; the others count only when seen.
+        # The first zone angle and the gap between the hips (which leg moved) must be seen and
+        # inside; the others count only when seen.
         for i, (name, (low, high)) in enumerate(self.reference.hold_zone.items()):
             value = relative[name]
-            if (i == 0 or not math.isnan(value)) and not low <= value <= high:
+            required = i == 0 or name == HIP_GAP
+            if (required or not math.isnan(value)) and not low <= value <= high:
                 return False
         return True
 
     def _start(self, side: str, start: float) -> None:
         self.hold = ActiveHold(side, start, start, make_checks(self.reference, self.settings))
 
-    def _judge(
-        self, t: float, relative: RelativeAngles, states: dict[str, int], events: list[Event]
-    ) -> bool:
+    def _judge(self, t: float, relative: RelativeAngles, states: dict[str, int]) -> bool:
         hold = self.hold
         assert hold is not None
         steady = self.steady.update(t, relative[self.reference.bounce.angle])
@@ -160,8 +163,7 @@ class HoldTracker:
             hold.last_steady_s = t
         frame = Judging(t, hold.side, relative, steady and not hold.complete, hold.complete)
         for check in hold.checks:
-            found = check.update(frame)
-            (hold.faults if check.per_hold else events).extend(found)
+            hold.faults += check.update(frame)
         for check in hold.checks:
             states.update({program_name(n, hold.side): s for n, s in check.states().items()})
         return all(check.ok() for check in hold.checks)
@@ -170,18 +172,16 @@ class HoldTracker:
         """End the current hold at ``end``: its faults as reported, and a short hold's event."""
         hold = self.hold
         assert hold is not None
-        events: list[Event] = []
         for check in hold.checks:
-            found = check.close(end, hold.side)
-            (hold.faults if check.per_hold else events).extend(found)
-        # Easing in and out is told from the stretch proper: from the first to the last moment held
-        # still in position.
-        events = hold_faults(hold.faults, *hold.interval(end)) + events
+            hold.faults += check.close(end, hold.side)
         self.hold = None
         self.zone_since = None
         start, end = hold.interval(end)
         if hold.first_steady_s is None or end - start < MIN_HOLD_S:
-            return events  # passing through the zone (turning round, moving in and out): no hold
+            return []  # passing through the zone (turning round, moving in and out): no hold
+        # Easing in and out is told from the stretch proper: from the first to the last moment held
+        # still in position.
+        events = hold_faults(hold.faults, start, end)
         self.holds.append(Hold(hold.side, start, end, hold.good_form_s))
         if hold.complete:
             self.done.append(hold.side)
