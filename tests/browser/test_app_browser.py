@@ -7,6 +7,7 @@ in good form, and with a fault); tests that need one are skipped, with the reaso
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from datetime import datetime, timezone
@@ -153,6 +154,36 @@ def test_live_overlay_and_hold_timer_from_a_fake_webcam(server, playwright, clip
         screenshot(page, "live")
         stop_live(page)
         assert page.get_by_test_id("stMetric").filter(has_text="side").count() >= 2
+    finally:
+        browser.close()
+
+
+def raised_turned_good_video() -> Path:
+    """A good-form kneeling video of the frozen test split filmed from above hip height, looking
+    down and turned off the exact side (from its manifest), or skip."""
+    folder = ROOT / "eval_videos" / "test"
+    manifest = folder / "manifest.json"
+    if not manifest.exists():
+        pytest.skip("no eval_videos/test yet")
+    for entry in json.loads(manifest.read_text())["videos"]:
+        b = entry["buckets"]
+        if (b["stretch"], b["fault"]) == (STRETCH, "good") and b["height"] != "low" \
+                and b["pitch"] != "p00_08" and b["yaw"] in ("y10_20", "y20_30"):  # fmt: skip
+            return folder / f"{entry['name']}.mp4"
+    pytest.skip("no raised, turned good-form kneeling video in eval_videos/test")
+
+
+def test_live_counts_a_good_hold_from_a_raised_turned_camera(server, playwright, clips):
+    video = raised_turned_good_video()
+    webcam = write_y4m(video, clips / "raised.y4m", clip_start(video), CLIP_S)
+    browser = launch(playwright, webcam)
+    try:
+        page = new_page(browser)
+        start_live(page, server.url)
+        first = wait_for(lambda: (hold_seconds(page) or 0) > 0.5 and hold_seconds(page))
+        later = wait_for(lambda: (hold_seconds(page) or 0) >= first + 2 and hold_seconds(page))
+        assert later > first, "the hold timer counts good form"
+        stop_live(page)
     finally:
         browser.close()
 
