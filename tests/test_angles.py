@@ -7,6 +7,7 @@ import pytest
 
 from pose_coach.geometry import signed_angle
 from pose_coach.input.landmarks import Landmark as L
+from pose_coach.input.landmarks import PoseFrame
 from pose_coach.measure.angles import compute_angles
 from tests.factories import stick_figure
 
@@ -110,3 +111,48 @@ def test_relative_angles_mirror_left_and_right(side, other):
     assert relative["working_hip"] == pytest.approx(-15)
     assert relative["other_hip"] == pytest.approx(90)
     assert relative["pelvis_tilt"] == pytest.approx(5)  # the working hip is the higher one
+
+
+def _turned_body(hip_deg: float, knee_deg: float, yaw_deg: float, pitch_deg: float) -> PoseFrame:
+    """A body facing image-right with the left hip flexed ``hip_deg`` and the left knee
+    ``knee_deg``, seen from its left by a camera turned ``yaw_deg`` off the side and looking down
+    ``pitch_deg`` (orthographic, 400 px per metre); world landmarks in camera axes."""
+    forward, down, left = np.array([1.0, 0, 0]), np.array([0, 1.0, 0]), np.array([0, 0, -1.0])
+
+    def leg(flexion: float) -> np.ndarray:
+        a = np.radians(flexion)
+        return np.cos(a) * down + np.sin(a) * forward
+
+    points = np.zeros((33, 3))
+    up = -down
+    points[L.LEFT_HIP], points[L.RIGHT_HIP] = 0.1 * left, -0.1 * left
+    points[L.LEFT_SHOULDER], points[L.RIGHT_SHOULDER] = (
+        0.5 * up + 0.15 * left,
+        0.5 * up - 0.15 * left,
+    )
+    points[L.NOSE] = 0.65 * up + 0.1 * forward
+    points[L.LEFT_EAR], points[L.RIGHT_EAR] = 0.63 * up + 0.07 * left, 0.63 * up - 0.07 * left
+    points[L.LEFT_KNEE] = points[L.LEFT_HIP] + 0.45 * leg(hip_deg)
+    points[L.LEFT_ANKLE] = points[L.LEFT_KNEE] + 0.42 * leg(hip_deg - knee_deg)
+    points[L.RIGHT_KNEE] = points[L.RIGHT_HIP] + 0.45 * leg(0.0)
+    points[L.RIGHT_ANKLE] = points[L.RIGHT_KNEE] + 0.42 * leg(0.0)
+    y, p = np.radians(yaw_deg), np.radians(pitch_deg)
+    turn = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
+    tilt = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
+    world = points @ (tilt @ turn).T
+    image = world[:, :2] * 400 + [320, 240]
+    return PoseFrame(image, np.ones(33), world, 0.0, 640, 480)
+
+
+@pytest.mark.parametrize(("yaw", "pitch"), [(0, 0), (25, 0), (0, 20), (30, 25), (45, 15)])
+def test_hips_and_knees_are_measured_in_the_bodys_own_plane_whatever_the_camera(yaw, pitch):
+    angles = compute_angles(_turned_body(-15.0, 40.0, yaw, pitch))
+    assert angles["hip_left"] == pytest.approx(-15.0, abs=0.5)
+    assert angles["knee_left"] == pytest.approx(40.0, abs=0.5)
+
+
+def test_the_image_alone_misreads_a_turned_camera():
+    from pose_coach.measure.angles import _sagittal_angles
+
+    frame = _turned_body(60.0, 90.0, 30, 25)
+    assert abs(_sagittal_angles(frame, 0.5)["hip_left"] - 60.0) > 3  # what the plane undoes
