@@ -76,6 +76,18 @@ def test_the_gap_between_the_hips_must_be_seen_to_start_a_hold():
     assert summary.holds == ()  # the front leg unseen: kneeling upright or stepped, who knows
 
 
+def test_a_hidden_far_leg_still_tells_which_leg_moved_from_where_mediapipe_places_it():
+    """From the exact side the far leg is often below the visibility threshold: its angles are
+    not judged, but where MediaPipe places it tells the stretch from the start position."""
+    measurements = []
+    for m in half_kneeling(side="right"):
+        hidden = dataclasses.replace(m.angles, hip_left=float("nan"))
+        measurements.append(dataclasses.replace(m, angles=hidden, hint=m.angles))
+    results, summary = run(measurements, sides=("right",))
+    assert [h.side for h in summary.holds] == ["right"]
+    assert all(r.phase is Phase.POSITIONING for r in results if r.timestamp_s < 3.5)
+
+
 def test_the_lying_start_with_both_feet_flat_is_not_a_hold():
     rest = {"working_hip": 40.0, "other_hip": 40.0, "working_knee": 100.0, "trunk": -89.0}
     lifted = {"working_hip": 86.0, "other_hip": 40.0, "working_knee": 88.0, "trunk": -89.0}

@@ -82,11 +82,23 @@ class HoldTracker:
         return self.hold.side if self.hold else (self.pending() or [None])[0]
 
     def update(
-        self, t: float, dt: float, angles: Angles | None, view: BodyView | None, wrong_view: bool
+        self,
+        t: float,
+        dt: float,
+        angles: Angles | None,
+        view: BodyView | None,
+        wrong_view: bool,
+        hint: Angles | None = None,
     ) -> HoldStep:
-        side = self.hold.side if self.hold else self._fit_side(angles)
+        """``hint``: the angles from landmarks of any visibility, for the gap between the hips
+        when a leg is hidden (``Measurement.hint``)."""
+        side = self.hold.side if self.hold else self._fit_side(angles, hint)
         relative = angles.for_side(side) if angles is not None and side else None
-        in_zone = relative is not None and not wrong_view and self._in_zone(relative, view)
+        in_zone = (
+            relative is not None
+            and not wrong_view
+            and self._in_zone(relative, view, _gap(angles, hint, side))
+        )
         events: list[Event] = []
         states: dict[str, int] = {}
         form_ok = False
@@ -110,7 +122,7 @@ class HoldTracker:
                 events += self.end(last)
         return HoldStep(form_ok, states, events)
 
-    def _fit_side(self, angles: Angles | None) -> str | None:
+    def _fit_side(self, angles: Angles | None, hint: Angles | None) -> str | None:
         """The pending side whose leg moved into the stretch (the hold zone's ``hip_gap``) or,
         where the zone does not say, whose mirrored targets the angles fit best (in tolerances)."""
         pending = self.pending()
@@ -118,7 +130,7 @@ class HoldTracker:
             return pending[0] if pending else None
         gap = self.reference.hold_zone.get(HIP_GAP)
         if gap is not None:
-            moved = [s for s in pending if gap[0] <= angles.for_side(s)[HIP_GAP] <= gap[1]]
+            moved = [s for s in pending if gap[0] <= _gap(angles, hint, s) <= gap[1]]
             return moved[0] if moved else pending[0]
 
         def misfit(side: str) -> float:
@@ -134,7 +146,7 @@ class HoldTracker:
         best = min(pending, key=lambda s: scores[s])
         return best if math.isfinite(scores[best]) else pending[0]
 
-    def _in_zone(self, relative: RelativeAngles, view: BodyView | None) -> bool:
+    def _in_zone(self, relative: RelativeAngles, view: BodyView | None, gap: float) -> bool:
         posture = view.posture if view else None
         if (
             posture is not None
@@ -144,7 +156,7 @@ class HoldTracker:
         # The first zone angle and the gap between the hips (which leg moved) must be seen and
         # inside; the others count only when seen.
         for i, (name, (low, high)) in enumerate(self.reference.hold_zone.items()):
-            value = relative[name]
+            value = gap if name == HIP_GAP else relative[name]
             required = i == 0 or name == HIP_GAP
             if (required or not math.isnan(value)) and not low <= value <= high:
                 return False
@@ -194,6 +206,14 @@ class HoldTracker:
         attempted = {h.side for h in self.holds}
         return [short_hold(self.reference, side, t, t) for side in self.pending()
                 if side not in attempted]  # fmt: skip
+
+
+def _gap(angles: Angles | None, hint: Angles | None, side: str | None) -> float:
+    """The working hip minus the other for ``side``: as seen, else from the hint."""
+    if angles is None or side is None:
+        return math.nan
+    gap = angles.for_side(side)[HIP_GAP]
+    return hint.for_side(side)[HIP_GAP] if math.isnan(gap) and hint is not None else gap
 
 
 def short_hold(reference: Reference, side: str, start: float, end: float) -> Event:

@@ -104,7 +104,7 @@ class CoachingSession:
         view = measurement.view
         wrong = view is not None and self._wrong_view(view)
         self._record([self.wrong_view.update(t, wrong, math.nan, self.reference.camera, None)], new)
-        step = self.holds.update(t, dt, measurement.angles, view, wrong)
+        step = self.holds.update(t, dt, measurement.angles, view, wrong, measurement.hint)
         self._record(step.events, new)
         return self._result(measurement, step.states, step.form_ok, new)
 

@@ -24,6 +24,9 @@ class Measurement:
     angles: Angles | None
     view: BodyView | None
     pose: PoseFrame | None = None
+    # The same angles from landmarks of any visibility: a hint of which leg moved when the far leg
+    # is hidden from the side (MediaPipe still places it), never judged.
+    hint: Angles | None = None
 
     @property
     def person(self) -> bool:
@@ -44,4 +47,5 @@ class Measurer:
             return Measurement(timestamp_s, None, None)
         pose = self.filter(pose)
         view = self.view_tracker.update(classify_view(pose, self.min_visibility), timestamp_s)
-        return Measurement(timestamp_s, compute_angles(pose, self.min_visibility), view, pose)
+        angles = compute_angles(pose, self.min_visibility)
+        return Measurement(timestamp_s, angles, view, pose, compute_angles(pose, 0.0))
