@@ -199,29 +199,6 @@ def body_axes(world: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return forward, up, left
 
 
-def _world_sagittal_angles(frame: PoseFrame, min_visibility: float) -> dict[str, float]:
-    """Hips and knees in the body's own sagittal plane, from the world landmarks: the same
-    conventions as the image angles, but whichever way the camera looks at the body."""
-    angles: dict[str, float] = {}
-    if not _visible(frame, _TORSO + _FACE[:1], min_visibility):
-        return angles
-    w = frame.world
-    forward, up, _ = body_axes(w)
-    for side in SIDES:
-        _, _, hip, knee, ankle = _SIDE_POINTS[side]
-        if not _visible(frame, (hip, knee), min_visibility):
-            continue
-        thigh = w[knee] - w[hip]
-        angles[f"hip_{side}"] = float(np.degrees(np.arctan2(thigh @ forward, -(thigh @ up))))
-        if _visible(frame, (ankle,), min_visibility):
-            shank = w[ankle] - w[knee]
-            cos = thigh @ shank / (np.linalg.norm(thigh) * np.linalg.norm(shank))
-            bend = float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
-            backwards = (thigh @ forward) * (shank @ up) - (thigh @ up) * (shank @ forward)
-            angles[f"knee_{side}"] = bend if backwards <= 0 else -bend
-    return angles
-
-
 MIN_PLANE_FACING = 0.5  # the sagittal plane is turned at most 60 degrees from the image plane
 
 

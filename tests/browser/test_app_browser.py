@@ -123,6 +123,13 @@ def overlay_pixels(page) -> int:
     )
 
 
+def assert_hold_counts(page) -> None:
+    """The hold timer starts and goes on counting good form."""
+    first = wait_for(lambda: (hold_seconds(page) or 0) > 0.5 and hold_seconds(page))
+    later = wait_for(lambda: (hold_seconds(page) or 0) >= first + 2 and hold_seconds(page))
+    assert later > first, "the hold timer counts good form"
+
+
 def start_live(page, url: str) -> None:
     page.goto(url)
     choose(page, "Stretch", shipped().name)
@@ -146,10 +153,8 @@ def test_live_overlay_and_hold_timer_from_a_fake_webcam(server, playwright, clip
     try:
         page = new_page(browser)
         start_live(page, server.url)
-        first = wait_for(lambda: (hold_seconds(page) or 0) > 0.5 and hold_seconds(page))
+        assert_hold_counts(page)
         assert wait_for(lambda: overlay_pixels(page) > 300), "the skeleton overlay is drawn"
-        later = wait_for(lambda: (hold_seconds(page) or 0) >= first + 2 and hold_seconds(page))
-        assert later > first
         assert page.get_by_text("Side now").count()  # which side, while holding
         screenshot(page, "live")
         stop_live(page)
@@ -180,9 +185,7 @@ def test_live_counts_a_good_hold_from_a_raised_turned_camera(server, playwright,
     try:
         page = new_page(browser)
         start_live(page, server.url)
-        first = wait_for(lambda: (hold_seconds(page) or 0) > 0.5 and hold_seconds(page))
-        later = wait_for(lambda: (hold_seconds(page) or 0) >= first + 2 and hold_seconds(page))
-        assert later > first, "the hold timer counts good form"
+        assert_hold_counts(page)
         stop_live(page)
     finally:
         browser.close()
