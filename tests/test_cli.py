@@ -66,9 +66,10 @@ def test_review_of_a_good_video_finds_both_holds_and_no_fault(tmp_path, capsys):
     report = json.loads((out / REPORT_NAME).read_text())
     assert set(report) >= REPORT_KEYS
     assert sorted(h["side"] for h in report["holds"]) == ["left", "right"]
-    # The sample holds each side for exactly 30 s; the timer starts once good form is confirmed
-    # (about half a second in), so it reads a little under the hold itself.
-    assert all(29 <= h["good_form_s"] <= 30.5 for h in report["holds"])
+    # The sample holds each side for exactly 30 s of good form; the timer counts good form from
+    # half a second in the zone until the release, within a second of the truth either way (the
+    # body-plane angles are in band a little earlier while settling in than the image angles were).
+    assert all(29 <= h["good_form_s"] <= 31 for h in report["holds"])
     assert report["events"] == []
     assert report["frames_with_pose"] >= 0.95 * report["frames"]
     rows = list(csv.DictReader((out / "angles.csv").open()))
