@@ -5,6 +5,7 @@ The judging layer consumes measurements only, so it can be fed angle sequences d
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from pose_coach.config import Settings
@@ -48,4 +49,6 @@ class Measurer:
         pose = self.filter(pose)
         view = self.view_tracker.update(classify_view(pose, self.min_visibility), timestamp_s)
         angles = compute_angles(pose, self.min_visibility)
-        return Measurement(timestamp_s, angles, view, pose, compute_angles(pose, 0.0))
+        hidden = math.isnan(angles.hip_left) or math.isnan(angles.hip_right)
+        hint = compute_angles(pose, 0.0) if hidden else None  # only when a leg is hidden
+        return Measurement(timestamp_s, angles, view, pose, hint)
