@@ -212,8 +212,12 @@ def _gap(angles: Angles | None, hint: Angles | None, side: str | None) -> float:
     """The working hip minus the other for ``side``: as seen, else from the hint."""
     if angles is None or side is None:
         return math.nan
-    gap = angles.for_side(side)[HIP_GAP]
-    return hint.for_side(side)[HIP_GAP] if math.isnan(gap) and hint is not None else gap
+    seen = angles.for_side(side)
+    gap = seen.working_hip - seen.other_hip
+    if math.isnan(gap) and hint is not None:
+        guessed = hint.for_side(side)
+        gap = guessed.working_hip - guessed.other_hip
+    return gap
 
 
 def short_hold(reference: Reference, side: str, start: float, end: float) -> Event:

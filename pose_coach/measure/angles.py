@@ -44,7 +44,7 @@ import numpy as np
 from pose_coach.geometry import HIPS, SHOULDERS, midpoint, signed_angle, unit
 from pose_coach.input.landmarks import Landmark as L
 from pose_coach.input.landmarks import PoseFrame
-from pose_coach.terms import ANGLE_NAMES, HIP_GAP, LIMB_JOINTS, SIDES, other_side
+from pose_coach.terms import ANGLE_NAMES, LIMB_JOINTS, SIDES, other_side
 
 _SIDE_POINTS = {
     "left": (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
@@ -121,11 +121,6 @@ class RelativeAngles(_Named):
     pelvis_tilt: float = NAN
     pelvis_rotation: float = NAN
 
-    def __getitem__(self, name: str) -> float:
-        if name == HIP_GAP:
-            return self.working_hip - self.other_hip
-        return super().__getitem__(name)
-
 
 assert Angles._names() == ANGLE_NAMES
 
@@ -154,7 +149,10 @@ def _visible(frame: PoseFrame, indices: Sequence[int], min_visibility: float) ->
     return bool(np.all(frame.visibility[list(indices)] >= min_visibility))
 
 
-def _sagittal_angles(frame: PoseFrame, min_visibility: float) -> dict[str, float]:
+def _sagittal_angles(
+    frame: PoseFrame, min_visibility: float, legs: bool = True
+) -> dict[str, float]:
+    """The sagittal angles as the image shows them; ``legs`` False leaves out hips and knees."""
     angles: dict[str, float] = {}
     if not _visible(frame, _TORSO + _FACE[:1], min_visibility):
         return angles
@@ -169,7 +167,7 @@ def _sagittal_angles(frame: PoseFrame, min_visibility: float) -> dict[str, float
     angles["trunk"] = sense * signed_angle(np.array([0.0, 1.0]), up)
     for side in SIDES:
         shoulder, elbow, hip, knee, ankle = _SIDE_POINTS[side]
-        if _visible(frame, (hip, knee), min_visibility):
+        if legs and _visible(frame, (hip, knee), min_visibility):
             thigh = p[knee] - p[hip]
             angles[f"hip_{side}"] = -sense * signed_angle(down, thigh)
             if _visible(frame, (ankle,), min_visibility):
@@ -271,8 +269,10 @@ def _pelvis_rotation(frame: PoseFrame, min_visibility: float) -> float:
 
 def compute_angles(frame: PoseFrame, min_visibility: float = 0.5) -> Angles:
     """Every angle for one frame; NaN where the landmarks are not visible enough."""
+    # Hips and knees in the body's plane where it faces the camera enough, else as the image shows.
+    plane = _plane_sagittal_angles(frame, min_visibility)
     return Angles(
-        **(_sagittal_angles(frame, min_visibility) | _plane_sagittal_angles(frame, min_visibility)),
+        **(_sagittal_angles(frame, min_visibility, legs=not plane) | plane),
         pelvis_tilt=_pelvis_tilt(frame, min_visibility),
         pelvis_rotation=_pelvis_rotation(frame, min_visibility),
     )
