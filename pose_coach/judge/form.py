@@ -75,10 +75,19 @@ class _Limits:
         self.limits = [AngleLimit(name, checks[name], settings.min_fault_s, settings.hysteresis_deg)
                        for name in names if name in checks]  # fmt: skip
 
-    def _update(self, frame: Judging, judge: bool) -> list[Event]:
+    def judges(self, frame: Judging, name: str) -> bool:
+        """Whether angle ``name`` may raise a fault in this frame (see the module doc)."""
+        return frame.judging
+
+    def found(self, frame: Judging) -> None:
+        """Tell the checks after this one what it found."""
+
+    def update(self, frame: Judging) -> list[Event]:
         events = []
         for limit in self.limits:
+            judge = self.judges(frame, limit.name)
             events += limit.update(frame.t, frame.angles[limit.name], frame.side, judge=judge)
+        self.found(frame)
         return events
 
     def close(self, t: float, side: str) -> list[Event]:
@@ -104,10 +113,8 @@ class TrunkLimit(_Limits):
     def __init__(self, reference: Reference, settings: Settings) -> None:
         super().__init__(reference, settings, ("trunk",))
 
-    def update(self, frame: Judging) -> list[Event]:
-        events = self._update(frame, frame.judging)
+    def found(self, frame: Judging) -> None:
         frame.trunk_ok = self.ok()
-        return events
 
 
 class LimbLimits(_Limits):
@@ -115,13 +122,11 @@ class LimbLimits(_Limits):
         names = tuple(n for n in reference.angles if n != "trunk")
         super().__init__(reference, settings, names)
 
-    def update(self, frame: Judging) -> list[Event]:
-        events = []
-        for limit in self.limits:
-            judge = frame.judging and (frame.trunk_ok or limit.name not in TRUNK_RELATIVE)
-            events += limit.update(frame.t, frame.angles[limit.name], frame.side, judge=judge)
+    def judges(self, frame: Judging, name: str) -> bool:
+        return frame.judging and (frame.trunk_ok or name not in TRUNK_RELATIVE)
+
+    def found(self, frame: Judging) -> None:
         frame.legs_ok = self.ok()
-        return events
 
 
 class Bouncing:
@@ -158,9 +163,8 @@ class PelvisLimits(_Limits):
     def __init__(self, reference: Reference, settings: Settings) -> None:
         super().__init__(reference, settings, PELVIS)
 
-    def update(self, frame: Judging) -> list[Event]:
-        judge = frame.judging and frame.trunk_ok and frame.legs_ok
-        return self._update(frame, judge)
+    def judges(self, frame: Judging, name: str) -> bool:
+        return frame.judging and frame.trunk_ok and frame.legs_ok
 
 
 class PelvisSettled:
