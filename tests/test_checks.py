@@ -180,3 +180,13 @@ def test_the_baseline_comes_from_judged_frames_only():
     rotation = np.full_like(t, 5.0)
     assert run_shift(tilt, rotation, t, judge=lambda ti: ti >= 3) == []
     assert run_shift(tilt, rotation, t) != [], "judged from the start, the move would count"
+
+
+def test_single_frame_spikes_of_the_pose_model_are_not_a_bounce(monkeypatch):
+    """MediaPipe misplaces a joint for a frame now and then: the angle jumps and comes back."""
+    t = times(20)
+    values = -10 + jitter(t, 0.4)
+    values[::12] += 7.0  # a one-frame 7-degree spike every 0.4 s
+    assert run_bounce(values, t) == []
+    monkeypatch.setattr("pose_coach.judge.checks.SPIKE_MEDIAN_N", 1)  # the rule switched off
+    assert run_bounce(values, t) != []
