@@ -12,10 +12,12 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
+from pathlib import Path
 
+from pose_coach import history
 from pose_coach.history import SessionRecord, monday_of
-from pose_coach.judge.reference import Reference
+from pose_coach.judge.reference import Reference, load_references
 from pose_coach.rom import measure_for, target_band
 from pose_coach.terms import SIDES
 
@@ -183,3 +185,20 @@ def build(
                                          tuple(asymmetries(ranges, asymmetry_deg))))  # fmt: skip
     return Progress(person, since, until, stretch, tuple(weekly(chosen, since, until, tz)),
                     tuple(stretches), tuple(chosen), asymmetry_deg)  # fmt: skip
+
+
+def load(
+    person: str,
+    since: date,
+    until: date,
+    stretch: str | None = None,
+    asymmetry_deg: float = ASYMMETRY_DEG,
+    path: Path | None = None,
+) -> Progress:
+    """``build`` over the history database (default ``$POSE_COACH_HOME/history.sqlite``) and the
+    references in use (tuned ones replace the shipped ones). Raises ``HistoryError`` or
+    ``ReferenceError`` with a message naming the file."""
+    start = datetime.combine(since, time.min).astimezone()  # local midnight
+    stored = history.list_sessions(path, person=person, since=start)
+    return build([s.record for s in stored], load_references(), person=person, since=since,
+                 until=until, stretch=stretch, asymmetry_deg=asymmetry_deg)  # fmt: skip
