@@ -1,23 +1,25 @@
 """The progress charts, drawn once with matplotlib for both the Progress page and the PDF report
 (so the clinician sees exactly what the person saw). Each function takes ``progress`` figures and
-returns a Figure; ``png`` turns one into image bytes and closes it."""
+returns a Figure (made without pyplot: no global state, so the page's script thread and a
+download being built can draw at once); ``png`` turns one into image bytes."""
 
 from __future__ import annotations
 
 import io
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # no display: images only (set before pyplot is imported)
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from pose_coach.progress import SESSIONS_GOAL, Progress, StretchProgress, Week  # noqa: E402
-from pose_coach.terms import SIDES  # noqa: E402
+from pose_coach.progress import SESSIONS_GOAL, Progress, StretchProgress, Week
+from pose_coach.terms import SIDES
 
 SIDE_COLOURS = {"left": "#3182bd", "right": "#e6550d"}
 BAND_COLOUR = "#2ca25f"
 SIZE = (7.5, 2.8)  # inches; 100 dpi on the page, 150 in the PDF
+
+
+def _figure():
+    figure = Figure(figsize=SIZE, layout="constrained")
+    return figure, figure.subplots()
 
 
 def _week_axis(axes, weeks: list[Week]) -> None:
@@ -30,7 +32,7 @@ def _week_axis(axes, weeks: list[Week]) -> None:
 
 def rom_chart(stretch: StretchProgress, weeks: list[Week]) -> Figure:
     """Each side's weekly median (line) and best (dots) against the target band."""
-    figure, axes = plt.subplots(figsize=SIZE, layout="constrained")
+    figure, axes = _figure()
     index = {w.monday: n for n, w in enumerate(weeks)}
     low, high = stretch.band
     axes.axhspan(low, high, color=BAND_COLOUR, alpha=0.15, label=f"target {low:g}° to {high:g}°")
@@ -52,7 +54,7 @@ def rom_chart(stretch: StretchProgress, weeks: list[Week]) -> Figure:
 
 def sessions_chart(weeks: list[Week]) -> Figure:
     """Sessions per week against the article's two to three."""
-    figure, axes = plt.subplots(figsize=SIZE, layout="constrained")
+    figure, axes = _figure()
     axes.axhspan(*SESSIONS_GOAL, color=BAND_COLOUR, alpha=0.15, label="the article's 2-3 a week")
     axes.bar(range(len(weeks)), [w.sessions for w in weeks], color="#3182bd", label="sessions")
     axes.set_title("Sessions per week", fontsize=9)
@@ -65,7 +67,7 @@ def sessions_chart(weeks: list[Week]) -> Figure:
 
 def good_form_chart(weeks: list[Week]) -> Figure:
     """Minutes of good form per week, per side, side by side."""
-    figure, axes = plt.subplots(figsize=SIZE, layout="constrained")
+    figure, axes = _figure()
     for n, side in enumerate(SIDES):
         x = [i + (n - 0.5) * 0.4 for i in range(len(weeks))]
         axes.bar(x, [w.good_form_s[side] / 60 for w in weeks], width=0.4,
@@ -79,7 +81,7 @@ def good_form_chart(weeks: list[Week]) -> Figure:
 
 def faults_chart(weeks: list[Week]) -> Figure:
     """Faults per week, stacked by kind."""
-    figure, axes = plt.subplots(figsize=SIZE, layout="constrained")
+    figure, axes = _figure()
     kinds = sorted({kind for w in weeks for kind in w.faults})
     bottom = [0] * len(weeks)
     for kind in kinds:
@@ -108,10 +110,7 @@ def charts(progress: Progress) -> list[tuple[str, Figure]]:
 
 
 def png(figure: Figure, dpi: int = 100) -> bytes:
-    """The figure as PNG bytes; the figure is closed (matplotlib keeps open ones alive)."""
+    """The figure as PNG bytes."""
     buffer = io.BytesIO()
-    try:
-        figure.savefig(buffer, format="png", dpi=dpi)
-    finally:
-        plt.close(figure)
+    figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
