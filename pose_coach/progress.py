@@ -80,6 +80,20 @@ class StretchProgress:
     asymmetries: tuple[Asymmetry, ...]
 
 
+def asymmetry_text(stretch: StretchProgress, threshold_deg: float) -> str | None:
+    """One sentence on a stretch's uneven weeks (the page's call-out, the report's line)."""
+    if not stretch.asymmetries:
+        return None
+    latest, weeks = stretch.asymmetries[-1], len({r.monday for r in stretch.ranges})
+    return (
+        f"{stretch.reference.name}: the sides are uneven. In {len(stretch.asymmetries)} of "
+        f"{weeks} weeks left and right were more than {threshold_deg:g}° apart; in the week of "
+        f"{latest.monday:%d %b %Y} the {latest.shorter_side} side reached "
+        f"{latest.difference_deg:.0f}° less ({stretch.measure}: left {latest.left_deg:.0f}°, "
+        f"right {latest.right_deg:.0f}°)."
+    )
+
+
 @dataclass(frozen=True)
 class Progress:
     """Everything the page and the report show for one person, date range and stretch choice."""

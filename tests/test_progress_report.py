@@ -42,8 +42,8 @@ def test_the_pdf_has_the_summary_charts_sessions_faults_targets_and_method():
     # The kneeling stretch's left side from 5 (week of 5 Oct) to 9.5 -> "10" (week of 26 Oct).
     assert "left 5° (week of 05 Oct) -> 10° (week of 26 Oct)" in whole
     # Asymmetry: 13 degrees apart in the week of 5 Oct, one of three weeks with both sides.
-    assert "more than 10° apart in 1 of 3 weeks" in whole
-    assert "left 5.0°, right -8.0°, the right side 13.0° short of the other" in whole
+    assert "In 1 of 3 weeks left and right were more than 10° apart" in whole
+    assert "the right side reached 13° less (hip extension: left 5°, right -8°)" in whole
     # The charts: one range-of-motion chart per stretch, sessions, good form, faults.
     assert sum(len(page.images) for page in reader.pages) == 5
     # A table per session (7 of them), the faults with their cue, the targets, the method.

@@ -20,7 +20,7 @@ from fpdf.fonts import FontFace
 
 from pose_coach.judge.reference import Reference, builtin_dir
 from pose_coach.output.progress_charts import charts, png
-from pose_coach.progress import SESSIONS_GOAL, Progress, StretchProgress
+from pose_coach.progress import SESSIONS_GOAL, Progress, StretchProgress, asymmetry_text
 from pose_coach.rom import measure_for, target_band
 from pose_coach.terms import SIDES
 
@@ -92,16 +92,9 @@ def _summary(progress: Progress) -> list[str]:
     ]
     for stretch in progress.stretches:
         lines.append(_stretch_line(stretch))
-        if stretch.asymmetries:
-            latest = stretch.asymmetries[-1]
-            lines.append(
-                f"Left/right asymmetry, {stretch.reference.name}: more than "
-                f"{progress.asymmetry_deg:g}° apart in {len(stretch.asymmetries)} of "
-                f"{len({r.monday for r in stretch.ranges})} weeks; latest, the week of "
-                f"{latest.monday:%d %b %Y}: left {latest.left_deg:.1f}°, right "
-                f"{latest.right_deg:.1f}°, the {latest.shorter_side} side "
-                f"{latest.difference_deg:.1f}° short of the other."
-            )
+        uneven = asymmetry_text(stretch, progress.asymmetry_deg)
+        if uneven:
+            lines.append(uneven)
     return lines
 
 

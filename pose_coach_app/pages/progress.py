@@ -47,17 +47,9 @@ def _pickers() -> tuple[date, date, str | None, float] | None:
 
 def _callouts(found: progress.Progress) -> None:
     for stretch in found.stretches:
-        if stretch.asymmetries:
-            latest = stretch.asymmetries[-1]
-            st.warning(
-                f"**{stretch.reference.name}: the sides are uneven.** In "
-                f"{len(stretch.asymmetries)} of {len({r.monday for r in stretch.ranges})} weeks "
-                f"left and right were more than {found.asymmetry_deg:g}° apart; in the week of "
-                f"{latest.monday:%d %b} the {latest.shorter_side} side reached "
-                f"{latest.difference_deg:.0f}° less ({stretch.measure}: left "
-                f"{latest.left_deg:.0f}°, right {latest.right_deg:.0f}°).",
-                icon=":material/balance:",
-            )
+        uneven = progress.asymmetry_text(stretch, found.asymmetry_deg)
+        if uneven:
+            st.warning(uneven, icon=":material/balance:")
 
 
 def render() -> None:
