@@ -1,4 +1,4 @@
-"""Command line: ``pose-coach review``, ``pose-coach stretches``, ``pose-coach evaluate``.
+"""Command line: ``pose-coach review``, ``stretches``, ``evaluate`` and ``report``.
 
 Options for the coach's settings are generated from ``config.Settings`` and its help texts, so the
 CLI and the app cannot disagree about a default.
@@ -15,8 +15,10 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import fields
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from pose_coach import history, progress
 from pose_coach.config import HELP, Settings
 from pose_coach.input.pose import ModelError
 from pose_coach.input.video import VideoError
@@ -25,6 +27,7 @@ from pose_coach.review import Review, ReviewError, review_video
 from pose_coach.terms import SIDES
 
 EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
+REPORT_WEEKS = 8  # the report's period without --since
 
 
 def _add_settings(parser: argparse.ArgumentParser) -> None:
@@ -88,6 +91,8 @@ def _print_summary(review: Review) -> None:
 
 
 def _review(args: argparse.Namespace) -> int:
+    if not args.history and (args.date or args.person != history.DEFAULT_PERSON):
+        raise ValueError("--person and --date say how to save to the history: add --history")
     reference = get_reference(args.stretch)
     sides = (args.side,) if args.side else SIDES
     out_dir = args.out or Path("pose-coach-review") / Path(args.video).stem
@@ -98,7 +103,75 @@ def _review(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     _print_summary(review)
+    if args.history:
+        record = history.SessionRecord.from_run(review.run, args.date or datetime.now(timezone.utc),
+                                                person=args.person)  # fmt: skip
+        try:
+            history.add_session(record)
+        except history.HistoryError as error:
+            raise history.HistoryError(
+                f"the review is written, but it could not be saved to the history: {error}"
+            ) from None
+        print(f"saved to the history of {args.person} ({history.default_path()})")
     return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pose_coach.output.progress_csv import progress_csv
+    from pose_coach.output.progress_report import progress_pdf, write_atomically
+
+    known = history.persons()
+    if args.person not in known:
+        raise ValueError(f"no sessions of {args.person!r} in {history.default_path()}; "
+                         f"known: {', '.join(known)} (choose one with --person)")  # fmt: skip
+    if args.stretch:
+        get_reference(args.stretch)  # an unknown id: the error lists the stretches
+    until = args.until or date.today()
+    since = args.since or until - timedelta(weeks=REPORT_WEEKS)
+    found = progress.load(args.person, since, until, args.stretch, args.asymmetry_deg)
+    if not found.sessions:
+        which = f" of {args.stretch}" if args.stretch else ""
+        raise ValueError(f"{args.person} has no session{which} from {since} to {until}: choose "
+                         "another period with --since/--until (sessions are saved by the app, "
+                         "and by 'pose-coach review ... --history')")  # fmt: skip
+    outputs = [(args.out, progress_pdf(found))]  # made before anything is written
+    if args.csv:
+        outputs.append((args.csv, progress_csv(found).encode("utf-8")))
+    for path, data in outputs:
+        try:
+            write_atomically(path, data)
+        except OSError as error:
+            raise ReviewError(f"cannot write {path} ({error.strerror or error}): choose a "
+                              "folder you can write to") from None  # fmt: skip
+    print(f"{len(found.sessions)} sessions of {args.person} from {since} to {until}: wrote "
+          + " and ".join(str(path) for path, _ in outputs))  # fmt: skip
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: write it as YYYY-MM-DD"
+        ) from None
+
+
+def _when(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date and time: write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+        ) from None
+    return when if when.tzinfo else when.astimezone()  # a local time
+
+
+def _person(text: str) -> str:
+    try:
+        return history.check_person(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _stretches(args: argparse.Namespace) -> int:
@@ -127,6 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--stretch", required=True, help="stretch id (see: pose-coach stretches)")
     review.add_argument("--side", choices=("left", "right"), help="only this working side")
     review.add_argument("--out", type=Path, help="output folder (default: pose-coach-review/NAME)")
+    review.add_argument("--history", action="store_true",
+                        help="also save the review to the history (it then counts in progress)")  # fmt: skip
+    review.add_argument("--person", type=_person, default=history.DEFAULT_PERSON,
+                        help=f"whose session, with --history (default: {history.DEFAULT_PERSON})")  # fmt: skip
+    review.add_argument("--date", type=_when, help="when it was recorded, with --history "
+                        "(YYYY-MM-DD[THH:MM], local time; default: now)")  # fmt: skip
     _add_settings(review)
     review.set_defaults(run=_review)
     stretches = commands.add_parser("stretches", help="list the stretches")
@@ -141,6 +220,21 @@ def build_parser() -> argparse.ArgumentParser:
                           "folder: a change to measuring or judging then re-evaluates in seconds")  # fmt: skip
     _add_settings(evaluate)
     evaluate.set_defaults(run=_evaluate)
+    report = commands.add_parser(
+        "report", help="a PDF of progress over weeks, for a physiotherapist"
+    )
+    report.add_argument("--out", type=Path, required=True, help="the PDF file to write")
+    report.add_argument("--since", type=_date, help=f"first day, YYYY-MM-DD (default: "
+                        f"{REPORT_WEEKS} weeks before --until)")  # fmt: skip
+    report.add_argument("--until", type=_date, help="last day, YYYY-MM-DD (default: today)")
+    report.add_argument("--person", type=_person, default=history.DEFAULT_PERSON,
+                        help=f"whose sessions (default: {history.DEFAULT_PERSON})")  # fmt: skip
+    report.add_argument("--stretch", help="only this stretch (default: all)")
+    report.add_argument("--asymmetry-deg", type=float, default=progress.ASYMMETRY_DEG,
+                        help="call out left and right further apart than this (degrees; "
+                        f"default {progress.ASYMMETRY_DEG:g})")  # fmt: skip
+    report.add_argument("--csv", type=Path, help="also write the holds as CSV to this file")
+    report.set_defaults(run=_report)
     return parser
 
 
@@ -172,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with _quiet_native_logs():
             return args.run(args)
-    except (VideoError, ReferenceError, ReviewError, ModelError, ValueError) as error:
+    except (VideoError, ReferenceError, ReviewError, ModelError, ValueError,
+            history.HistoryError) as error:  # fmt: skip
         print(f"pose-coach: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -63,12 +63,18 @@ class Event:
 
 @dataclass(frozen=True)
 class Hold:
-    """One attempt at holding the stretch on one side."""
+    """One attempt at holding the stretch on one side.
+
+    rom_median_deg / rom_best_deg: the range of motion reached in good form (``pose_coach.rom``),
+    None until measured or when no good-form frame was seen.
+    """
 
     side: str
     start_s: float
     end_s: float
     good_form_s: float
+    rom_median_deg: float | None = None
+    rom_best_deg: float | None = None
 
     def to_dict(self) -> dict:
         return {

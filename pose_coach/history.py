@@ -17,13 +17,14 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pose_coach.config import home_dir
 from pose_coach.events import Event, Fault, Hold
+from pose_coach.rom import with_range_of_motion
 from pose_coach.terms import SIDES
 
 if TYPE_CHECKING:
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     from pose_coach.judge.session import SessionSummary
 
 KINDS = ("live", "review")
+# Whose sessions: one person unless a name is chosen (a family, or a clinic's patients). Sessions
+# stored before there were persons belong to this one.
+DEFAULT_PERSON = "me"
 
 # Migrations: MIGRATIONS[n] takes a database from version n to n + 1.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -64,6 +68,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX holds_session ON holds(session_id)",
         "CREATE INDEX faults_session ON faults(session_id)",
     ),
+    (  # 2: whose session it was; the range of motion reached in each hold (pose_coach.rom)
+        "ALTER TABLE sessions ADD COLUMN person TEXT NOT NULL DEFAULT 'me'",
+        "ALTER TABLE holds ADD COLUMN rom_median_deg REAL",
+        "ALTER TABLE holds ADD COLUMN rom_best_deg REAL",
+        "CREATE INDEX sessions_person ON sessions(person, started_at)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -77,7 +87,8 @@ class SessionRecord:
     """One finished session, as stored.
 
     started_at: when it started (timezone-aware). duration_s: how long it ran (video time for a
-    review). source: the reviewed video's file name, None for a live session.
+    review). source: the reviewed video's file name, None for a live session. person: whose
+    session it was. Holds carry the range of motion reached (``pose_coach.rom``) when measured.
     """
 
     stretch: str
@@ -88,6 +99,7 @@ class SessionRecord:
     faults: tuple[Event, ...]
     sides_done: tuple[str, ...] = ()
     source: str | None = None
+    person: str = DEFAULT_PERSON
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -100,6 +112,7 @@ class SessionRecord:
             raise ValueError(f"duration_s must be finite and >= 0, got {self.duration_s}")
         if any(side not in SIDES for side in self.sides_done):
             raise ValueError(f"sides_done must name 'left'/'right', got {self.sides_done!r}")
+        check_person(self.person)
 
     @classmethod
     def from_summary(
@@ -110,23 +123,20 @@ class SessionRecord:
         duration_s: float,
         summary: SessionSummary,
         source: str | None = None,
+        person: str = DEFAULT_PERSON,
     ) -> SessionRecord:
-        return cls(
-            stretch,
-            kind,
-            started_at,
-            duration_s,
-            summary.holds,
-            summary.events,
-            summary.sides_done,
-            source,
-        )
+        """The record of a coached session; ``summary.holds`` as measured (``rom.RomSampler``)."""
+        return cls(stretch, kind, started_at, duration_s, summary.holds, summary.events,
+                   summary.sides_done, source, person)  # fmt: skip
 
     @classmethod
-    def from_run(cls, run: CoachingRun, started_at: datetime) -> SessionRecord:
-        """The record of a reviewed video."""
-        return cls.from_summary(run.reference.id, "review", started_at, run.video.duration_s,
-                                run.summary, source=run.video.name)  # fmt: skip
+    def from_run(
+        cls, run: CoachingRun, started_at: datetime, person: str = DEFAULT_PERSON
+    ) -> SessionRecord:
+        """The record of a reviewed video, its holds with the range of motion of their frames."""
+        holds = with_range_of_motion(run.holds, run.frames, run.reference)
+        return cls(run.reference.id, "review", started_at, run.video.duration_s, holds,
+                   run.events, run.sides_done, run.video.name, person)  # fmt: skip
 
     def held_s(self) -> dict[str, float]:
         """Seconds spent in each side's holds (from start to release), per side."""
@@ -168,6 +178,22 @@ def _per_side(pairs: Iterator[tuple[str, float]]) -> dict[str, float]:
     for side, seconds in pairs:
         totals[side] += seconds
     return totals
+
+
+def check_person(name: str) -> str:
+    """``name`` if it can name a person (not blank, no surrounding spaces); else a ValueError."""
+    if not isinstance(name, str) or not name.strip() or name != name.strip() or len(name) > 80:
+        raise ValueError(
+            f"a person's name must be 1 to 80 characters without leading or trailing spaces, "
+            f"got {name!r}"
+        )
+    return name
+
+
+def monday_of(when: datetime, tz: tzinfo | None = None) -> date:
+    """The first day of the ISO week ``when`` fell in, in time zone ``tz`` (default: local)."""
+    day = when.astimezone(tz).date()
+    return day - timedelta(days=day.weekday())
 
 
 def default_path() -> Path:
@@ -217,8 +243,8 @@ def add_session(record: SessionRecord, path: Path | None = None) -> int:
     with _connect(path) as db, db:
         db.execute("BEGIN IMMEDIATE")
         cursor = db.execute(
-            "INSERT INTO sessions (stretch, kind, started_at, duration_s, sides_done, source)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (stretch, kind, started_at, duration_s, sides_done, source,"
+            " person) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 record.stretch,
                 record.kind,
@@ -226,12 +252,14 @@ def add_session(record: SessionRecord, path: Path | None = None) -> int:
                 record.duration_s,
                 ",".join(record.sides_done),
                 record.source,
+                record.person,
             ),
         )
         session_id = int(cursor.lastrowid)
         db.executemany(
-            "INSERT INTO holds VALUES (?, ?, ?, ?, ?)",
-            [(session_id, h.side, h.start_s, h.end_s, h.good_form_s) for h in record.holds],
+            "INSERT INTO holds (session_id, side, start_s, end_s, good_form_s, rom_median_deg,"
+            " rom_best_deg) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(session_id, *astuple(h)) for h in record.holds],
         )
         db.executemany(
             "INSERT INTO faults VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -265,20 +293,35 @@ def _faults(db: sqlite3.Connection, session_id: int) -> tuple[Event, ...]:
 
 def _holds(db: sqlite3.Connection, session_id: int) -> tuple[Hold, ...]:
     rows = db.execute(
-        "SELECT side, start_s, end_s, good_form_s FROM holds WHERE session_id = ?"
+        "SELECT side, start_s, end_s, good_form_s, rom_median_deg, rom_best_deg FROM holds"
+        " WHERE session_id = ?"
         " ORDER BY start_s, rowid",
         (session_id,),
     )
     return tuple(Hold(*row) for row in rows)
 
 
-def list_sessions(path: Path | None = None, limit: int | None = None) -> list[StoredSession]:
-    """Stored sessions, newest first, with their holds and faults."""
+def list_sessions(
+    path: Path | None = None,
+    limit: int | None = None,
+    person: str | None = None,
+    since: datetime | None = None,
+) -> list[StoredSession]:
+    """Stored sessions, newest first, with their holds and faults: everyone's, or ``person``'s;
+    all, or those started at or after ``since`` (timezone-aware)."""
+    where, args = [], []
+    if person is not None:
+        where.append("person = ?")
+        args.append(person)
+    if since is not None:
+        where.append("started_at >= ?")
+        args.append(since.astimezone(timezone.utc).isoformat())
     with _connect(path) as db:
         rows = db.execute(
-            "SELECT id, stretch, kind, started_at, duration_s, sides_done, source FROM sessions"
+            "SELECT id, stretch, kind, started_at, duration_s, sides_done, source, person"
+            f" FROM sessions {'WHERE ' + ' AND '.join(where) if where else ''}"
             " ORDER BY started_at DESC, id DESC LIMIT ?",
-            (-1 if limit is None else limit,),
+            (*args, -1 if limit is None else limit),
         ).fetchall()
         return [
             StoredSession(
@@ -292,10 +335,18 @@ def list_sessions(path: Path | None = None, limit: int | None = None) -> list[St
                     _faults(db, session_id),
                     tuple(s for s in sides.split(",") if s),
                     source,
+                    person,
                 ),
             )
-            for session_id, stretch, kind, started, duration, sides, source in rows
+            for session_id, stretch, kind, started, duration, sides, source, person in rows
         ]
+
+
+def persons(path: Path | None = None) -> list[str]:
+    """Everyone with a stored session, and the default person, in alphabetical order."""
+    with _connect(path) as db:
+        stored = {name for (name,) in db.execute("SELECT DISTINCT person FROM sessions")}
+    return sorted(stored | {DEFAULT_PERSON})
 
 
 def session_faults(session_id: int, path: Path | None = None) -> tuple[Event, ...]:
@@ -322,8 +373,10 @@ def sessions_per_week(
     weeks: int = 8,
     today: date | None = None,
     tz: tzinfo | None = None,
+    person: str | None = None,
 ) -> list[WeekCount]:
-    """Sessions started in each of the last ``weeks`` ISO weeks (oldest first, empty weeks as 0).
+    """Sessions started in each of the last ``weeks`` ISO weeks (oldest first, empty weeks as 0),
+    everyone's or ``person``'s.
 
     ``today`` (default: now) fixes the last week; ``tz`` (default: local time) decides which day a
     session fell on.
@@ -337,8 +390,8 @@ def sessions_per_week(
     with _connect(path) as db:
         since = datetime.combine(mondays[0] - timedelta(days=1), datetime.min.time(), timezone.utc)
         for (started,) in db.execute(
-            "SELECT started_at FROM sessions WHERE started_at >= ?", (since.isoformat(),)
+            "SELECT started_at FROM sessions WHERE started_at >= ? AND person = coalesce(?, person)",
+            (since.isoformat(), person),
         ):
-            day = datetime.fromisoformat(started).astimezone(tz).date()
-            counts[day - timedelta(days=day.weekday())] += 1
+            counts[monday_of(datetime.fromisoformat(started), tz)] += 1
     return [WeekCount(*monday.isocalendar()[:2], monday, counts[monday]) for monday in mondays]

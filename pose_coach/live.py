@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 import av
@@ -43,6 +43,7 @@ from pose_coach.input.pose import PoseEstimator
 from pose_coach.judge.reference import Reference
 from pose_coach.judge.session import FrameResult, SessionSummary
 from pose_coach.output.annotate import draw
+from pose_coach.rom import RomSampler
 
 # About two seconds of results at 30 fps; when the UI falls behind the oldest are discarded.
 RESULT_QUEUE_SIZE = 64
@@ -67,7 +68,8 @@ class LiveStats:
 
 @dataclass(frozen=True)
 class LiveOutcome:
-    """A finished live session: when it started (wall clock), how long it ran, and its summary."""
+    """A finished live session: when it started (wall clock), how long it ran, and its summary
+    (its holds with the range of motion reached, ``pose_coach.rom``)."""
 
     started_at: datetime
     duration_s: float
@@ -95,6 +97,7 @@ class LiveCoach:
         self.reference = reference
         self.settings = settings or Settings()
         self.coach = Coach(reference, self.settings, sides)
+        self.rom = RomSampler(reference)
         self.sides = self.coach.sides
         self.results: queue.Queue[FrameResult] = queue.Queue(maxsize=queue_size)
         self._detectors = list(estimators)
@@ -165,6 +168,8 @@ class LiveCoach:
                 todo.append((rgb, t))
             poses = self._detect(detectors, todo)
             results = [self.coach.step(pose, t) for pose, (_, t) in zip(poses, todo, strict=True)]
+            for result in results:
+                self.rom.add(result)
         for (rgb, _), result in zip(todo, results, strict=True):
             draw(rgb, result, self.reference)
             self._publish(result)
@@ -248,6 +253,7 @@ class LiveCoach:
             if self._started_at is None or self._last_t is None:
                 return None
             summary = self.coach.finish(self._last_t)
+            summary = replace(summary, holds=self.rom.holds(summary.holds))
             return LiveOutcome(self._started_at, self._last_t, summary)
 
     def close(self) -> None:

@@ -59,6 +59,7 @@ ANGLE_LABELS = {
     "pelvis_rotation": "Pelvis rotation",
 }
 SETTINGS_KEY = "settings"
+PERSON_KEY = "person"
 # A detector the pages use instead of the pose model: ``detect(rgb, timestamp_s) -> PoseFrame``.
 # Tests (and demos) put one in the session state; the app itself never sets it.
 DETECTOR_KEY = "pose_detector"
@@ -101,6 +102,35 @@ def settings_sidebar() -> Settings:
         settings = defaults
     st.session_state[SETTINGS_KEY] = settings
     return settings
+
+
+def person_sidebar() -> str:
+    """Whose sessions the pages save and show: everyone in the history, and any new name typed."""
+    try:
+        known = history.persons()
+    except history.HistoryError:
+        known = [history.DEFAULT_PERSON]  # the pages that read the history say what is wrong
+    chosen = st.session_state.get(PERSON_KEY)
+    if chosen and chosen not in known:  # a new name, not saved yet
+        known.append(chosen)
+    name = st.sidebar.selectbox(
+        "Person", known, key=PERSON_KEY, accept_new_options=True,
+        help="Whose sessions to save and show: type a new name to add someone",
+    )  # fmt: skip
+    try:
+        return history.check_person(name)
+    except ValueError as error:
+        st.sidebar.error(f"{error}; using {history.DEFAULT_PERSON!r}")
+        return history.DEFAULT_PERSON
+
+
+def current_person() -> str:
+    """The person chosen in the sidebar (the default person until it has been shown)."""
+    name = st.session_state.get(PERSON_KEY)
+    try:
+        return history.check_person(name) if name else history.DEFAULT_PERSON
+    except ValueError:
+        return history.DEFAULT_PERSON
 
 
 def current_settings() -> Settings:

@@ -10,6 +10,7 @@ the test sets, and frames are fed to the callback the page handed it.
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from fractions import Fraction
 from types import SimpleNamespace
 
@@ -325,6 +326,46 @@ def test_history_empty_then_lists_sessions_per_week_and_faults(clip):
     table = at.dataframe[0].value
     assert list(table["kind"]) == ["review (" + history.list_sessions()[0].record.source + ")"]
     assert len(at.get("vega_lite_chart")) == 2  # per week, faults per session
+
+
+# -- progress ------------------------------------------------------------------------------------
+
+
+def test_progress_shows_a_persons_weeks_asymmetry_charts_and_downloads():
+    from tests.test_progress import HISTORY
+
+    at = page("progress").run()
+    assert any("No sessions of me" in i.value for i in at.info)
+    for record in HISTORY:
+        history.add_session(record)
+    at.date_input(key="progress_dates").set_value((date(2026, 10, 5), date(2026, 11, 1))).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Sessions a week"] == "1.8"  # 7 sessions in 4 weeks
+    assert metrics["Weeks with 2 or more"] == "2 of 4"
+    [callout] = at.warning
+    assert "Kneeling psoas stretch: the sides are uneven" in callout.value
+    assert "the right side reached 13° less" in callout.value
+    images = at.get("image")
+    assert len(images) == 5  # range of motion for two stretches, sessions, good form, faults
+    assert len(at.get("download_button")) == 2
+    # Another person, and one stretch.
+    at.session_state[widgets.PERSON_KEY] = "sam"
+    at.selectbox(key="progress_stretch").set_value("kneeling_psoas").run()
+    assert at.metric[0].value == "0.2" and not at.warning  # 1 session in 4 weeks
+
+
+def test_sessions_are_saved_for_the_person_chosen(clip):
+    review = page("review")
+    review.session_state[widgets.PERSON_KEY] = "sam"
+    review.run()
+    review.selectbox(key="review_stretch").set_value("kneeling_psoas")
+    upload(review, "a.mp4", clip.read_bytes())
+    review.button[0].click().run()
+    [stored] = history.list_sessions()
+    assert stored.record.person == "sam"
+    # The fake model holds the left leg at the target (extension 0) except 6-10 s.
+    assert stored.record.holds[0].rom_median_deg == pytest.approx(0.0, abs=1.0)
 
 
 # -- shared widgets ------------------------------------------------------------------------------

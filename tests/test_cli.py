@@ -153,3 +153,48 @@ def test_ctrl_c_stops_the_review_and_leaves_no_output(tmp_path):
     assert process.returncode == 130
     assert "interrupted" in err
     assert outputs(out) == set()  # not even the temporary folder
+
+
+@pytest.mark.slow
+def test_review_with_history_saves_the_session_and_its_range_of_motion(tmp_path, capsys):
+    """14 s of the good kneeling sample (the left hold runs from 4.5 s, so about 9 s of it), the
+    real model: the review is saved for the person with the hip extension it reached, close to
+    the true angle the video was rendered with."""
+    from pose_coach import history
+    from pose_coach.evaluate import load_truth
+    from pose_coach.input.video import VideoWriter, iter_frames
+
+    video = good_video()
+    clip = tmp_path / "clip.mp4"
+    with VideoWriter(clip, 640, 480, 30.0) as writer:
+        for rgb, t in iter_frames(video):
+            if t >= 14.0:
+                break
+            writer.write(rgb)
+    argv = ["review", str(clip), "--stretch", "kneeling_psoas", "--out", str(tmp_path / "out"),
+            "--no-annotate", "--history", "--person", "sam", "--date", "2026-11-02T18:00"]  # fmt: skip
+    assert main(argv) == 0
+    assert "saved to the history of sam" in capsys.readouterr().out
+    [stored] = history.list_sessions(person="sam")
+    record = stored.record
+    assert record.kind == "review" and record.source == "clip.mp4"
+    assert record.started_at.astimezone().strftime("%Y-%m-%d %H:%M") == "2026-11-02 18:00"
+    [hold] = record.holds
+    assert hold.side == "left" and hold.rom_median_deg is not None
+    truth = load_truth(video)
+    fps = truth["fps"]
+    true_hip = truth["angles"]["hip_left"][round(hold.start_s * fps) : round(hold.end_s * fps)]
+    true_extension = -sorted(true_hip)[len(true_hip) // 2]
+    # Measured on this change: 1.7 degrees against a true 2.6. The README's hip error on the test
+    # split is 7-8 degrees (MAE) over all camera placements; from the exact side at hip height, as
+    # here, it is smaller.
+    assert hold.rom_median_deg == pytest.approx(true_extension, abs=4)
+    assert hold.rom_median_deg <= hold.rom_best_deg
+
+
+def test_person_and_date_without_history_are_refused_before_reviewing(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["review", str(STILL), "--stretch", "kneeling_psoas", "--out", str(out),
+                 "--person", "sam"]) == 2  # fmt: skip
+    assert "add --history" in capsys.readouterr().err
+    assert not out.exists()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import shutil
 import sqlite3
 import threading
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -26,8 +28,10 @@ def record(
         Event(Fault.NO_PERSON, None, 61.0, 63.0, math.nan, "Step into view"),
     ),
     source: str | None = None,
+    person: str = history.DEFAULT_PERSON,
 ) -> SessionRecord:
-    return SessionRecord("kneeling_psoas", kind, started, 63.0, holds, faults, ("left",), source)
+    return SessionRecord("kneeling_psoas", kind, started, 63.0, holds, faults, ("left",), source,
+                         person)  # fmt: skip
 
 
 @pytest.fixture
@@ -169,3 +173,61 @@ def test_record_validation(changes, message):
     }
     with pytest.raises(ValueError, match=message):
         SessionRecord(**(fields | changes))
+
+
+# -- schema 2: persons and range of motion -------------------------------------------------------
+
+OLD_DB = Path(__file__).parent / "data" / "history_schema1.sqlite"
+
+
+def test_a_schema_1_database_migrates_in_place_without_losing_a_session(tmp_path):
+    """``history_schema1.sqlite`` was written by main's history.py before persons and range of
+    motion existed (commit 99e41f6): three sessions, four holds, three faults, one NaN value."""
+    db = tmp_path / "history.sqlite"
+    shutil.copy(OLD_DB, db)
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+        before = {table: raw.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+                  for table in ("sessions", "holds", "faults")}  # fmt: skip
+    stored = history.list_sessions(db)
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == history.SCHEMA_VERSION == 2
+        after = {table: raw.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+                 for table in ("sessions", "holds", "faults")}  # fmt: skip
+    # Every old row is still there, with every old column unchanged and the new ones appended.
+    assert [row[:-1] for row in after["sessions"]] == before["sessions"]
+    assert {row[-1] for row in after["sessions"]} == {history.DEFAULT_PERSON}
+    assert [row[:-2] for row in after["holds"]] == before["holds"]
+    assert {row[-2:] for row in after["holds"]} == {(None, None)}
+    assert after["faults"] == before["faults"]
+    # Read back as records: the old sessions, the default person's, no range of motion measured.
+    assert [s.record.stretch for s in stored] == ["standing_psoas", "lying_psoas", "kneeling_psoas"]
+    kneeling = stored[2].record
+    assert kneeling.holds == (Hold("left", 3.0, 35.0, 30.5), Hold("right", 42.0, 73.0, 28.0))
+    assert [e.kind for e in kneeling.faults] == [Fault.BOUNCE, Fault.NO_PERSON]
+    assert math.isnan(kneeling.faults[1].value)
+    assert stored[1].record.source == "lying_good.mp4"
+    assert history.persons(db) == [history.DEFAULT_PERSON]
+    # New sessions go in beside them; opening again migrates nothing more.
+    history.add_session(record(person="sam", holds=(Hold("left", 1, 31, 30, 5.5, 8.25),)), db)
+    assert len(history.list_sessions(db)) == 4
+    assert history.list_sessions(db, person="sam")[0].record.holds[0].rom_best_deg == 8.25
+
+
+def test_person_and_range_of_motion_round_trip_and_filter(db):
+    holds = (Hold("left", 2.0, 34.0, 30.0, 4.5, 9.0), Hold("right", 40.0, 60.0, 12.5, None, None))
+    history.add_session(record(holds=holds, person="Ana Lúcia"), db)
+    history.add_session(record(datetime(2026, 11, 20, 9, tzinfo=UTC)), db)
+    [ana] = history.list_sessions(db, person="Ana Lúcia")
+    assert ana.record.holds == holds and ana.record.person == "Ana Lúcia"
+    assert history.persons(db) == ["Ana Lúcia", "me"]
+    since = datetime(2026, 11, 19, tzinfo=UTC)
+    assert [s.record.person for s in history.list_sessions(db, since=since)] == ["me"]
+    weeks = history.sessions_per_week(db, weeks=1, today=date(2026, 11, 20), tz=UTC, person="me")
+    assert weeks[0].sessions == 1
+
+
+@pytest.mark.parametrize("name", ["", "  ", " padded", "x" * 81])
+def test_a_person_needs_a_name(name):
+    with pytest.raises(ValueError, match="person's name"):
+        record(person=name)

@@ -9,10 +9,10 @@ import streamlit as st
 
 from pose_coach import history
 from pose_coach.judge.reference import ReferenceError, load_references
+from pose_coach.progress import SESSIONS_GOAL as GOAL
 from pose_coach_app import widgets
 
 WEEKS_SHOWN = 8
-GOAL = (2, 3)  # sessions a week (the article: "at least 2-3 times a week")
 
 
 def _names() -> dict[str, str]:
@@ -83,8 +83,9 @@ def faults_chart(sessions: list[history.StoredSession]) -> alt.Chart:
 def render() -> None:
     st.title("History")
     try:
-        sessions = history.list_sessions()
-        weeks = history.sessions_per_week(weeks=WEEKS_SHOWN)
+        person = widgets.current_person()
+        sessions = history.list_sessions(person=person)
+        weeks = history.sessions_per_week(weeks=WEEKS_SHOWN, person=person)
     except history.HistoryError as error:
         st.error(str(error))
         return

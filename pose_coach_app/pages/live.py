@@ -70,7 +70,12 @@ def _save(coach: LiveCoach) -> None:
     if outcome is None:
         return
     record = SessionRecord.from_summary(
-        coach.reference.id, "live", outcome.started_at, outcome.duration_s, outcome.summary
+        coach.reference.id,
+        "live",
+        outcome.started_at,
+        outcome.duration_s,
+        outcome.summary,
+        person=widgets.current_person(),
     )
     try:
         history.add_session(record)

@@ -73,7 +73,7 @@ def run_review(video: Path, reference: Reference, sides: tuple[str, ...]) -> Non
     if review.run.frames_with_pose == 0:
         st.error(NO_PERSON)
         return
-    record = SessionRecord.from_run(review.run, stamp)
+    record = SessionRecord.from_run(review.run, stamp, widgets.current_person())
     try:
         history.add_session(record)
         error = None

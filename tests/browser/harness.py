@@ -102,3 +102,18 @@ def screenshot(page: Page, name: str, width: int = 900) -> None:
     image = image.resize((width, round(image.height * width / image.width)), Image.LANCZOS)
     Path(folder).mkdir(parents=True, exist_ok=True)
     image.quantize(colors=128).save(Path(folder) / f"{name}.png", optimize=True)
+
+
+def pdf_screenshot(pdf: bytes, name: str, width: int = 900) -> None:
+    """Save the first page of a PDF as NAME.png beside the page screenshots (only when
+    POSE_COACH_SCREENSHOTS is set; rendering needs ``pip install pypdfium2``, a one-off)."""
+    folder = os.environ.get("POSE_COACH_SCREENSHOTS")
+    if not folder:
+        return
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    first = document[0]
+    image = first.render(scale=width / first.get_width()).to_pil().convert("RGB")
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    image.quantize(colors=128).save(Path(folder) / f"{name}.png", optimize=True)

@@ -7,6 +7,7 @@ in good form, and with a fault); tests that need one are skipped, with the reaso
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
@@ -23,7 +24,7 @@ from pose_coach.history import SessionRecord
 from pose_coach.input.video import VideoWriter, iter_frames
 from pose_coach.judge.reference import Reference, builtin_dir, load_reference
 from pose_coach.output.annotate import GOOD, OFF
-from tests.browser.harness import CHROMIUM, ROOT, launch, new_page, screenshot
+from tests.browser.harness import CHROMIUM, ROOT, launch, new_page, pdf_screenshot, screenshot
 from tests.browser.webcam import write_y4m
 
 pytestmark = pytest.mark.slow  # a real browser and server: not in the fast suite
@@ -334,5 +335,46 @@ def test_history_lists_the_sessions(server, playwright):
         # The two charts (sessions per week, faults per session) are drawn.
         wait_for(lambda: page.locator(".vega-embed canvas, .vega-embed svg").count() >= 2, 30)
         screenshot(page, "history")
+    finally:
+        browser.close()
+
+
+def test_progress_page_shows_weeks_of_history_and_downloads_the_pdf(server, playwright):
+    """Four weeks of the kneeling stretch, the right side well short of the left."""
+    from datetime import timedelta
+
+    from pypdf import PdfReader
+
+    now = datetime.now(timezone.utc)
+    for week in range(4):
+        for day in (0, 2):
+            started = now - timedelta(weeks=3 - week, days=day)
+            holds = (Hold("left", 2.0, 33.0, 30.0, 3.0 + 2 * week, 6.0 + 2 * week),
+                     Hold("right", 40.0, 70.0, 26.0, -10.0 + week, -7.0 + week))  # fmt: skip
+            bounce = (Event(Fault.BOUNCE, "right", 50.0, 53.0, 4.1, shipped().bounce.cue),)
+            history.add_session(SessionRecord(STRETCH, "live", started, 75.0, holds,
+                                              bounce if week < 2 else (), ("left",)),
+                                server.home / "history.sqlite")  # fmt: skip
+    browser = launch(playwright)
+    try:
+        page = new_page(browser)
+        page.goto(f"{server.url}/progress")
+        page.get_by_text("the sides are uneven").wait_for()
+        page.get_by_text("Sessions per week").first.wait_for()
+        # Every chart is drawn: range of motion, sessions, good form, faults.
+        wait_for(lambda: page.locator("[data-testid=stImage] img").count() >= 4, 60)
+        wait_for(lambda: page.evaluate(
+            "() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+            ".every(i => i.complete && i.naturalWidth > 0)"), 60)  # fmt: skip
+        screenshot(page, "progress")
+        with page.expect_download(timeout=WAIT_S * 1000) as download:
+            page.get_by_role("button", name="Download the PDF report").click()
+        pdf = Path(download.value.path()).read_bytes()
+        assert pdf.startswith(b"%PDF")
+        reader = PdfReader(io.BytesIO(pdf))
+        first = reader.pages[0].extract_text()
+        assert "Stretching progress report" in first and "Person: me" in first
+        assert "8 sessions in" in first
+        pdf_screenshot(pdf, "progress_report")
     finally:
         browser.close()
