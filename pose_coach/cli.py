@@ -96,7 +96,9 @@ def _print_still(verdict: StillVerdict, review: Review) -> None:
         value = "unseen" if math.isnan(angle.value) else f"{angle.value:6.1f}"
         mark = {True: "ok", False: angle.fault.value if angle.fault else "off",
                 None: "not judged"}[angle.ok]  # fmt: skip
-        print(f"  {angle.name:<15} {value:>7}  target {angle.target:g} +- {angle.tolerance:g}  {mark}")
+        print(
+            f"  {angle.name:<15} {value:>7}  target {angle.target:g} +- {angle.tolerance:g}  {mark}"
+        )
     for kind, cue in verdict.faults:
         print(f"  {kind.value}: {cue}")
     if verdict.judged:

@@ -34,7 +34,9 @@ PHOTOS = {
 def moment(truth: dict, hold: int) -> tuple[float, str, list[str]]:
     """The middle of a hold, or of its first fault; the side and the faults true then."""
     held = truth["holds"][hold]
-    faults = [f for f in truth["faults"] if f["side"] == held["side"] and f["kind"] != "hold_too_short"]
+    faults = [
+        f for f in truth["faults"] if f["side"] == held["side"] and f["kind"] != "hold_too_short"
+    ]
     span = faults[0] if faults else held
     t = (span["start_s"] + span["end_s"]) / 2
     return t, held["side"], [f["kind"] for f in faults if f["start_s"] <= t <= f["end_s"]]
