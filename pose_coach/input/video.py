@@ -108,7 +108,9 @@ def _read_header(path: Path) -> bytes:
     if not path.exists():
         raise VideoError(f"{path}: no such file; check the path and the file name")
     if not path.is_file():
-        raise VideoError(f"{path.name} is a folder, not a file; give the path of a video or picture")
+        raise VideoError(
+            f"{path.name} is a folder, not a file; give the path of a video or picture"
+        )
     try:
         with path.open("rb") as handle:
             header = handle.read(_HEADER_BYTES)
@@ -117,7 +119,9 @@ def _read_header(path: Path) -> bytes:
             f"{path.name}: permission denied; make the file readable to this user"
         ) from None
     except OSError as error:
-        raise VideoError(f"{path.name} cannot be read ({error.strerror or error}); copy it to a local folder and try again") from error
+        raise VideoError(
+            f"{path.name} cannot be read ({error.strerror or error}); copy it to a local folder and try again"
+        ) from error
     if not header:
         raise VideoError(f"{path.name} is empty (0 bytes); record or upload it again")
     return header
@@ -193,7 +197,9 @@ def _video_stream(path: Path, container: av.container.InputContainer) -> av.vide
         )
     stream = container.streams.video[0]
     if stream.codec_context is None:
-        raise VideoError(f"{path.name}: no decoder here for its video codec; convert it to H.264 MP4")
+        raise VideoError(
+            f"{path.name}: no decoder here for its video codec; convert it to H.264 MP4"
+        )
     return stream
 
 

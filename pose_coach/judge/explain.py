@@ -26,6 +26,7 @@ REASONS = {
     Fault.NO_PERSON: "out of view",
     Fault.WRONG_VIEW: "turned from the camera",
 }
+_IN_A_HOLD = (Phase.HOLDING, Phase.NO_PERSON, Phase.WRONG_VIEW)  # the timer may count or stop
 MOVING = "moving (a swing of the leg or the hips shifting)"
 OUT_OF_POSITION = "out of the stretch's position"
 MIN_SHOWN_S = 0.05  # shorter stretches of time are not worth a line
@@ -55,8 +56,8 @@ def uncounted(frames: tuple[FrameResult, ...], hold: Hold, reference: Reference)
         previous = t
         if not hold.start_s < t <= hold.end_s or frame.form_ok or frame.side != hold.side:
             continue
-        if frame.phase is Phase.HOLD_COMPLETE:
-            continue  # the time is in: nothing more was needed
+        if frame.phase not in _IN_A_HOLD:
+            continue  # not yet in the hold, or it is complete: nothing more was needed
         reason = _reason(frame, reference, hold.side)
         last = spans[-1] if spans else None
         if last is not None and last.reason == reason and t - last.end_s <= MAX_STEP_S:
