@@ -240,5 +240,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def run() -> None:
+    """The ``pose-coach`` program: ``main``, then exit with its status. After a Ctrl-C the process
+    ends at once: a Ctrl-C that lands while a native library runs Python code makes the
+    interpreter kill itself with SIGINT at exit, which would lose the status 130."""
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
