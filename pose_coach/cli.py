@@ -12,22 +12,27 @@ import json
 import math
 import os
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import fields
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
-from pose_coach import history, progress
 from pose_coach.config import HELP, Settings
-from pose_coach.input.pose import ModelError
-from pose_coach.input.video import VideoError
-from pose_coach.judge.reference import ReferenceError, get_reference, load_references
-from pose_coach.review import Review, ReviewError, review_video
-from pose_coach.terms import SIDES
+from pose_coach.terms import ASYMMETRY_DEG, DEFAULT_PERSON, SIDES
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from pose_coach.judge.still import StillVerdict
+    from pose_coach.review import Review
+
+# The model, video and judging modules are imported inside ``main`` (they take a second or more
+# to load): a Ctrl-C while they load is then handled like any other.
 
 EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
 REPORT_WEEKS = 8  # the report's period without --since
+INTERRUPTED = "pose-coach: interrupted; nothing was written"
 
 
 def _add_settings(parser: argparse.ArgumentParser) -> None:
@@ -50,53 +55,100 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**{name: value for name, value in chosen.items() if value is not None})
 
 
-class _ProgressBar:
-    """A one-line progress bar on stderr, redrawn at most ten times a second."""
+class _Progress:
+    """Progress on stderr: tqdm's bar on a terminal; elsewhere (a log file, a pipe) a plain line
+    at each tenth of the frames, never a carriage return."""
 
-    def __init__(self) -> None:
-        self.stream, self.last, self.start = sys.stderr, 0.0, time.monotonic()
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.terminal = self.stream.isatty()
+        self.bar: tqdm | None = None
+        self.next_tenth = 1
 
     def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.last < 0.1 and done != total:
-            return
-        self.last = now
-        fraction = min(1.0, done / total) if total else 0.0
-        bar = "#" * int(30 * fraction)
-        speed = done / max(now - self.start, 1e-6)
-        self.stream.write(f"\r[{bar:<30}] {done}/{total or '?'} frames  {speed:5.1f} fps")
-        self.stream.flush()
+        if self.terminal:
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total or None, unit=" frames", file=self.stream,
+                                desc="reviewing", dynamic_ncols=True, mininterval=0.2)  # fmt: skip
+            self.bar.update(done - self.bar.n)
+        elif total > 1 and done * 10 >= self.next_tenth * total:
+            self.next_tenth = done * 10 // total + 1
+            print(f"reviewing: {min(100, 100 * done // total)}% ({done} of {total} frames)",
+                  file=self.stream, flush=True)  # fmt: skip
 
     def close(self) -> None:
-        self.stream.write("\n")
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _print_still(verdict: StillVerdict, review: Review) -> None:
+    run = review.run
+    found = ", ".join(x for x in (verdict.side and f"{verdict.side} side", verdict.posture,
+                                  verdict.view and f"{verdict.view} view") if x)  # fmt: skip
+    print(f"{run.reference.name}: a photo ({found or 'no person found'})")
+    if not verdict.judged:
+        print(f"  cannot be judged: {verdict.message}")
+    else:
+        faults = len(verdict.faults)
+        print("  verdict: good form" if verdict.form_ok else
+              f"  verdict: {faults} fault{'s' * (faults != 1)}")  # fmt: skip
+    for angle in verdict.angles:
+        value = "unseen" if math.isnan(angle.value) else f"{angle.value:6.1f}"
+        mark = {True: "ok", False: angle.fault.value if angle.fault else "off",
+                None: "not judged"}[angle.ok]  # fmt: skip
+        print(
+            f"  {angle.name:<15} {value:>7}  target {angle.target:g} +- {angle.tolerance:g}  {mark}"
+        )
+    for kind, cue in verdict.faults:
+        print(f"  {kind.value}: {cue}")
+    if verdict.judged:
+        print(f"  {verdict.message}" if verdict.form_ok else
+              "  (bouncing, the hold's length and the hips moving need a video)")  # fmt: skip
+    written = "annotated.png" if review.image_path else "no annotated picture"
+    print(f"wrote {review.report_path}, angles.csv and {written}")
 
 
 def _print_summary(review: Review) -> None:
+    from pose_coach.judge.explain import describe, uncounted
+
     run = review.run
+    if run.still is not None:
+        _print_still(run.still, review)
+        return
     print(f"{run.reference.name}: {len(run.frames)} frames, "
           f"{run.frames_with_pose} with a person, {run.video.duration_s:.1f} s")  # fmt: skip
     for hold in run.holds:
         print(f"  {hold.side:>5} hold {hold.start_s:6.1f}-{hold.end_s:6.1f} s, "
               f"good form {hold.good_form_s:.1f} / {run.reference.hold_s:.0f} s")  # fmt: skip
-    if len(run.frames) == 1:
-        print("  a still image: its angles are in angles.csv and on annotated.mp4")
-    elif not run.holds:
+        if hold.good_form_s < run.reference.hold_s:
+            missing = describe(uncounted(run.frames, hold, run.reference))
+            if missing:
+                print(f"        {missing}")
+    if not run.holds:
         print("  no hold found: was the stretch done in view of the camera?")
     for event in run.events:
         value = "" if math.isnan(event.value) else f" ({round(event.value, 2)})"
         side = event.side or "-"
         print(f"  {event.start_s:6.1f}-{event.end_s:6.1f} s  {side:>5}  "
               f"{event.kind.value}{value}: {event.message}")  # fmt: skip
-    print(f"wrote {review.report_path}, angles.csv and annotated.mp4")
+    written = "annotated.mp4" if review.video_path else "no annotated video"
+    print(f"wrote {review.report_path}, angles.csv and {written}")
 
 
 def _review(args: argparse.Namespace) -> int:
-    if not args.history and (args.date or args.person != history.DEFAULT_PERSON):
+    from pose_coach import history
+
+    if not args.history and (args.date or args.person != DEFAULT_PERSON):
         raise ValueError("--person and --date say how to save to the history: add --history")
+    from pose_coach.judge.reference import get_reference
+    from pose_coach.review import review_video
+
     reference = get_reference(args.stretch)
     sides = (args.side,) if args.side else SIDES
     out_dir = args.out or Path("pose-coach-review") / Path(args.video).stem
-    bar = _ProgressBar()
+    bar = _Progress()
     try:
         review = review_video(args.video, reference, _settings(args), out_dir=out_dir,
                               sides=sides, progress=bar)  # fmt: skip
@@ -117,8 +169,11 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from pose_coach import history, progress
+    from pose_coach.judge.reference import get_reference
     from pose_coach.output.progress_csv import progress_csv
     from pose_coach.output.progress_report import progress_pdf, write_atomically
+    from pose_coach.review import ReviewError
 
     known = history.persons()
     if args.person not in known:
@@ -168,6 +223,8 @@ def _when(text: str) -> datetime:
 
 
 def _person(text: str) -> str:
+    from pose_coach import history
+
     try:
         return history.check_person(text)
     except ValueError as error:
@@ -175,6 +232,8 @@ def _person(text: str) -> str:
 
 
 def _stretches(args: argparse.Namespace) -> int:
+    from pose_coach.judge.reference import load_references
+
     for stretch_id, reference in sorted(load_references().items()):
         print(f"{stretch_id:<26} {reference.name} ({reference.posture}, {' or '.join(reference.views)} view, "
               f"hold {reference.hold_s:.0f} s)")  # fmt: skip
@@ -202,8 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--out", type=Path, help="output folder (default: pose-coach-review/NAME)")
     review.add_argument("--history", action="store_true",
                         help="also save the review to the history (it then counts in progress)")  # fmt: skip
-    review.add_argument("--person", type=_person, default=history.DEFAULT_PERSON,
-                        help=f"whose session, with --history (default: {history.DEFAULT_PERSON})")  # fmt: skip
+    review.add_argument("--person", type=_person, default=DEFAULT_PERSON,
+                        help=f"whose session, with --history (default: {DEFAULT_PERSON})")  # fmt: skip
     review.add_argument("--date", type=_when, help="when it was recorded, with --history "
                         "(YYYY-MM-DD[THH:MM], local time; default: now)")  # fmt: skip
     _add_settings(review)
@@ -227,12 +286,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--since", type=_date, help=f"first day, YYYY-MM-DD (default: "
                         f"{REPORT_WEEKS} weeks before --until)")  # fmt: skip
     report.add_argument("--until", type=_date, help="last day, YYYY-MM-DD (default: today)")
-    report.add_argument("--person", type=_person, default=history.DEFAULT_PERSON,
-                        help=f"whose sessions (default: {history.DEFAULT_PERSON})")  # fmt: skip
+    report.add_argument("--person", type=_person, default=DEFAULT_PERSON,
+                        help=f"whose sessions (default: {DEFAULT_PERSON})")  # fmt: skip
     report.add_argument("--stretch", help="only this stretch (default: all)")
-    report.add_argument("--asymmetry-deg", type=float, default=progress.ASYMMETRY_DEG,
+    report.add_argument("--asymmetry-deg", type=float, default=ASYMMETRY_DEG,
                         help="call out left and right further apart than this (degrees; "
-                        f"default {progress.ASYMMETRY_DEG:g})")  # fmt: skip
+                        f"default {ASYMMETRY_DEG:g})")  # fmt: skip
     report.add_argument("--csv", type=Path, help="also write the holds as CSV to this file")
     report.set_defaults(run=_report)
     return parser
@@ -261,19 +320,40 @@ def _quiet_native_logs() -> Iterator[None]:
         sys.stderr = python_stderr
 
 
-def main(argv: list[str] | None = None) -> int:
+def _run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    from pose_coach.history import HistoryError
+
     try:
         with _quiet_native_logs():
             return args.run(args)
-    except (VideoError, ReferenceError, ReviewError, ModelError, ValueError,
-            history.HistoryError) as error:  # fmt: skip
+    # VideoError, ReferenceError, ModelError, ReviewError and bad settings are ValueErrors.
+    except (ValueError, HistoryError) as error:
         print(f"pose-coach: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command; exit status 0, 2 for bad input (with a message), 130 on Ctrl-C (one line,
+    and nothing left behind: the review removes its own files and folders on the way out)."""
+    try:
+        return _run(argv)
     except KeyboardInterrupt:
-        print("pose-coach: interrupted; nothing was written", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return EXIT_INTERRUPTED
 
 
+def run() -> None:
+    """The ``pose-coach`` program: ``main``, then exit with its status. After a Ctrl-C the process
+    ends at once: a Ctrl-C that lands while a native library runs Python code makes the
+    interpreter kill itself with SIGINT at exit, which would lose the status 130."""
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

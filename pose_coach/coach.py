@@ -20,6 +20,7 @@ from pose_coach.events import Event, Hold
 from pose_coach.input.landmarks import PoseFrame
 from pose_coach.judge.reference import Reference
 from pose_coach.judge.session import CoachingSession, FrameResult, SessionSummary
+from pose_coach.judge.still import StillVerdict, judge_still
 from pose_coach.measure.measurement import Measurement, Measurer
 from pose_coach.terms import SIDES
 
@@ -74,6 +75,7 @@ class CoachingRun:
     sides: tuple[str, ...]
     frames: tuple[FrameResult, ...]
     summary: SessionSummary
+    still: StillVerdict | None = None  # a still photo's verdict (``judge.still``); None for a video
 
     @property
     def holds(self) -> tuple[Hold, ...]:
@@ -136,7 +138,8 @@ def coach_video(
     is_image = video.is_image or len(results) == 1
     last_t = results[-1].timestamp_s if results else 0.0
     summary = coach.finish(last_t, expect_holds=not is_image)
-    return CoachingRun(video, reference, settings, coach.sides, tuple(results), summary)
+    still = _still(results, reference, settings, coach.sides) if is_image else None
+    return CoachingRun(video, reference, settings, coach.sides, tuple(results), summary, still)
 
 
 def rejudge(run: CoachingRun, reference: Reference) -> CoachingRun:
@@ -145,7 +148,14 @@ def rejudge(run: CoachingRun, reference: Reference) -> CoachingRun:
     results, summary = judge_measurements(
         (frame.measurement for frame in run.frames), reference, run.settings, run.sides, not still
     )
-    return replace(run, reference=reference, frames=tuple(results), summary=summary)
+    verdict = _still(results, reference, run.settings, run.sides) if still else None
+    return replace(run, reference=reference, frames=tuple(results), summary=summary, still=verdict)
+
+
+def _still(
+    results: list[FrameResult], reference: Reference, settings: Settings, sides: tuple[str, ...]
+) -> StillVerdict | None:
+    return judge_still(results[0].measurement, reference, settings, sides) if results else None
 
 
 def judge_measurements(

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from pose_coach.config import home_dir
 from pose_coach.events import Event, Fault, Hold
 from pose_coach.rom import with_range_of_motion
-from pose_coach.terms import SIDES
+from pose_coach.terms import DEFAULT_PERSON, SIDES
 
 if TYPE_CHECKING:
     from pose_coach.coach import CoachingRun
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 KINDS = ("live", "review")
 # Whose sessions: one person unless a name is chosen (a family, or a clinic's patients). Sessions
 # stored before there were persons belong to this one.
-DEFAULT_PERSON = "me"
 
 # Migrations: MIGRATIONS[n] takes a database from version n to n + 1.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (

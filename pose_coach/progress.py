@@ -19,10 +19,9 @@ from pose_coach import history
 from pose_coach.history import SessionRecord, monday_of
 from pose_coach.judge.reference import Reference, load_references
 from pose_coach.rom import measure_for, target_band
-from pose_coach.terms import SIDES
+from pose_coach.terms import ASYMMETRY_DEG, SIDES
 
 SESSIONS_GOAL = (2, 3)  # sessions a week (the article: "at least 2-3 times a week")
-ASYMMETRY_DEG = 10.0  # left and right further apart than this (weekly medians) is called out
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
-"""Review of one recorded video (or still) into a folder: report.json, angles.csv, annotated.mp4.
+"""Review of one recorded video (or still) into a folder: report.json, angles.csv, and
+annotated.mp4 (a still photo: annotated.png, with its verdict).
 
 The judging is ``coach.coach_video``; this module only reads the file, runs the pose model and has
 each writer write its file. Decoding runs in its own thread beside inference (the pose model uses
 one core) and so does encoding; every output is written into a temporary folder and moved into
-place only when the whole review succeeded: an error or Ctrl-C leaves no half-written file behind.
+place only when the whole review succeeded: an error or Ctrl-C leaves no half-written file behind,
+and no folder the review made.
 No global state, picklable inputs and result: reviews can run in worker processes.
 """
 
@@ -24,13 +26,15 @@ from pose_coach.input.pose import PoseEstimator
 from pose_coach.input.video import iter_frames, probe
 from pose_coach.judge.reference import Reference
 from pose_coach.output.angles_csv import ANGLES_NAME, write_angles_csv
+from pose_coach.output.annotated_image import IMAGE_NAME, AnnotatedImage
 from pose_coach.output.annotated_video import VIDEO_NAME, AnnotatedVideo
 from pose_coach.output.report import REPORT_NAME, write_report
 from pose_coach.terms import SIDES
 
 
-class ReviewError(RuntimeError):
-    """The review cannot be done: the message says what is wrong and what to do."""
+class ReviewError(ValueError):
+    """The review cannot be done (an output folder that cannot be written): the message says
+    what is wrong and what to do."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,12 @@ class Review:
     @property
     def video_path(self) -> Path | None:
         path = self.out_dir / VIDEO_NAME
+        return path if path.exists() else None
+
+    @property
+    def image_path(self) -> Path | None:
+        """The annotated photo (a still's review)."""
+        path = self.out_dir / IMAGE_NAME
         return path if path.exists() else None
 
 
@@ -125,6 +135,11 @@ def coach_file(
         )  # fmt: skip
 
 
+def _missing_folders(out_dir: Path) -> list[Path]:
+    """The folders of ``out_dir`` that do not exist yet, deepest first."""
+    return [p for p in (out_dir, *out_dir.parents) if not p.exists()]
+
+
 def _make_temp_dir(out_dir: Path) -> Path:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -134,6 +149,13 @@ def _make_temp_dir(out_dir: Path) -> Path:
             f"cannot write to the output folder {out_dir} ({error.strerror or error}); "
             "choose a folder you can write to with --out"
         ) from None
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders a failed review made, deepest first, if nothing else went into them."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def review_video(
@@ -147,27 +169,53 @@ def review_video(
     detector: Detector | None = None,
 ) -> Review:
     """Review ``video`` against ``reference``; write report.json, angles.csv and annotated.mp4
-    (unless ``settings.annotate`` is off) into ``out_dir``.
+    (a still photo: annotated.png) unless ``settings.annotate`` is off, into ``out_dir``.
 
     Raises ``VideoError`` for a video that cannot be read and ``ReviewError`` for an output folder
-    that cannot be written.
+    that cannot be written. On any error, or Ctrl-C, nothing is left behind: not a file, nor a
+    folder the review made.
     """
     settings = settings or Settings()
     video = Path(video)
     facts = video_facts(video)  # before any folder is made: bad input leaves nothing behind
     out_dir = Path(out_dir)
-    work = _make_temp_dir(out_dir)
+    made = _missing_folders(out_dir)
+    done = False
     try:
-        annotated = (AnnotatedVideo(work / VIDEO_NAME, facts, reference) if settings.annotate
-                     else contextlib.nullcontext())  # fmt: skip
-        with annotated:
-            run = coach_file(video, reference, settings, sides, detector=detector,
-                             on_frame=annotated if settings.annotate else None, progress=progress, facts=facts)  # fmt: skip
-        write_angles_csv(run, work / ANGLES_NAME)
-        write_report(run, work / REPORT_NAME)
-        for name in (ANGLES_NAME, VIDEO_NAME, REPORT_NAME):  # the report last: it marks completion
-            if (work / name).exists():
-                (work / name).replace(out_dir / name)
-        return Review(run, out_dir)
+        work = _make_temp_dir(out_dir)
+        try:
+            run = _coach_into(work, video, facts, reference, settings, sides, detector, progress)
+            for name in (ANGLES_NAME, VIDEO_NAME, IMAGE_NAME, REPORT_NAME):  # the report last
+                if (work / name).exists():
+                    (work / name).replace(out_dir / name)
+            done = True
+            return Review(run, out_dir)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not done:
+            _remove_empty(made)
+
+
+def _coach_into(
+    work: Path,
+    video: Path,
+    facts: VideoFacts,
+    reference: Reference,
+    settings: Settings,
+    sides: tuple[str, ...],
+    detector: Detector | None,
+    progress: Progress | None,
+) -> CoachingRun:
+    """Coach ``video`` and write every output into the folder ``work``."""
+    still = AnnotatedImage() if settings.annotate and facts.is_image else None
+    annotated = (AnnotatedVideo(work / VIDEO_NAME, facts, reference)
+                 if settings.annotate and not facts.is_image else None)  # fmt: skip
+    with annotated or contextlib.nullcontext():
+        run = coach_file(video, reference, settings, sides, detector=detector,
+                         on_frame=still or annotated, progress=progress, facts=facts)  # fmt: skip
+    if still is not None:
+        still.write(run, work / IMAGE_NAME)
+    write_angles_csv(run, work / ANGLES_NAME)
+    write_report(run, work / REPORT_NAME)
+    return run

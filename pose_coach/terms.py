@@ -67,3 +67,8 @@ def program_name(relative: str, side: str) -> str:
         return relative
     role, joint = relative.split("_", 1)
     return f"{joint}_{side if role == 'working' else other_side(side)}"
+
+# History: whose sessions, when no one is named (a single user never sees it).
+DEFAULT_PERSON = "me"
+# Progress: left and right further apart than this (weekly medians, degrees) is called out.
+ASYMMETRY_DEG = 10.0

@@ -35,6 +35,7 @@ from pose_coach.tuning import AngleTable
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_videos"
 VIDEO_TYPES = ["mp4", "mov", "m4v", "webm", "mkv", "avi"]
+PHOTO_TYPES = ["jpg", "jpeg", "png", "webp", "bmp"]  # a still photo gets a verdict of its own
 MAX_UPLOAD_MB = 200  # Streamlit's own default upload limit
 SIDE_ORDERS = {
     "Left, then right": ("left", "right"),
@@ -212,17 +213,20 @@ def _safe_name(name: str) -> str:
     return stem[-80:]
 
 
-def pick_video(key: str) -> Path | None:
-    """An uploaded video (saved under the home folder) or a sample; None with a message if unusable."""
+def pick_video(key: str, photos: bool = False) -> Path | None:
+    """An uploaded video (``photos``: or photo), saved under the home folder, or a sample; None
+    with a message if unusable."""
     samples = sample_videos()
     sources = ["Upload a video", "Sample video"] if samples else ["Upload a video"]
     source = st.radio("Video", sources, key=f"{key}_source", horizontal=True)
     if source == "Sample video":
         chosen = st.selectbox("Sample", samples, format_func=lambda p: p.name, key=f"{key}_sample")
         return chosen
+    kinds = "a video (MP4, MOV, WebM, MKV) or a photo (JPEG, PNG)" if photos else \
+        "a video (MP4, MOV, WebM, MKV)"  # fmt: skip
     upload = st.file_uploader(
-        f"Upload a video (MP4, MOV, WebM, MKV; up to {MAX_UPLOAD_MB} MB)",
-        type=VIDEO_TYPES,
+        f"Upload {kinds}, up to {MAX_UPLOAD_MB} MB",
+        type=VIDEO_TYPES + PHOTO_TYPES if photos else VIDEO_TYPES,
         key=f"{key}_upload",
         max_upload_size=MAX_UPLOAD_MB,
     )

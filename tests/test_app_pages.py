@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from fractions import Fraction
+from pathlib import Path
 from types import SimpleNamespace
 
 import av
@@ -232,6 +233,39 @@ def test_review_bad_upload_gives_a_message_not_a_traceback(name, data, message):
     assert not at.exception
     assert any(message in e.value for e in at.error)
     assert history.list_sessions() == []
+
+
+PHOTOS = Path(__file__).resolve().parent / "data" / "photos"
+
+
+def test_review_of_a_photo_shows_its_verdict_with_the_real_model(home):
+    at = AppTest.from_function(run_page, args=("review",), default_timeout=TIMEOUT).run()
+    at.selectbox(key="review_stretch").set_value("kneeling_psoas")
+    photo = (PHOTOS / "kneeling_too_deep_left.jpg").read_bytes()
+    at.file_uploader(key="review_upload").upload("my photo.jpg", photo, "image/jpeg")
+    at.run()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert at.get("image"), "the annotated photo is shown"
+    shown = texts(at)
+    cue = get_reference("kneeling_psoas").angles["working_hip"].too_low.cue
+    assert any("Too deep" in e.value and cue in e.value for e in at.error)
+    assert "left side" in shown and "all fours" in shown
+    table = at.dataframe[0].value.set_index("angle")
+    assert table.loc["Working hip", "verdict"] == "too deep"
+    assert table.loc["Trunk", "verdict"] == "ok"
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert "Download annotated.png" in labels and "Download annotated.mp4" not in labels
+    assert history.list_sessions() == []  # a photo is not a session
+
+
+def test_review_of_a_text_file_named_like_a_video_says_what_it_is():
+    at = upload(page("review").run(), "notes.mp4", b"These are my notes, not a video.\n" * 20)
+    at.button[0].click().run()
+    assert not at.exception
+    [error] = at.error
+    assert "notes.mp4 is a text file, not a video" in error.value
+    assert "/" not in error.value.split("not a video")[0]  # the name, not the server's path
 
 
 def test_review_too_large_upload_is_refused(monkeypatch):

@@ -55,7 +55,9 @@ def test_review_of_a_still_image(tmp_path, capsys):
     assert len(rows) == 1
     assert float(rows[0]["hip_left"]) == pytest.approx(-2.8, abs=8)  # the truth: -2.8 degrees
     assert float(rows[0]["trunk"]) == pytest.approx(79.7, abs=8)
-    assert outputs(out) == {"report.json", "angles.csv", "annotated.mp4"}
+    assert outputs(out) == {"report.json", "angles.csv", "annotated.png"}  # a picture, no video
+    assert report["judged"] is True and report["posture"] == "all_fours"
+    assert "verdict:" in capsys.readouterr().out
 
 
 @pytest.mark.slow
@@ -88,7 +90,11 @@ def test_review_of_a_good_video_finds_both_holds_and_no_fault(tmp_path, capsys):
     ("name", "make", "message"),
     [
         ("notes.txt", lambda p: p.write_text("hello, I am not a video\n"), "not a video"),
-        ("clip.mp4", lambda p: p.write_text("hello, I am not a video\n"), "damaged"),
+        (
+            "clip.mp4",
+            lambda p: p.write_text("hello, I am not a video\n"),
+            "clip.mp4 is a text file",
+        ),
         ("clip.mp4", lambda p: p.write_bytes(b""), "empty"),
         ("clip.mp4", lambda p: None, "no such file"),
     ],
@@ -136,23 +142,104 @@ def test_an_output_path_that_is_a_file_is_a_clear_error(tmp_path, capsys):
     assert code == 2 and "cannot write to the output folder" in capsys.readouterr().err
 
 
-def test_ctrl_c_stops_the_review_and_leaves_no_output(tmp_path):
-    video = good_video()
-    out = tmp_path / "out"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pose_coach.cli", "review", str(video), "--stretch",
-         "kneeling_psoas", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-    )  # fmt: skip
+def cli(*args: str, **popen) -> subprocess.Popen:
+    """``python -m pose_coach.cli ARGS`` in a process of its own."""
+    return subprocess.Popen([sys.executable, "-m", "pose_coach.cli", *args], cwd=ROOT,
+                            text=True, **popen)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def short_clip(tmp_path_factory) -> Path:
+    """Two seconds of the kneeling good-form sample, from inside its first hold."""
+    from pose_coach.input.video import VideoWriter, iter_frames
+
+    source = good_video()
+    path = tmp_path_factory.mktemp("clip") / "short.mp4"
+    frames = (rgb for rgb, t in iter_frames(source) if t >= 6.0)
+    with VideoWriter(path, 640, 480, 30.0) as writer:
+        for rgb, _ in zip(frames, range(60), strict=False):
+            writer.write(rgb)
+    return path
+
+
+def wait_until_loading(process: subprocess.Popen) -> None:
+    """Wait until the program's own code runs: it has begun to load numpy, which only the
+    program's own imports load. (A Ctrl-C before that falls in Python's own start-up, which here
+    imports the site's packages for a quarter of a second or more, out of the program's hands.)"""
     deadline = time.monotonic() + 60
-    while not out.exists() and time.monotonic() < deadline:  # started writing into it
-        time.sleep(0.1)
-    time.sleep(2.0)
+    maps = Path(f"/proc/{process.pid}/maps")
+    while time.monotonic() < deadline and process.poll() is None:
+        if "numpy" in maps.read_text():
+            return
+        time.sleep(0.01)
+    raise AssertionError("the program never began to load its libraries")
+
+
+# When Ctrl-C comes: as the program begins to load its libraries (the model, video and judging
+# ones take a second or more), during that, as the review starts, and well into the review (the
+# output folder is there). Delays count from the start of loading.
+@pytest.mark.parametrize("moment", ["0.0 s", "0.5 s", "1.0 s", "2.0 s", "in the review"])
+def test_ctrl_c_at_any_moment_exits_130_with_one_line_and_leaves_nothing(tmp_path, moment):
+    video = good_video()
+    out = tmp_path / "reviews" / "out"  # neither folder exists yet: the review makes both
+    process = cli("review", str(video), "--stretch", "kneeling_psoas", "--out", str(out),
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    if moment == "in the review":
+        deadline = time.monotonic() + 60
+        while not out.exists() and time.monotonic() < deadline:  # started writing into it
+            time.sleep(0.05)
+        assert out.exists(), "the review never started"
+        time.sleep(1.5)
+    else:
+        wait_until_loading(process)
+        time.sleep(float(moment.split()[0]))
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
-    assert process.returncode == 130
-    assert "interrupted" in err
-    assert outputs(out) == set()  # not even the temporary folder
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[-1] == "pose-coach: interrupted; nothing was written"
+    assert all(line.startswith("reviewing:") for line in lines[:-1]), err  # progress at most
+    assert not (tmp_path / "reviews").exists()  # no file, no folder: not even the parent
+
+
+def test_progress_in_a_log_is_a_line_each_tenth_without_carriage_returns(tmp_path, short_clip):
+    out = tmp_path / "out"
+    process = cli("review", str(short_clip), "--stretch", "kneeling_psoas", "--out", str(out),
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    summary, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert "\r" not in err
+    progress = [line for line in err.splitlines() if line.startswith("reviewing:")]
+    assert 5 <= len(progress) <= 11 and progress[-1].startswith("reviewing: 100%")
+    assert "wrote" in summary
+
+
+def test_progress_on_a_terminal_is_a_tqdm_bar(tmp_path, short_clip):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns
+    process = cli("review", str(short_clip), "--stretch", "kneeling_psoas", "--out",
+                  str(tmp_path / "out"), stdout=subprocess.DEVNULL, stderr=follower)  # fmt: skip
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the program ended and closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert process.wait(timeout=120) == 0
+    text = shown.decode(errors="replace")
+    assert "\r" in text and "reviewing:" in text  # redrawn in place
+    assert "60/60" in text and "frames/s" in text  # tqdm's count and rate
 
 
 @pytest.mark.slow

@@ -307,6 +307,11 @@ def _make_bad_input(kind: str, tmp_path: Path) -> Path:
     elif kind == "text":
         path = tmp_path / "notes.txt"
         path.write_text("This is not a video.\nJust some notes.\n")
+    elif kind == "text_named_mp4":
+        path = tmp_path / "notes.mp4"
+        path.write_text("These are my notes, not a video.\n")
+    elif kind == "random_named_mp4":
+        path.write_bytes(bytes(range(1, 256)) * 4)
     elif kind == "pdf":
         path = tmp_path / "document.pdf"
         path.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n")
@@ -328,11 +333,13 @@ def _make_bad_input(kind: str, tmp_path: Path) -> Path:
 
 BAD_INPUTS = [
     ("missing", "no such file"),
-    ("folder", "not a file"),
-    ("empty", r"empty \(0 bytes\)"),
-    ("text", "not a video or picture that can be read"),
-    ("pdf", "not a video or picture that can be read"),
-    ("audio_only", "no video stream"),
+    ("folder", "folder.mp4 is a folder, not a file"),
+    ("empty", r"empty.mp4 is empty \(0 bytes\)"),
+    ("text", "notes.txt is a text file, not a video: give an MP4"),
+    ("text_named_mp4", "notes.mp4 is a text file, not a video"),
+    ("random_named_mp4", "random_named_mp4.mp4 is named like a video, but its content is no video"),
+    ("pdf", "document.pdf is a PDF document, not a video"),
+    ("audio_only", "sound.m4a is a sound recording with no video"),
     ("header_cut", "header is damaged or incomplete"),
     ("index_cut", "damaged or incomplete"),
     ("no_decodable_frame", "no frame of its h264 video could be decoded"),
@@ -344,7 +351,10 @@ def test_bad_inputs_give_clear_errors(tmp_path: Path, kind: str, message: str) -
     path = _make_bad_input(kind, tmp_path)
     with pytest.raises(VideoError, match=message) as probed:
         probe(path)
-    assert str(path) in str(probed.value)  # every message names the file
+    # Every message names the file, and only the file: not the folder it is in (a server's path
+    # on the Review page), except a missing file's, whose path is what to check.
+    assert path.name in str(probed.value)
+    assert (str(path.parent) in str(probed.value)) == (kind == "missing")
     with pytest.raises(VideoError, match=message):
         read_all(path)
 

@@ -39,8 +39,18 @@ _IMAGE_SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "png"),
     (b"BM", "bmp"),
 )
-_HEADER_BYTES = 16
+_HEADER_BYTES = 512  # enough to tell a text file from a binary one
+# Files people pick by mistake, told by their first bytes: (signature, what the file is).
+_NOT_MEDIA = (
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or an office document)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+)
+MEDIA_HINT = "give an MP4/MOV/WebM/MKV video or a JPEG/PNG/BMP/WebP photo"
 # Names that promise a video: a file with one that FFmpeg cannot open is damaged, not mistaken.
+_EBML = b"\x1a\x45\xdf\xa3"  # the start of a WebM / Matroska file
 _VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"})
 # Output encoding: superfast takes about half the CPU of veryfast for about twice the bytes (still
 # only about 0.2 Mbit/s at 640x480); crf 23 is x264's default quality.
@@ -98,18 +108,22 @@ def _read_header(path: Path) -> bytes:
     if not path.exists():
         raise VideoError(f"{path}: no such file; check the path and the file name")
     if not path.is_file():
-        raise VideoError(f"{path}: not a file (a folder?); give the path of a video or picture")
+        raise VideoError(
+            f"{path.name} is a folder, not a file; give the path of a video or picture"
+        )
     try:
         with path.open("rb") as handle:
             header = handle.read(_HEADER_BYTES)
     except PermissionError:
         raise VideoError(
-            f"{path}: permission denied; make the file readable to this user"
+            f"{path.name}: permission denied; make the file readable to this user"
         ) from None
     except OSError as error:
-        raise VideoError(f"{path}: cannot be read ({error})") from error
+        raise VideoError(
+            f"{path.name} cannot be read ({error.strerror or error}); copy it to a local folder and try again"
+        ) from error
     if not header:
-        raise VideoError(f"{path}: the file is empty (0 bytes); record or upload it again")
+        raise VideoError(f"{path.name} is empty (0 bytes); record or upload it again")
     return header
 
 
@@ -129,37 +143,63 @@ def _read_image(path: Path, kind: str) -> np.ndarray:
     bgr = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if bgr is None:
         raise VideoError(
-            f"{path}: looks like a {kind.upper()} picture but cannot be decoded (damaged?)"
+            f"{path.name} is a {kind.upper()} picture that cannot be decoded: it is damaged or "
+            "incomplete; save or upload it again"
         )
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
+def _not_media(header: bytes) -> str | None:
+    """What the file is, if its first bytes show it is no video or picture at all."""
+    for signature, what in _NOT_MEDIA:
+        if header.startswith(signature):
+            return what
+    if header.lstrip().lower().startswith((b"<!doctype html", b"<html")):
+        return "a web page (HTML)"
+    if b"\x00" in header or header.startswith(b"YUV4MPEG2"):  # binary, or raw video's text header
+        return None
+    text = header.decode("utf-8", errors="replace")
+    readable = sum(c != "\ufffd" and (c.isprintable() or c in "\t\r\n") for c in text)
+    return "a text file" if readable >= 0.95 * len(text) else None
+
+
 def _open_container(path: Path, header: bytes) -> av.container.InputContainer:
+    what = _not_media(header)
+    if what is not None:
+        raise VideoError(f"{path.name} is {what}, not a video: {MEDIA_HINT}")
     try:
         return av.open(str(path), mode="r")
     except av.error.FFmpegError as error:
-        if header[4:8] == b"ftyp" or path.suffix.lower() in _VIDEO_SUFFIXES:
+        if header[4:8] == b"ftyp" or header.startswith(_EBML):
             raise VideoError(
-                f"{path}: the video's header is damaged or incomplete ({error.strerror}); "
+                f"{path.name} is a video whose header is damaged or incomplete ({error.strerror}); "
                 "the recording or upload was probably cut off: record or upload it again"
             ) from None
+        if path.suffix.lower() in _VIDEO_SUFFIXES:
+            raise VideoError(
+                f"{path.name} is named like a video, but its content is no video format that can "
+                f"be read ({error.strerror}): it is damaged, or not a video; record or upload it "
+                "again, or convert it to H.264 MP4"
+            ) from None
         raise VideoError(
-            f"{path}: not a video or picture that can be read ({error.strerror}); "
-            "give an MP4/MOV/WebM/MKV video or a JPEG/PNG/BMP/WebP picture"
+            f"{path.name} is not a video or picture that can be read ({error.strerror}); "
+            + MEDIA_HINT
         ) from None
 
 
 def _video_stream(path: Path, container: av.container.InputContainer) -> av.video.VideoStream:
     if not container.streams.video:
         if container.streams.audio:
-            raise VideoError(f"{path}: contains sound but no video stream; give a video file")
+            raise VideoError(f"{path.name} is a sound recording with no video; give a video file")
         raise VideoError(
-            f"{path}: contains no readable stream; the file is damaged or incomplete: "
+            f"{path.name} holds no readable stream; the file is damaged or incomplete: "
             "record or upload it again"
         )
     stream = container.streams.video[0]
     if stream.codec_context is None:
-        raise VideoError(f"{path}: no decoder here for its video codec; convert it to H.264 MP4")
+        raise VideoError(
+            f"{path.name}: no decoder here for its video codec; convert it to H.264 MP4"
+        )
     return stream
 
 
@@ -248,7 +288,7 @@ def _frames_then_close(
 
 def _no_frames_error(path: Path, stream: av.video.VideoStream) -> VideoError:
     return VideoError(
-        f"{path}: no frame of its {stream.codec_context.codec.canonical_name} video could be decoded; "
+        f"{path.name}: no frame of its {stream.codec_context.codec.canonical_name} video could be decoded; "
         "the file is damaged or incomplete: record or upload it again, or convert it to H.264 MP4"
     )
 
@@ -283,7 +323,7 @@ def _decode(
     expected = stream.frames
     if warn and count and (bad_packets or stopped or (expected and count < expected - 1)):
         warnings.warn(
-            f"{path}: damaged or cut short; read {count} frames"
+            f"{path.name} is damaged or cut short; read {count} frames"
             + (f" of {expected}" if expected else "")
             + (f", skipped {bad_packets} damaged packets" if bad_packets else "")
             + stopped,

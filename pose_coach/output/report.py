@@ -1,4 +1,10 @@
-"""``report.json``: a coached video's summary, written from a ``CoachingRun``."""
+"""``report.json``: a coached video's summary, written from a ``CoachingRun``.
+
+Each hold lists the seconds its timer did not count and why (``judge.explain``). A still photo's
+report also carries its verdict at the top level: ``judged``, ``message``, ``view``, ``posture``,
+``side``, ``form_ok``, ``angles`` (each ``angle``, ``role``, ``value``, ``target``, ``tolerance``,
+``ok``, ``fault``) and ``faults`` (each ``kind`` and ``cue``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pose_coach.coach import CoachingRun
+from pose_coach.judge.explain import uncounted
 
 REPORT_NAME = "report.json"
 
@@ -15,6 +22,12 @@ REPORT_NAME = "report.json"
 def report(run: CoachingRun) -> dict[str, Any]:
     """The report's JSON-ready contents."""
     video, reference = run.video, run.reference
+    holds = []
+    for hold in run.holds:
+        spans = uncounted(run.frames, hold, reference)
+        holds.append({**hold.to_dict(), "not_counted_s": round(sum(s.seconds for s in spans), 2),
+                      "not_counted": [span.to_dict() for span in spans]})  # fmt: skip
+    verdict = run.still.to_dict() if run.still is not None else {}
     return {
         "video": video.name,
         "stretch": reference.id,
@@ -23,7 +36,8 @@ def report(run: CoachingRun) -> dict[str, Any]:
         "duration_s": round(video.duration_s, 3),
         "frames": len(run.frames),
         "frames_with_pose": run.frames_with_pose,
-        "holds": [hold.to_dict() for hold in run.holds],
+        **verdict,
+        "holds": holds,
         "events": [event.to_dict() for event in run.events],
         "sides_done": list(run.sides_done),
         "good_form_s": {side: round(s, 2) for side, s in run.good_form_s().items()},

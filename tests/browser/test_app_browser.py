@@ -277,6 +277,32 @@ def test_uploaded_video_is_reviewed_and_plays_in_the_page(server, playwright, up
         browser.close()
 
 
+def test_a_photo_gets_its_verdict_in_the_page(server, playwright):
+    photo = ROOT / "tests" / "data" / "photos" / "kneeling_too_deep_left.jpg"
+    cue = shipped().angles["working_hip"].too_low.cue
+    browser = launch(playwright)
+    try:
+        page = new_page(browser)
+        open_with_upload(page, f"{server.url}/review", photo)
+        page.get_by_role("button", name="Analyse video").click()
+        page.get_by_text(cue).wait_for(timeout=WAIT_S * 1000)
+        image = page.get_by_test_id("stImage").locator("img").first
+        image.wait_for()
+        wait_for(lambda: image.evaluate("i => i.complete && i.naturalWidth === 640"), 30)
+        page.get_by_text("Seen in the photo: left side").wait_for()
+        page.get_by_role("button", name="Download annotated.png").wait_for()
+        screenshot(page, "review_photo")
+    finally:
+        browser.close()
+
+
+def open_with_upload(page, url: str, file: Path) -> None:
+    """Open the page at ``url`` with the shipped stretch chosen and ``file`` uploaded."""
+    page.goto(url)
+    choose(page, "Stretch", shipped().name)
+    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(file)
+
+
 def slider_value(page, key: str) -> float:
     """The value a Streamlit slider shows (its thumb's label)."""
     return float(page.locator(f".st-key-{key} [data-testid=stSliderThumbValue]").inner_text())
@@ -286,9 +312,7 @@ def test_reference_tuned_in_the_browser_is_used_afterwards(server, playwright, g
     browser = launch(playwright)
     try:
         page = new_page(browser)
-        page.goto(f"{server.url}/tune")
-        choose(page, "Stretch", shipped().name)
-        page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(good_clip)
+        open_with_upload(page, f"{server.url}/tune", good_clip)
         # The clip is measured once; then the flags follow the sliders.
         page.get_by_text("Frames that would be flagged").wait_for(timeout=WAIT_S * 1000)
         page.get_by_role("button", name="Learn from this clip").click()

@@ -1,0 +1,91 @@
+"""Why a hold's good-form time is less than its length: the seconds the hold timer did not count,
+and what the coach saw then (read from the frames' results, so it says what the judge decided and
+changes nothing of it).
+
+A fault is reported only after it lasts ``min_fault_s``, and easing into and out of the stretch is
+not reported at all (``holds.hold_faults``), yet the timer stops for both: without this, a hold of
+30.2 s credited with 29.1 s would leave the missing second unexplained.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pose_coach.events import Fault, Hold
+from pose_coach.judge.cues import Phase
+from pose_coach.judge.reference import Reference
+from pose_coach.judge.session import MAX_STEP_S, FrameResult
+
+# What the person was doing when the timer stopped, by the fault shown or the angle off.
+REASONS = {
+    Fault.BOUNCE: "bouncing",
+    Fault.TOO_DEEP: "too deep",
+    Fault.TOO_SHALLOW: "not deep enough",
+    Fault.TRUNK_MISALIGNED: "trunk off",
+    Fault.HIP_MISALIGNED: "hips moved",
+    Fault.NO_PERSON: "out of view",
+    Fault.WRONG_VIEW: "turned from the camera",
+}
+_IN_A_HOLD = (Phase.HOLDING, Phase.NO_PERSON, Phase.WRONG_VIEW)  # the timer may count or stop
+MOVING = "moving (a swing of the leg or the hips shifting)"
+OUT_OF_POSITION = "out of the stretch's position"
+MIN_SHOWN_S = 0.05  # shorter stretches of time are not worth a line
+
+
+@dataclass(frozen=True)
+class Uncounted:
+    """A stretch of a hold the timer did not count, and why."""
+
+    start_s: float
+    end_s: float
+    seconds: float
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"start_s": round(self.start_s, 2), "end_s": round(self.end_s, 2),
+                "seconds": round(self.seconds, 2), "reason": self.reason}  # fmt: skip
+
+
+def uncounted(frames: tuple[FrameResult, ...], hold: Hold, reference: Reference) -> list[Uncounted]:
+    """The stretches of ``hold`` (from its start to its end) whose time was not counted."""
+    spans: list[Uncounted] = []
+    previous: float | None = None
+    for frame in frames:
+        t = frame.timestamp_s
+        dt = 0.0 if previous is None else min(max(t - previous, 0.0), MAX_STEP_S)
+        previous = t
+        if not hold.start_s < t <= hold.end_s or frame.form_ok or frame.side != hold.side:
+            continue
+        if frame.phase not in _IN_A_HOLD:
+            continue  # not yet in the hold, or it is complete: nothing more was needed
+        reason = _reason(frame, reference, hold.side)
+        last = spans[-1] if spans else None
+        if last is not None and last.reason == reason and t - last.end_s <= MAX_STEP_S:
+            spans[-1] = Uncounted(last.start_s, t, last.seconds + dt, reason)
+        else:
+            spans.append(Uncounted(t - dt, t, dt, reason))
+    return [span for span in spans if span.seconds >= MIN_SHOWN_S]
+
+
+def _reason(frame: FrameResult, reference: Reference, side: str) -> str:
+    if frame.faults:
+        return REASONS[frame.faults[0]]
+    targets = reference.targets_for(side)
+    for name, state in frame.angle_states.items():
+        if state and name in targets:
+            bound = targets[name].too_low if state < 0 else targets[name].too_high
+            return REASONS[bound.fault]
+    # Judged in position with every angle in its band, yet not good form: the bounce or pelvis
+    # check objected (they colour no angle); not judged at all: out of the hold zone.
+    return MOVING if frame.angle_states else OUT_OF_POSITION
+
+
+def describe(spans: list[Uncounted], most: int = 3) -> str:
+    """One line: "1.1 s not counted: not deep enough at 40 s, bouncing at 52 s"."""
+    if not spans:
+        return ""
+    total = sum(span.seconds for span in spans)
+    biggest = sorted(sorted(spans, key=lambda s: -s.seconds)[:most], key=lambda s: s.start_s)
+    parts = [f"{span.reason} at {span.start_s:.0f} s ({span.seconds:.1f} s)" for span in biggest]
+    more = len(spans) - len(biggest)
+    return f"{total:.1f} s not counted: " + ", ".join(parts) + (f" and {more} more" if more else "")

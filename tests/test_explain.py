@@ -1,0 +1,53 @@
+"""What a hold's timer did not count, and why: read from the judged frames, changing nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from pose_coach.judge.explain import describe, uncounted
+from pose_coach.output.report import report
+from tests.coach_factories import kneeling_measurement, run_of
+
+FPS = 30
+
+
+def hold_with(blip_s: tuple[float, float] | None, end_s: float = 25.0):
+    """All fours for 1 s, into the left stretch over 1 s, held until ``end_s``, then back; the back
+    leg drops 20 degrees short of its target during ``blip_s`` (too short to be reported)."""
+    measurements = []
+    for n in range(round((end_s + 3) * FPS)):
+        t = n / FPS
+        amount = min(max(t - 1.0, 0.0), 1.0) if t < end_s else 0.0
+        short = blip_s is not None and blip_s[0] <= t < blip_s[1]
+        measurements.append(kneeling_measurement("left", amount, 20.0 if short else 0.0, t=t))
+    return run_of(measurements, sides=("left",))
+
+
+def test_a_brief_fault_stops_the_timer_and_is_named_with_its_time():
+    run, clean = hold_with((10.0, 10.5)), hold_with(None)
+    [hold] = run.holds
+    spans = uncounted(run.frames, hold, run.reference)
+    # The leg drops short at 10 s (too briefly to be reported as too shallow); the sudden drop and
+    # return also swing it like a bounce, which the timer waits out and then reports.
+    assert spans[0].reason == "not deep enough"
+    assert spans[0].start_s == pytest.approx(10.0, abs=0.1)
+    assert spans[0].seconds == pytest.approx(0.5, abs=0.1)
+    assert "too_shallow" not in {e.kind.value for e in run.events}
+    # What is not counted is exactly what the hold lacks against the same hold without the drop.
+    total = sum(span.seconds for span in spans)
+    assert total == pytest.approx(clean.holds[0].good_form_s - hold.good_form_s, abs=0.05)
+    assert describe(spans).startswith(f"{total:.1f} s not counted: not deep enough at 10 s (0.5 s)")
+
+
+def test_the_report_lists_the_seconds_not_counted_per_hold():
+    [hold] = report(hold_with((10.0, 10.5)))["holds"]
+    assert hold["not_counted_s"] == pytest.approx(sum(s["seconds"] for s in hold["not_counted"]))
+    assert hold["not_counted"][0] == {"start_s": pytest.approx(10.0, abs=0.1),
+                                      "end_s": pytest.approx(10.5, abs=0.1),
+                                      "seconds": pytest.approx(0.5, abs=0.1),
+                                      "reason": "not deep enough"}  # fmt: skip
+
+
+def test_a_clean_hold_has_nothing_to_explain():
+    run = hold_with(None)
+    assert describe(uncounted(run.frames, run.holds[0], run.reference)) == ""
