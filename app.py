@@ -1,13 +1,14 @@
 """pose-coach in the browser: ``streamlit run app.py``.
 
-Four pages over the same engine (``pose_coach``): live coaching from the webcam, review of a video,
-tuning the reference angles, and the history of sessions. Everything runs on this machine.
+Four pages over the same engine (``pose_coach``): live coaching from the webcam (or a phone's camera,
+whose own page only sends it), review of a video, tuning the reference angles, and the history of
+sessions. Everything runs on this machine.
 """
 
 import streamlit as st
 
 from pose_coach_app import widgets
-from pose_coach_app.pages import history, live, review, tune
+from pose_coach_app.pages import camera, history, live, review, tune
 
 # Emoji icons only: the page icon becomes the favicon, and Streamlit fetches a Material-icon favicon
 # from Google's servers, while it draws an emoji one itself (the app makes no outside request).
@@ -18,6 +19,7 @@ page = st.navigation(
         st.Page(review.render, title="Review a video", icon="🎞️", url_path="review"),
         st.Page(tune.render, title="Tune angles", icon="🎚️", url_path="tune"),
         st.Page(history.render, title="History", icon="📅", url_path="history"),
+        st.Page(camera.render, title="Phone camera", icon="📱", url_path="camera"),
     ]
 )
 widgets.settings_sidebar()

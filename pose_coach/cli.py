@@ -1,4 +1,4 @@
-"""Command line: ``pose-coach review``, ``pose-coach stretches``, ``pose-coach evaluate``.
+"""Command line: ``pose-coach review``, ``stretches``, ``evaluate`` and ``serve``.
 
 Options for the coach's settings are generated from ``config.Settings`` and its help texts, so the
 CLI and the app cannot disagree about a default.
@@ -22,7 +22,9 @@ from pose_coach.input.pose import ModelError
 from pose_coach.input.video import VideoError
 from pose_coach.judge.reference import ReferenceError, get_reference, load_references
 from pose_coach.review import Review, ReviewError, review_video
+from pose_coach.serve import DEFAULT_PORT, ServeError
 from pose_coach.terms import SIDES
+from pose_coach.tls import CertificateError
 
 EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
 
@@ -119,6 +121,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from pose_coach import serve
+
+    return serve.run(serve.plan(args.address, args.port))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pose-coach", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -141,6 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
                           "folder: a change to measuring or judging then re-evaluates in seconds")  # fmt: skip
     _add_settings(evaluate)
     evaluate.set_defaults(run=_evaluate)
+    serve = commands.add_parser(
+        "serve", help="serve the app over HTTPS on the home network: a phone as the camera"
+    )
+    serve.add_argument("--address", help="the IP address to serve at (default: this computer's "
+                       "address on the home network, and localhost)")  # fmt: skip
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT,
+                       help=f"the port (default {DEFAULT_PORT})")  # fmt: skip
+    # Streamlit's own log stays on the terminal.
+    serve.set_defaults(run=_serve, native_logs=True)
     return parser
 
 
@@ -169,10 +186,14 @@ def _quiet_native_logs() -> Iterator[None]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    quiet = (
+        contextlib.nullcontext() if getattr(args, "native_logs", False) else _quiet_native_logs()
+    )
     try:
-        with _quiet_native_logs():
+        with quiet:
             return args.run(args)
-    except (VideoError, ReferenceError, ReviewError, ModelError, ValueError) as error:
+    except (VideoError, ReferenceError, ReviewError, ModelError, ServeError, CertificateError,
+            ValueError) as error:  # fmt: skip
         print(f"pose-coach: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
