@@ -135,7 +135,7 @@ def banner(chosen: Plan) -> str:
     return (
         f"{qr_text(chosen.camera_url)}\n"
         f"On the phone (same Wi-Fi), scan the code or open:  {chosen.camera_url}\n"
-        f"On this computer, open the Live page:              {chosen.url}/live\n"
+        f"On this computer, open (the Live page):            {chosen.url}\n"
         f"{new}"
         f"The certificate is self-signed (made on this computer, kept in "
         f"{chosen.certificate.cert_path.parent});\n"

@@ -104,16 +104,14 @@ def show_address() -> None:
 def coached_phone_stream(coach: LiveCoach):
     """The phone's camera coached, played here; None (with the steps) while no phone sends."""
     phone = link().phone()
-    _watch(id(phone.track) if phone else None)
+    shown = id(phone.track) if phone else None
+    phone_status(shown)
     if phone is None:
-        st.info("Waiting for the phone's camera...", icon=":material/smartphone:")
         show_address()
         return None
-    started = phone.since.astimezone().strftime("%H:%M:%S")
-    st.success(f"Phone camera connected at {started}.", icon=":material/smartphone:")
     coached = create_process_track(phone.track, queued_frames_callback=coach.recv_queued)
     context = webrtc_streamer(
-        key=f"live_phone_{id(phone.track)}",  # a new stream for a new phone connection
+        key=f"live_phone_{shown}",  # a new stream for a new phone connection
         mode=WebRtcMode.RECVONLY,
         rtc_configuration=RTC_CONFIGURATION,
         media_stream_constraints={"video": True, "audio": False},
@@ -124,8 +122,13 @@ def coached_phone_stream(coach: LiveCoach):
 
 
 @st.fragment(run_every=WATCH_S)
-def _watch(shown: int | None) -> None:
-    """Rerun the page when a phone connects, reconnects or leaves."""
+def phone_status(shown: int | None) -> None:
+    """Whether a phone sends; reruns the page when a phone connects, reconnects or leaves."""
     phone = link().phone()
     if (id(phone.track) if phone else None) != shown:
         st.rerun(scope="app")
+    if phone is None:
+        st.info("Waiting for the phone's camera...", icon=":material/smartphone:")
+    else:
+        since = phone.since.astimezone().strftime("%H:%M:%S")
+        st.success(f"Phone camera connected at {since}.", icon=":material/smartphone:")
