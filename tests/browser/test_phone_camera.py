@@ -35,12 +35,16 @@ pytest.importorskip("playwright.sync_api", reason="the playwright package is mis
 
 PHONE_OPTION = "A phone on the home network"
 FPS_WINDOW_MS = 5000
-# The frames the page's <video> decoded over a window: the frames per second the person sees.
+# The distinct frames the page's <video> presents over a window (a frame is known by its RTP
+# timestamp: a repeated frame is not counted): the frames per second the person sees.
 MEASURE_FPS = """
 (video, ms) => new Promise((resolve) => {
-    const frames = () => video.getVideoPlaybackQuality().totalVideoFrames;
-    const first = frames();
-    setTimeout(() => resolve(1000 * (frames() - first) / ms), ms);
+    const seen = new Set();
+    const count = (now, frame) => {
+        seen.add(frame.rtpTimestamp ?? frame.mediaTime); video.requestVideoFrameCallback(count);
+    };
+    video.requestVideoFrameCallback(count);
+    setTimeout(() => resolve(1000 * seen.size / ms), ms);
 })
 """
 
