@@ -1,4 +1,4 @@
-"""Command line: ``pose-coach review``, ``stretches``, ``evaluate`` and ``report``.
+"""Command line: ``pose-coach review``, ``stretches``, ``evaluate``, ``report`` and ``serve``.
 
 Options for the coach's settings are generated from ``config.Settings`` and its help texts, so the
 CLI and the app cannot disagree about a default.
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 # to load): a Ctrl-C while they load is then handled like any other.
 
 EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
+SERVE_PORT = 8501  # Streamlit's own default
 REPORT_WEEKS = 8  # the report's period without --since
 INTERRUPTED = "pose-coach: interrupted; nothing was written"
 
@@ -251,6 +252,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from pose_coach import serve
+
+    return serve.run(serve.plan(args.address, args.port))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pose-coach", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -294,6 +301,15 @@ def build_parser() -> argparse.ArgumentParser:
                         f"default {ASYMMETRY_DEG:g})")  # fmt: skip
     report.add_argument("--csv", type=Path, help="also write the holds as CSV to this file")
     report.set_defaults(run=_report)
+    serve = commands.add_parser(
+        "serve", help="serve the app over HTTPS on the home network: a phone as the camera"
+    )
+    serve.add_argument("--address", help="the IP address to serve at (default: this computer's "
+                       "address on the home network, and localhost)")  # fmt: skip
+    serve.add_argument("--port", type=int, default=SERVE_PORT,
+                       help=f"the port (default {SERVE_PORT})")  # fmt: skip
+    # Streamlit's own log stays on the terminal.
+    serve.set_defaults(run=_serve, native_logs=True)
     return parser
 
 
@@ -322,12 +338,16 @@ def _quiet_native_logs() -> Iterator[None]:
 
 def _run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    quiet = (
+        contextlib.nullcontext() if getattr(args, "native_logs", False) else _quiet_native_logs()
+    )
     from pose_coach.history import HistoryError
 
     try:
-        with _quiet_native_logs():
+        with quiet:
             return args.run(args)
-    # VideoError, ReferenceError, ModelError, ReviewError and bad settings are ValueErrors.
+    # VideoError, ReferenceError, ModelError, ReviewError, ServeError, CertificateError and bad
+    # settings are ValueErrors.
     except (ValueError, HistoryError) as error:
         print(f"pose-coach: error: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -1,4 +1,5 @@
 """Live coaching page: the webcam through streamlit-webrtc, coached frame by frame by a LiveCoach.
+The camera can also be a phone on the home network (``pose_coach_app.phone``).
 
 The coach runs in the stream's thread and queues its results; a fragment on this page drains the
 queue twice a second to show the hold timer, the cue (spoken by the browser) and the angles. When
@@ -19,7 +20,7 @@ from pose_coach.judge.reference import Reference
 from pose_coach.judge.session import FrameResult, Phase
 from pose_coach.live import LiveCoach
 from pose_coach.terms import program_name
-from pose_coach_app import widgets
+from pose_coach_app import phone, widgets
 
 # No outside STUN/TURN server: the app works offline, on localhost.
 RTC_CONFIGURATION = {"iceServers": []}
@@ -162,17 +163,8 @@ def show_outcome() -> None:
         st.caption("Saved to your history.")
 
 
-def render() -> None:
-    st.title("Live coaching")
-    coach: LiveCoach | None = st.session_state.get(COACH)
-    in_progress = coach is not None and coach.started and not coach.finished
-    reference = widgets.pick_stretch("live_stretch", disabled=in_progress)
-    if reference is None:
-        return
-    sides = widgets.pick_sides("live_sides", disabled=in_progress)
-    muted = st.toggle("Mute spoken cues", key="live_muted")
-    intro = st.container()  # filled below, once it is known whether the camera is streaming
-    coach = _coach_for(reference, sides)
+def webcam_stream(coach: LiveCoach):
+    """This computer's webcam, coached, played back in the page."""
     context = webrtc_streamer(
         key="live",
         mode=WebRtcMode.SENDRECV,
@@ -186,7 +178,23 @@ def render() -> None:
         "on localhost or https; check that no other program uses the camera, and pick the right one "
         "with SELECT DEVICE. Press STOP to end the session and save its summary."
     )
-    playing = context.state.playing
+    return context
+
+
+def render() -> None:
+    st.title("Live coaching")
+    coach: LiveCoach | None = st.session_state.get(COACH)
+    in_progress = coach is not None and coach.started and not coach.finished
+    reference = widgets.pick_stretch("live_stretch", disabled=in_progress)
+    if reference is None:
+        return
+    sides = widgets.pick_sides("live_sides", disabled=in_progress)
+    muted = st.toggle("Mute spoken cues", key="live_muted")
+    intro = st.container()  # filled below, once it is known whether the camera is streaming
+    source = phone.pick_source("live_source", disabled=in_progress)
+    coach = _coach_for(reference, sides)
+    context = phone.coached_phone_stream(coach) if source == phone.PHONE else webcam_stream(coach)
+    playing = context is not None and context.state.playing
     # A new expander when streaming starts or stops, so it folds away while the camera runs.
     with intro, st.expander("Before you start", expanded=not playing, key=f"live_intro_{playing}"):
         widgets.before_you_start(reference)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.harness import ROOT, Server, free_port, wait_healthy
+from tests.browser.harness import ROOT, Server, free_port, served_over_https, stop, wait_healthy
 
 if TYPE_CHECKING:
     from playwright.sync_api import Playwright
@@ -50,12 +50,15 @@ def server(tmp_path_factory) -> Iterator[Server]:
         wait_healthy(url, process, log)
         yield Server(url, home)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def https_server(tmp_path_factory) -> Iterator[Server]:
+    """``pose-coach serve`` over HTTPS on 127.0.0.1, with a fresh POSE_COACH_HOME."""
+    folder = tmp_path_factory.mktemp("https_server")
+    with served_over_https(folder / "home", folder / "serve.log") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,16 @@ webcam, open pages, take screenshots. Playwright never downloads a browser here.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import socket
+import ssl
 import subprocess
+import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,13 +56,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+def wait_healthy(
+    url: str, process: subprocess.Popen, log: Path, context: ssl.SSLContext | None = None
+) -> None:
+    """Wait for the server's health check (over https, ``context`` says which certificate to
+    trust)."""
     deadline = time.monotonic() + SERVER_START_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            with urllib.request.urlopen(
+                f"{url}/_stcore/health", timeout=2, context=context
+            ) as response:
                 if response.read() == b"ok":
                     return
         except OSError:
@@ -72,9 +82,10 @@ def launch(driver: Playwright, webcam: Path | None = None) -> Browser:
     return driver.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=flags)
 
 
-def new_page(browser: Browser) -> Page:
+def new_page(browser: Browser, **options) -> Page:
+    """A page in a context of its own (``options``: Playwright's context options)."""
     # Tall: Streamlit scrolls inside its own container, so a screenshot shows only the viewport.
-    context = browser.new_context(viewport={"width": 1200, "height": 1700})
+    context = browser.new_context(viewport={"width": 1200, "height": 1700}, **options)
     context.add_init_script(SPEECH_SPY)
     page = context.new_page()
     page.set_default_timeout(60_000)
@@ -117,3 +128,37 @@ def pdf_screenshot(pdf: bytes, name: str, width: int = 900) -> None:
     image = first.render(scale=width / first.get_width()).to_pil().convert("RGB")
     Path(folder).mkdir(parents=True, exist_ok=True)
     image.quantize(colors=128).save(Path(folder) / f"{name}.png", optimize=True)
+
+
+@contextlib.contextmanager
+def served_over_https(home: Path, log: Path) -> Iterator[Server]:
+    """``pose-coach serve`` on 127.0.0.1 at a free port with POSE_COACH_HOME ``home`` (where it
+    makes its certificate); the health check trusts that certificate and no other. Stopped after."""
+    port = free_port()
+    env = {**os.environ, "POSE_COACH_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "pose_coach.cli", "serve", "--address", "127.0.0.1",
+               "--port", str(port)]  # fmt: skip
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        cert = home / "tls" / "cert.pem"
+        deadline = time.monotonic() + SERVER_START_S
+        while not cert.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)  # the certificate is made before the server starts
+        trusted = ssl.create_default_context(cafile=str(cert)) if cert.exists() else None
+        url = f"https://127.0.0.1:{port}"
+        wait_healthy(url, process, log, trusted)
+        yield Server(url, home)
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -1,0 +1,45 @@
+"""The phone's page: it only sends the phone's camera to this computer, where the Live page
+coaches it. One phone at a time; another is refused with what to do."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from pose_coach_app import phone
+
+
+def render() -> None:
+    st.title("Phone camera")
+    st.caption(
+        "This page sends this phone's camera to the computer running pose-coach, on your own "
+        "network; the coaching shows on the computer's Live page."
+    )
+    me, link = phone.session_id(), phone.link()
+    other = link.taken_by_other(me)
+    if other is not None:
+        st.error(phone.refusal(other), icon=":material/block:")
+        st.button("Try again")
+        return
+    context = webrtc_streamer(
+        key="phone_camera",
+        mode=WebRtcMode.SENDONLY,
+        rtc_configuration=phone.RTC_CONFIGURATION,
+        media_stream_constraints=phone.PHONE_CAMERA,
+    )
+    track = context.input_video_track if context.state.playing else None
+    if track is None:
+        link.disconnect(me)
+        st.info(
+            "Press START and allow the camera. Then put the phone at hip height, 2 to 3 metres "
+            "to your side, and go to the computer."
+        )
+    elif link.connect(me, track):
+        st.success(
+            "Sending to the computer. Keep this page open, with the screen on.",
+            icon=":material/videocam:",
+        )
+    else:  # another phone started at the same moment, and first
+        st.error(phone.refusal(link.taken_by_other(me)), icon=":material/block:")
+    with st.expander("If it does not connect"):
+        phone.how_to_connect()
