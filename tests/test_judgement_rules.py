@@ -144,3 +144,25 @@ def test_a_hold_within_the_slack_of_the_hold_time_is_long_enough():
     _, summary = run(half_kneeling(seconds_held=10.0 - 2.4), sides=("right",))
     assert len(summary.holds) == 1
     assert Fault.HOLD_TOO_SHORT not in {e.kind for e in summary.events}
+
+
+def test_a_hold_spent_bouncing_is_a_bounce_not_also_a_short_hold(monkeypatch):
+    """Bouncing from the moment the leg is in position to the end of a 12 s hold: the leg is never
+    still, yet the person stayed in the stretch long enough."""
+    measurements = half_kneeling(seconds_held=12.0)
+    out = []
+    for m in measurements:
+        t = m.timestamp_s
+        swing = 6 * np.sin(2 * np.pi * 2 * t) if 5.0 <= t < 17.0 else 0.0
+        angles = dataclasses.replace(m.angles, hip_right=m.angles.hip_right + swing)
+        out.append(dataclasses.replace(m, angles=angles))
+    _, summary = run(out, sides=("right",))
+    assert [e.kind for e in summary.events] == [Fault.BOUNCE]
+
+
+def test_hips_more_than_180_degrees_apart_are_still_the_stretch():
+    """A deep lunge: the back hip at -42 and the front one at 141 degrees, 183 apart."""
+    deep_step = STEP | {"working_hip": -42.0, "other_hip": 141.0}
+    keys = [(0, TALL), (3, TALL), (5, deep_step), (17, deep_step), (19, TALL), (21, TALL)]
+    _, summary = run(frames(keys, side="right"), sides=("right",))
+    assert len(summary.holds) == 1 and summary.holds[0].end_s - summary.holds[0].start_s > 10

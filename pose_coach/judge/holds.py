@@ -169,13 +169,15 @@ class HoldTracker:
         hold = self.hold
         assert hold is not None
         steady = self.steady.update(t, relative[self.reference.bounce.angle])
-        if steady:
-            if hold.first_steady_s is None:
-                hold.first_steady_s = max(hold.start_s, t - STEADY_WINDOW_S)
-            hold.last_steady_s = t
         frame = Judging(t, hold.side, relative, steady and not hold.complete, hold.complete)
         for check in hold.checks:
             hold.faults += check.update(frame)
+        # Bouncing in position is holding the stretch too, badly: it is a bounce, not also a hold
+        # too short.
+        if steady or frame.bouncing:
+            if hold.first_steady_s is None:
+                hold.first_steady_s = max(hold.start_s, t - STEADY_WINDOW_S)
+            hold.last_steady_s = t
         for check in hold.checks:
             states.update({program_name(n, hold.side): s for n, s in check.states().items()})
         return all(check.ok() for check in hold.checks)
