@@ -39,8 +39,7 @@ from tools.render.scene import Appearance
 from tools.render.stretches import STRETCHES
 from tools.render.video import VideoSpec
 
-# dev2: a second development part, added when the first showed too few misses to tune on.
-SPLIT_SEEDS = {"dev": 2_024_101, "dev2": 5_151_917, "test": 7_770_313}
+SPLIT_SEEDS = {"dev": 2_024_101, "test": 7_770_313}
 STRETCH_IDS = tuple(STRETCHES)
 
 # Fault sizes of make_samples.fault_sizes(stretch, "default") with the references as they were
@@ -76,12 +75,6 @@ MIX = {
         "faults_per_kind": 3,
         "one_fewer": ("skip_side", "jerk"),
         "full_holds": 2,
-    },
-    "dev2": {
-        "good_per_stretch": 6,
-        "faults_per_kind": 2,
-        "one_fewer": ("skip_side", "jerk"),
-        "full_holds": 1,
     },
     "test": {
         "good_per_stretch": 6,
