@@ -166,3 +166,23 @@ def test_hips_more_than_180_degrees_apart_are_still_the_stretch():
     keys = [(0, TALL), (3, TALL), (5, deep_step), (17, deep_step), (19, TALL), (21, TALL)]
     _, summary = run(frames(keys, side="right"), sides=("right",))
     assert len(summary.holds) == 1 and summary.holds[0].end_s - summary.holds[0].start_s > 10
+
+
+@pytest.mark.parametrize("trunk_lifted", [False, True])
+def test_the_trunk_is_judged_against_the_start_position_this_camera_sees(monkeypatch, trunk_lifted):
+    """A raised camera reads a person lying flat at -64 degrees, 25 off the target's -89 (outside
+    its 18 of tolerance), at rest and in the hold alike: that is not a fault. Lifting the
+    shoulders 30 degrees from there, mid-hold, is."""
+    seen = -89.0 + 25.0
+    rest = {"working_hip": 40.0, "other_hip": 40.0, "working_knee": 100.0, "trunk": seen}
+    lifted = {"working_hip": 86.0, "other_hip": 40.0, "working_knee": 88.0, "trunk": seen}
+    off = lifted | {"trunk": seen + (30.0 if trunk_lifted else 0.0)}
+    lying = BodyView("side", None, "lying")
+    keys = [(0, rest), (4, rest), (6, lifted), (9, lifted), (10, off), (15, off), (16, lifted),
+            (20, lifted), (22, rest), (24, rest)]  # fmt: skip
+    _, summary = run(frames(keys, view=lying), reference=LYING, sides=("left",))
+    kinds = [e.kind for e in summary.events]
+    assert kinds == ([Fault.TRUNK_MISALIGNED] if trunk_lifted else [])
+    monkeypatch.setattr("pose_coach.judge.holds.MAX_TRUNK_SHIFT", 0.0)  # the rule switched off
+    _, summary = run(frames(keys, view=lying), reference=LYING, sides=("left",))
+    assert Fault.TRUNK_MISALIGNED in {e.kind for e in summary.events}

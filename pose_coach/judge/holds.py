@@ -4,6 +4,8 @@ which faults of a hold are reported (one event per run; easing in and out forgiv
 from __future__ import annotations
 
 import math
+import statistics
+from collections import deque
 from dataclasses import dataclass, field, replace
 
 from pose_coach.config import Settings
@@ -29,6 +31,14 @@ EASE_S = 5.0
 EDGE_S = 1.0  # "at the very start or end": this close to it
 # Faults that easing into the stretch looks like: short of it, or the leg settling with a swing.
 EASING_IN = (Fault.TOO_SHALLOW, Fault.BOUNCE)
+# The trunk is judged against the person's own start position, as this camera sees it: the start
+# of each stretch has the trunk where the stretch wants it (flat on the floor, a flat back on all
+# fours, upright), and a raised or turned camera reads it tens of degrees off its true angle. The
+# start is the posture held in the last REST_S before the hold; one further than MAX_TRUNK_SHIFT
+# from the target was not a start position, and the target is used as it is.
+REST_S = 3.0
+MIN_REST_S = 1.0
+MAX_TRUNK_SHIFT = 30.0
 
 
 @dataclass
@@ -46,6 +56,7 @@ class ActiveHold:
     last_good_s: float = 0.0
     # Form faults, kept until the hold ends: see `hold_faults`.
     faults: list[Event] = field(default_factory=list)
+    trunk_shift: float = 0.0  # added to the trunk reading: the start position read as the target
 
     def interval(self, end_s: float) -> tuple[float, float]:
         if self.first_steady_s is None or self.last_steady_s is None:
@@ -72,6 +83,7 @@ class HoldTracker:
         self.zone_since: float | None = None
         self.holds: list[Hold] = []
         self.done: list[str] = []
+        self.rest: deque[tuple[float, float]] = deque()  # (t, trunk) in the start position
 
     def pending(self) -> list[str]:
         return [s for s in self.sides if s not in self.done]
@@ -102,6 +114,8 @@ class HoldTracker:
         events: list[Event] = []
         states: dict[str, int] = {}
         form_ok = False
+        if self.hold is None and angles is not None and not in_zone:
+            self._rest(t, angles.trunk, view)
         if self.hold is None and side is not None:
             self.zone_since = (self.zone_since or t) if in_zone else None
             if self.zone_since is not None and t - self.zone_since >= ENTER_S:
@@ -162,12 +176,32 @@ class HoldTracker:
                 return False
         return True
 
+    def _rest(self, t: float, trunk: float, view: BodyView | None) -> None:
+        """Keep the trunk readings of the last ``REST_S`` in this stretch's start posture."""
+        family = POSTURE_FAMILY.get(view.posture) if view and view.posture else None
+        if family != POSTURE_FAMILY[self.reference.posture]:
+            return
+        if not math.isnan(trunk):
+            self.rest.append((t, trunk))
+        while self.rest and t - self.rest[0][0] > REST_S:
+            self.rest.popleft()
+
+    def _trunk_shift(self, start: float) -> float:
+        check = self.reference.angles.get("trunk")
+        rest = [v for t, v in self.rest if start - t <= REST_S]
+        if check is None or not rest or start - self.rest[0][0] < MIN_REST_S:
+            return 0.0
+        shift = check.target - statistics.median(rest)
+        return shift if abs(shift) <= MAX_TRUNK_SHIFT else 0.0
+
     def _start(self, side: str, start: float) -> None:
-        self.hold = ActiveHold(side, start, start, make_checks(self.reference, self.settings))
+        checks = make_checks(self.reference, self.settings)
+        self.hold = ActiveHold(side, start, start, checks, trunk_shift=self._trunk_shift(start))
 
     def _judge(self, t: float, relative: RelativeAngles, states: dict[str, int]) -> bool:
         hold = self.hold
         assert hold is not None
+        relative = replace(relative, trunk=relative.trunk + hold.trunk_shift)
         steady = self.steady.update(t, relative[self.reference.bounce.angle])
         frame = Judging(t, hold.side, relative, steady and not hold.complete, hold.complete)
         for check in hold.checks:
