@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 import pose_coach_app.pages.live
 from pose_coach import history
+from pose_coach.config import Settings
 from pose_coach.input.video import VideoWriter
 from pose_coach.judge.reference import get_reference
 from pose_coach.tuning import MIN_TOLERANCE_DEG
@@ -113,7 +114,7 @@ def test_app_starts_on_the_live_page_with_settings_in_the_sidebar(streamer):
     assert not at.exception
     assert at.title[0].value == "Live coaching"
     # One widget per Settings field, defaults from Settings.
-    assert at.sidebar.number_input(key="setting_min_fault_s").value == 0.7
+    assert at.sidebar.number_input(key="setting_min_fault_s").value == Settings().min_fault_s
     assert at.sidebar.checkbox(key="setting_annotate").value is True
 
 
