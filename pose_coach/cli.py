@@ -21,6 +21,7 @@ from pose_coach.config import HELP, Settings
 from pose_coach.input.pose import ModelError
 from pose_coach.input.video import VideoError
 from pose_coach.judge.reference import ReferenceError, get_reference, load_references
+from pose_coach.recognise import AUTO
 from pose_coach.review import Review, ReviewError, review_video
 from pose_coach.terms import SIDES
 
@@ -87,8 +88,9 @@ def _print_summary(review: Review) -> None:
     print(f"wrote {review.report_path}, angles.csv and annotated.mp4")
 
 
+
 def _review(args: argparse.Namespace) -> int:
-    reference = get_reference(args.stretch)
+    reference = None if args.stretch == AUTO else get_reference(args.stretch)
     sides = (args.side,) if args.side else SIDES
     out_dir = args.out or Path("pose-coach-review") / Path(args.video).stem
     bar = _ProgressBar()
@@ -97,6 +99,8 @@ def _review(args: argparse.Namespace) -> int:
                               sides=sides, progress=bar)  # fmt: skip
     finally:
         bar.close()
+    if reference is None:
+        print(f"stretch recognised from the posture held: {review.run.reference.id}")
     _print_summary(review)
     return 0
 
@@ -124,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     review = commands.add_parser("review", help="review a recorded video (or a still image)")
     review.add_argument("video", type=Path, help="the video or image file")
-    review.add_argument("--stretch", required=True, help="stretch id (see: pose-coach stretches)")
+    review.add_argument("--stretch", required=True, help="stretch id (see: pose-coach "
+                        "stretches), or auto: recognised from the posture held")  # fmt: skip
     review.add_argument("--side", choices=("left", "right"), help="only this working side")
     review.add_argument("--out", type=Path, help="output folder (default: pose-coach-review/NAME)")
     _add_settings(review)

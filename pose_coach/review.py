@@ -22,10 +22,11 @@ from pose_coach.coach import CoachingRun, Detector, Progress, VideoFacts, coach_
 from pose_coach.config import Settings
 from pose_coach.input.pose import PoseEstimator
 from pose_coach.input.video import iter_frames, probe
-from pose_coach.judge.reference import Reference
+from pose_coach.judge.reference import Reference, load_references
 from pose_coach.output.angles_csv import ANGLES_NAME, write_angles_csv
 from pose_coach.output.annotated_video import VIDEO_NAME, AnnotatedVideo
 from pose_coach.output.report import REPORT_NAME, write_report
+from pose_coach.recognise import MIN_HELD_S, UnplacedError, recognise
 from pose_coach.terms import SIDES
 
 
@@ -138,7 +139,7 @@ def _make_temp_dir(out_dir: Path) -> Path:
 
 def review_video(
     video: Path,
-    reference: Reference,
+    reference: Reference | None,
     settings: Settings | None = None,
     *,
     out_dir: Path,
@@ -147,22 +148,31 @@ def review_video(
     detector: Detector | None = None,
 ) -> Review:
     """Review ``video`` against ``reference``; write report.json, angles.csv and annotated.mp4
-    (unless ``settings.annotate`` is off) into ``out_dir``.
+    (unless ``settings.annotate`` is off) into ``out_dir``. ``reference`` None: recognise the
+    stretch from the posture held (``recognise``; ``--stretch auto``).
 
-    Raises ``VideoError`` for a video that cannot be read and ``ReviewError`` for an output folder
-    that cannot be written.
+    Raises ``VideoError`` for a video that cannot be read, ``UnplacedError`` for a stretch that
+    cannot be recognised and ``ReviewError`` for an output folder that cannot be written.
     """
     settings = settings or Settings()
     video = Path(video)
     facts = video_facts(video)  # before any folder is made: bad input leaves nothing behind
     out_dir = Path(out_dir)
+    new_folder = not out_dir.exists()
     work = _make_temp_dir(out_dir)
     try:
-        annotated = (AnnotatedVideo(work / VIDEO_NAME, facts, reference) if settings.annotate
-                     else contextlib.nullcontext())  # fmt: skip
-        with annotated:
-            run = coach_file(video, reference, settings, sides, detector=detector,
-                             on_frame=annotated if settings.annotate else None, progress=progress, facts=facts)  # fmt: skip
+        if reference is None:
+            run = _recognised_run(video, facts, settings, sides, detector, progress)
+            if settings.annotate:
+                with AnnotatedVideo(work / VIDEO_NAME, facts, run.reference) as annotated:
+                    for (rgb, _), result in zip(iter_frames(video), run.frames, strict=True):
+                        annotated(rgb, result)
+        else:
+            annotated = (AnnotatedVideo(work / VIDEO_NAME, facts, reference) if settings.annotate
+                         else contextlib.nullcontext())  # fmt: skip
+            with annotated:
+                run = coach_file(video, reference, settings, sides, detector=detector,
+                                 on_frame=annotated if settings.annotate else None, progress=progress, facts=facts)  # fmt: skip
         write_angles_csv(run, work / ANGLES_NAME)
         write_report(run, work / REPORT_NAME)
         for name in (ANGLES_NAME, VIDEO_NAME, REPORT_NAME):  # the report last: it marks completion
@@ -171,3 +181,30 @@ def review_video(
         return Review(run, out_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if new_folder:  # a failed review leaves no empty folder it made behind
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()
+
+
+def _recognised_run(
+    video: Path,
+    facts: VideoFacts,
+    settings: Settings,
+    sides: tuple[str, ...],
+    detector: Detector | None,
+    progress: Progress | None,
+) -> CoachingRun:
+    """Measure once, then judge as the stretch recognised from the posture held; the annotated
+    video is drawn afterwards, from a second decoding, once the stretch is known."""
+    references = load_references()
+    any_reference = next(iter(references.values()))
+    measured = coach_file(video, any_reference, settings, sides, detector=detector,
+                          progress=progress, facts=facts)  # fmt: skip
+    recognition = recognise(measured, references.values())
+    if recognition.run is None:
+        raise UnplacedError(
+            f"{video.name}: could not tell which stretch this is (no stretch's position was held "
+            f"{MIN_HELD_S:.0f} s or more in its posture, clearly longer than any other; "
+            f"{recognition.describe()}); give it with --stretch ID (see: pose-coach stretches)"
+        )
+    return recognition.run
