@@ -13,11 +13,13 @@ import math
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
 
 from pose_coach.config import HELP, Settings
+from pose_coach.history import HistoryError
 from pose_coach.input.pose import ModelError
 from pose_coach.input.video import VideoError
 from pose_coach.judge.reference import ReferenceError, get_reference, load_references
@@ -88,7 +90,6 @@ def _print_summary(review: Review) -> None:
     print(f"wrote {review.report_path}, angles.csv and annotated.mp4")
 
 
-
 def _review(args: argparse.Namespace) -> int:
     reference = None if args.stretch == AUTO else get_reference(args.stretch)
     sides = (args.side,) if args.side else SIDES
@@ -103,6 +104,38 @@ def _review(args: argparse.Namespace) -> int:
         print(f"stretch recognised from the posture held: {review.run.reference.id}")
     _print_summary(review)
     return 0
+
+
+def _review_batch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from pose_coach import batch
+
+    sides = (args.side,) if args.side else SIDES
+    jobs = batch.find_jobs(args.inputs, args.stretch, args.out, sides)
+    skipped = sum(map(batch.is_complete, jobs))
+    bar = tqdm(total=len(jobs), initial=skipped, unit="video", file=sys.stderr, dynamic_ncols=True)
+    frames = 0
+
+    def progress(outcome: batch.Outcome) -> None:
+        nonlocal frames
+        frames += outcome.frames
+        bar.set_postfix_str(
+            f"{frames} frames, {frames / max(bar.format_dict['elapsed'], 1e-3):.1f} fps"
+        )
+        bar.update(1)
+        if outcome.error:
+            bar.write(f"{outcome.job.video}: {outcome.status}: {outcome.error}", file=sys.stderr)
+
+    try:
+        outcomes = batch.run_batch(jobs, _settings(args), args.out, workers=args.workers,
+                                   address=args.address, history=args.history, progress=progress)  # fmt: skip
+    finally:
+        bar.close()
+    counts = Counter(outcome.status for outcome in outcomes)
+    print(", ".join(f"{n} {status}" for status, n in counts.items()) +
+          f"; wrote {args.out / batch.SUMMARY_CSV} and {batch.SUMMARY_HTML}")  # fmt: skip
+    return 1 if counts[batch.FAILED] or counts[batch.UNPLACED] else 0
 
 
 def _stretches(args: argparse.Namespace) -> int:
@@ -134,6 +167,24 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--out", type=Path, help="output folder (default: pose-coach-review/NAME)")
     _add_settings(review)
     review.set_defaults(run=_review)
+    batch = commands.add_parser(
+        "review-batch", help="review many videos at once, on this machine or a Ray cluster"
+    )
+    batch.add_argument("inputs", type=Path, nargs="+", help="videos, folders (searched for "
+                       "videos) or CSV manifests (columns: path, stretch, sides, person)")  # fmt: skip
+    batch.add_argument("--stretch", required=True,
+                       help="stretch id for every video a manifest gives none for, or auto")  # fmt: skip
+    batch.add_argument("--side", choices=("left", "right"), help="only this working side")
+    batch.add_argument("--out", type=Path, required=True, help="output folder: one folder a "
+                       "video, summary.csv and summary.html; a re-run skips finished videos")  # fmt: skip
+    batch.add_argument("--workers", type=int, help="videos reviewed at once (default: one per "
+                       "core here, or per CPU of the cluster)")  # fmt: skip
+    batch.add_argument("--address", help="a Ray cluster's address, e.g. HEAD:6379 (default: "
+                       "RAY_ADDRESS if set, else a private Ray on this machine)")  # fmt: skip
+    batch.add_argument("--history", action="store_true",
+                       help="also save each review in the history database")  # fmt: skip
+    _add_settings(batch)
+    batch.set_defaults(run=_review_batch)
     stretches = commands.add_parser("stretches", help="list the stretches")
     stretches.set_defaults(run=_stretches)
     evaluate = commands.add_parser("evaluate", help="measure accuracy on labelled videos")
@@ -177,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with _quiet_native_logs():
             return args.run(args)
-    except (VideoError, ReferenceError, ReviewError, ModelError, ValueError) as error:
+    except (VideoError, ReferenceError, ReviewError, ModelError, ValueError, HistoryError) as error:
         print(f"pose-coach: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
