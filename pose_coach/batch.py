@@ -146,7 +146,7 @@ def _named(found: list[tuple[Path, str, tuple[str, ...], str]], out: Path) -> li
     ... when names repeat; the same inputs always give the same names, so a re-run finds them)."""
     jobs, taken, seen = [], set(), set()
     for video, stretch, sides, person in found:
-        key = (video.resolve(), stretch, sides)
+        key = (video.absolute(), stretch, sides)
         if key in seen:
             continue
         seen.add(key)
