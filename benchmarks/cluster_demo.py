@@ -91,6 +91,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=6390)
     args = parser.parse_args()
     address = f"127.0.0.1:{args.port}"
+    # Ray (2.5x) protects a cluster with a token (~/.ray/auth_token) when one exists; every node
+    # and every driver, this one and review-batch, then has to present it.
+    os.environ["RAY_AUTH_MODE"] = "token"
+    if not (Path.home() / ".ray" / "auth_token").exists():
+        subprocess.run([sys.executable, "-m", "ray.scripts.scripts", "get-auth-token", "--generate"],
+                       check=True, capture_output=True)  # fmt: skip
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the nodes on a plain kill too
     with tempfile.TemporaryDirectory(prefix="pose-coach-cluster-") as work:
         env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
         env.pop("RAY_ADDRESS", None)

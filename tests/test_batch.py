@@ -164,7 +164,10 @@ def _reachable(roots: list[Path]) -> set[str]:
 @pytest.mark.parametrize(
     "roots",
     [
-        ["app.py", *(f"pose_coach_app/pages/{p}.py" for p in ("live", "review", "tune", "history"))],
+        [
+            "app.py",
+            *(f"pose_coach_app/pages/{p}.py" for p in ("live", "review", "tune", "history")),
+        ],
         ["pose_coach/review.py", "pose_coach/cli.py"],
     ],
     ids=["the app", "single review"],
@@ -253,7 +256,11 @@ def test_a_batch_on_ray_isolates_failures_resumes_and_matches_single_reviews(cli
     assert not (out / "broken").exists() and not (out / "front").exists()  # nothing half-written
     kneeling, lying = rows["kneeling.mp4"], rows["lying.mp4"]
     assert (kneeling["stretch"], kneeling["stretch_from"]) == ("kneeling_psoas", "recognised")
-    assert (lying["stretch"], lying["stretch_from"], lying["person"]) == ("lying_psoas", "given", "ana")
+    assert (lying["stretch"], lying["stretch_from"], lying["person"]) == (
+        "lying_psoas",
+        "given",
+        "ana",
+    )
     assert float(kneeling["good_form_left_s"]) > 5 and float(lying["good_form_left_s"]) > 3
     page = (out / batch.SUMMARY_HTML).read_text()
     assert 'href="kneeling/annotated.mp4"' in page and 'href="lying/report.json"' in page

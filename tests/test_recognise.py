@@ -40,7 +40,9 @@ def sequence(held_s: float, view: BodyView = SIDE_VIEW, amount: float = 1.0):
         (15.0, SIDE_VIEW, 0.0, None),
     ],
 )
-def test_the_stretch_held_in_its_posture_is_recognised_and_nothing_else(held_s, view, amount, expected):
+def test_the_stretch_held_in_its_posture_is_recognised_and_nothing_else(
+    held_s, view, amount, expected
+):
     recognition = recognise(sequence(held_s, view, amount), load_references().values())
     assert recognition.stretch == expected, recognition.describe()
     if expected is None:
