@@ -222,7 +222,8 @@ def run_batch(
     out.mkdir(parents=True, exist_ok=True)
     try:
         if todo:
-            batch_ray.run_jobs(todo, settings, batch_ray.connect(address, workers), finished)
+            for outcome in batch_ray.run_jobs(todo, settings, batch_ray.connect(address, workers)):
+                finished(outcome)
     finally:
         batch_ray.shutdown()
         write_summary([summary_row(outcomes[job], out) for job in jobs], out)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import resource
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -82,19 +82,9 @@ def connect(address: str | None, workers: int | None) -> int:
     return workers
 
 
-def run_jobs(
-    jobs: list[Job],
-    settings: Settings,
-    workers: int,
-    on_outcome: Callable[[Outcome], None],
-) -> None:
-    """Review ``jobs`` on ``workers`` actors (after ``connect``), calling ``on_outcome`` in the
-    driver as each video finishes."""
-    for outcome in _outcomes(jobs, settings, workers):
-        on_outcome(outcome)
-
-
-def _outcomes(jobs: list[Job], settings: Settings, workers: int) -> Iterator[Outcome]:
+def run_jobs(jobs: list[Job], settings: Settings, workers: int) -> Iterator[Outcome]:
+    """Review ``jobs`` on ``workers`` actors (after ``connect``); yields each video's outcome as
+    it finishes."""
     ray = _ray()
     actor_class = ray.remote(num_cpus=1, max_restarts=1, max_task_retries=1)(ReviewWorker)
     actors = [actor_class.remote(settings) for _ in range(min(workers, len(jobs)))]
@@ -108,20 +98,17 @@ def _outcomes(jobs: list[Job], settings: Settings, workers: int) -> Iterator[Out
 
     for actor in actors:
         submit(actor)
-    try:
-        while running:
-            ready, _ = ray.wait(list(running), num_returns=1)
-            job, actor = running.pop(ready[0])
-            try:
-                yield ray.get(ready[0])
-            except ray.exceptions.RayError as error:  # the worker process died on this video
-                last = str(error).strip().splitlines()[-1]
-                yield Outcome(job, FAILED, error=f"the worker reviewing it failed: {last}")
-                actor = actor_class.remote(settings)  # a fresh one for the rest
-            submit(actor)
-    finally:
-        for future in running:
-            ray.cancel(future, force=True)
+    while running:  # on an early stop, the actors go with the driver's Ray connection
+        ready, _ = ray.wait(list(running), num_returns=1)
+        job, actor = running.pop(ready[0])
+        try:
+            outcome = ray.get(ready[0])
+        except ray.exceptions.RayError as error:  # the worker process died on this video
+            last = str(error).strip().splitlines()[-1]
+            outcome = Outcome(job, FAILED, error=f"the worker reviewing it failed: {last}")
+            actor = actor_class.remote(settings)  # a fresh one for the rest
+        yield outcome
+        submit(actor)
 
 
 def shutdown() -> None:
