@@ -64,7 +64,7 @@ def main() -> None:
         fps = r["frames"] / r["wall"]
         print(f"{r['workers']} worker(s): {r['videos']} videos, {r['frames']} frames in {r['wall']:.1f} s "
               f"(first video back after {r['first']:.1f} s): {60 * r['videos'] / r['wall']:.2f} "
-              f"videos/min, {fps:.1f} frames/s")  # fmt: skip
+              f"videos/min, {fps:.1f} frames/s", flush=True)  # fmt: skip
         for worker, rss in sorted(r["memory"].items()):
             print(
                 f"  worker {worker}: RSS after each video (MB): {', '.join(f'{m:.0f}' for m in rss)}"

@@ -78,7 +78,8 @@ def connect(address: str | None, workers: int | None) -> int:
                  log_to_driver=False, configure_logging=False)  # fmt: skip
         return workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     workers = workers or os.cpu_count() or 1
-    ray.init(num_cpus=workers, **quiet)
+    # "local": always a new private instance, never a Ray that happens to run on this machine.
+    ray.init(address="local", num_cpus=workers, **quiet)
     return workers
 
 
