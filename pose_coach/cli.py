@@ -12,6 +12,7 @@ import json
 import math
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import fields
 from datetime import date, datetime, timedelta, timezone
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from pose_coach.config import HELP, Settings
-from pose_coach.terms import ASYMMETRY_DEG, DEFAULT_PERSON, SIDES
+from pose_coach.terms import ASYMMETRY_DEG, AUTO, DEFAULT_PERSON, SIDES
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -146,7 +147,7 @@ def _review(args: argparse.Namespace) -> int:
     from pose_coach.judge.reference import get_reference
     from pose_coach.review import review_video
 
-    reference = get_reference(args.stretch)
+    reference = None if args.stretch == AUTO else get_reference(args.stretch)
     sides = (args.side,) if args.side else SIDES
     out_dir = args.out or Path("pose-coach-review") / Path(args.video).stem
     bar = _Progress()
@@ -155,6 +156,8 @@ def _review(args: argparse.Namespace) -> int:
                               sides=sides, progress=bar)  # fmt: skip
     finally:
         bar.close()
+    if reference is None:
+        print(f"stretch recognised from the posture held: {review.run.reference.id}")
     _print_summary(review)
     if args.history:
         record = history.SessionRecord.from_run(review.run, args.date or datetime.now(timezone.utc),
@@ -232,6 +235,38 @@ def _person(text: str) -> str:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _review_batch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from pose_coach import batch
+
+    sides = (args.side,) if args.side else SIDES
+    jobs = batch.find_jobs(args.inputs, args.stretch, args.out, sides)
+    skipped = sum(map(batch.is_complete, jobs))
+    bar = tqdm(total=len(jobs), initial=skipped, unit="video", file=sys.stderr, dynamic_ncols=True)
+    frames = 0
+
+    def progress(outcome: batch.Outcome) -> None:
+        nonlocal frames
+        frames += outcome.frames
+        bar.set_postfix_str(
+            f"{frames} frames, {frames / max(bar.format_dict['elapsed'], 1e-3):.1f} fps"
+        )
+        bar.update(1)
+        if outcome.error:
+            bar.write(f"{outcome.job.video}: {outcome.status}: {outcome.error}", file=sys.stderr)
+
+    try:
+        outcomes = batch.run_batch(jobs, _settings(args), args.out, workers=args.workers,
+                                   address=args.address, history=args.history, progress=progress)  # fmt: skip
+    finally:
+        bar.close()
+    counts = Counter(outcome.status for outcome in outcomes)
+    print(", ".join(f"{n} {status}" for status, n in counts.items()) +
+          f"; wrote {args.out / batch.SUMMARY_CSV} and {batch.SUMMARY_HTML}")  # fmt: skip
+    return 1 if counts[batch.FAILED] or counts[batch.UNPLACED] else 0
+
+
 def _stretches(args: argparse.Namespace) -> int:
     from pose_coach.judge.reference import load_references
 
@@ -263,7 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     review = commands.add_parser("review", help="review a recorded video (or a still image)")
     review.add_argument("video", type=Path, help="the video or image file")
-    review.add_argument("--stretch", required=True, help="stretch id (see: pose-coach stretches)")
+    review.add_argument("--stretch", required=True, help="stretch id (see: pose-coach "
+                        "stretches), or auto: recognised from the posture held")  # fmt: skip
     review.add_argument("--side", choices=("left", "right"), help="only this working side")
     review.add_argument("--out", type=Path, help="output folder (default: pose-coach-review/NAME)")
     review.add_argument("--history", action="store_true",
@@ -274,6 +310,24 @@ def build_parser() -> argparse.ArgumentParser:
                         "(YYYY-MM-DD[THH:MM], local time; default: now)")  # fmt: skip
     _add_settings(review)
     review.set_defaults(run=_review)
+    batch = commands.add_parser(
+        "review-batch", help="review many videos at once, on this machine or a Ray cluster"
+    )
+    batch.add_argument("inputs", type=Path, nargs="+", help="videos, folders (searched for "
+                       "videos) or CSV manifests (columns: path, stretch, sides, person)")  # fmt: skip
+    batch.add_argument("--stretch", required=True,
+                       help="stretch id for every video a manifest gives none for, or auto")  # fmt: skip
+    batch.add_argument("--side", choices=("left", "right"), help="only this working side")
+    batch.add_argument("--out", type=Path, required=True, help="output folder: one folder a "
+                       "video, summary.csv and summary.html; a re-run skips finished videos")  # fmt: skip
+    batch.add_argument("--workers", type=int, help="videos reviewed at once (default: one per "
+                       "core here, or per CPU of the cluster)")  # fmt: skip
+    batch.add_argument("--address", help="a Ray cluster's address, e.g. HEAD:6379 (default: "
+                       "RAY_ADDRESS if set, else a private Ray on this machine)")  # fmt: skip
+    batch.add_argument("--history", action="store_true",
+                       help="also save each review in the history database")  # fmt: skip
+    _add_settings(batch)
+    batch.set_defaults(run=_review_batch)
     stretches = commands.add_parser("stretches", help="list the stretches")
     stretches.set_defaults(run=_stretches)
     evaluate = commands.add_parser("evaluate", help="measure accuracy on labelled videos")

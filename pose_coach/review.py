@@ -24,11 +24,12 @@ from pose_coach.coach import CoachingRun, Detector, Progress, VideoFacts, coach_
 from pose_coach.config import Settings
 from pose_coach.input.pose import PoseEstimator
 from pose_coach.input.video import iter_frames, probe
-from pose_coach.judge.reference import Reference
+from pose_coach.judge.reference import Reference, load_references
 from pose_coach.output.angles_csv import ANGLES_NAME, write_angles_csv
 from pose_coach.output.annotated_image import IMAGE_NAME, AnnotatedImage
 from pose_coach.output.annotated_video import VIDEO_NAME, AnnotatedVideo
 from pose_coach.output.report import REPORT_NAME, write_report
+from pose_coach.recognise import MIN_HELD_S, UnplacedError, recognise
 from pose_coach.terms import SIDES
 
 
@@ -160,7 +161,7 @@ def _remove_empty(folders: list[Path]) -> None:
 
 def review_video(
     video: Path,
-    reference: Reference,
+    reference: Reference | None,
     settings: Settings | None = None,
     *,
     out_dir: Path,
@@ -170,10 +171,12 @@ def review_video(
 ) -> Review:
     """Review ``video`` against ``reference``; write report.json, angles.csv and annotated.mp4
     (a still photo: annotated.png) unless ``settings.annotate`` is off, into ``out_dir``.
+    ``reference`` None: recognise the stretch from the posture held (``recognise``; ``--stretch
+    auto``).
 
-    Raises ``VideoError`` for a video that cannot be read and ``ReviewError`` for an output folder
-    that cannot be written. On any error, or Ctrl-C, nothing is left behind: not a file, nor a
-    folder the review made.
+    Raises ``VideoError`` for a video that cannot be read, ``UnplacedError`` for a stretch that
+    cannot be recognised and ``ReviewError`` for an output folder that cannot be written. On any
+    error, or Ctrl-C, nothing is left behind: not a file, nor a folder the review made.
     """
     settings = settings or Settings()
     video = Path(video)
@@ -201,7 +204,7 @@ def _coach_into(
     work: Path,
     video: Path,
     facts: VideoFacts,
-    reference: Reference,
+    reference: Reference | None,
     settings: Settings,
     sides: tuple[str, ...],
     detector: Detector | None,
@@ -209,13 +212,44 @@ def _coach_into(
 ) -> CoachingRun:
     """Coach ``video`` and write every output into the folder ``work``."""
     still = AnnotatedImage() if settings.annotate and facts.is_image else None
-    annotated = (AnnotatedVideo(work / VIDEO_NAME, facts, reference)
-                 if settings.annotate and not facts.is_image else None)  # fmt: skip
-    with annotated or contextlib.nullcontext():
-        run = coach_file(video, reference, settings, sides, detector=detector,
-                         on_frame=still or annotated, progress=progress, facts=facts)  # fmt: skip
+    if reference is None:
+        run = _recognised_run(video, facts, settings, sides, detector, progress)
+        if settings.annotate:  # drawn once the stretch is known, from a second decoding
+            drawn = still or AnnotatedVideo(work / VIDEO_NAME, facts, run.reference)
+            with drawn if still is None else contextlib.nullcontext():
+                for (rgb, _), result in zip(iter_frames(video), run.frames, strict=True):
+                    drawn(rgb, result)
+    else:
+        annotated = (AnnotatedVideo(work / VIDEO_NAME, facts, reference)
+                     if settings.annotate and not facts.is_image else None)  # fmt: skip
+        with annotated or contextlib.nullcontext():
+            run = coach_file(video, reference, settings, sides, detector=detector,
+                             on_frame=still or annotated, progress=progress, facts=facts)  # fmt: skip
     if still is not None:
         still.write(run, work / IMAGE_NAME)
     write_angles_csv(run, work / ANGLES_NAME)
     write_report(run, work / REPORT_NAME)
     return run
+
+
+def _recognised_run(
+    video: Path,
+    facts: VideoFacts,
+    settings: Settings,
+    sides: tuple[str, ...],
+    detector: Detector | None,
+    progress: Progress | None,
+) -> CoachingRun:
+    """Measure once, then judge as the stretch recognised from the posture held."""
+    references = load_references()
+    any_reference = next(iter(references.values()))
+    measured = coach_file(video, any_reference, settings, sides, detector=detector,
+                          progress=progress, facts=facts)  # fmt: skip
+    recognition = recognise(measured, references.values())
+    if recognition.run is None:
+        raise UnplacedError(
+            f"{video.name}: could not tell which stretch this is (no stretch's position was held "
+            f"{MIN_HELD_S:.0f} s or more in its posture, clearly longer than any other; "
+            f"{recognition.describe()}); give it with --stretch ID (see: pose-coach stretches)"
+        )
+    return recognition.run

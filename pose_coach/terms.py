@@ -72,3 +72,5 @@ def program_name(relative: str, side: str) -> str:
 DEFAULT_PERSON = "me"
 # Progress: left and right further apart than this (weekly medians, degrees) is called out.
 ASYMMETRY_DEG = 10.0
+# --stretch auto: recognise the stretch from the posture held (pose_coach.recognise).
+AUTO = "auto"
