@@ -25,8 +25,7 @@ from pose_coach.judge.reference import (
     AngleCheck,
     Reference,
     ReferenceError,
-    load_reference,
-    load_references,
+    read_references,
     reset_reference,
     user_dir,
 )
@@ -117,12 +116,13 @@ def detector() -> Detector | None:
 
 
 def pick_stretch(key: str, disabled: bool = False) -> Reference | None:
-    """A stretch picker over the references (tuned ones replace the shipped ones)."""
-    try:
-        references = load_references()
-    except ReferenceError as error:
-        st.error(f"A reference pose cannot be read: {error}")
-        _offer_resets(key)
+    """A stretch picker over the references (tuned ones replace the shipped ones). A broken file
+    hides only its own stretch; it is named, with a button that fixes it."""
+    found = read_references()
+    for path, error in found.broken.items():
+        _offer_reset(key, path, error, found.shipped(path))
+    references = found.references
+    if not references:
         return None
     ids = sorted(references, key=lambda i: references[i].name)
     chosen = st.selectbox(
@@ -131,18 +131,15 @@ def pick_stretch(key: str, disabled: bool = False) -> Reference | None:
     return references[chosen]
 
 
-def _offer_resets(key: str) -> None:
-    """A reset button for each unreadable tuned reference (the shipped ones are not the user's)."""
-    for path in sorted(user_dir().glob("*.yaml")):
-        try:
-            load_reference(path)
-        except ReferenceError:
-            st.button(
-                f"Reset {path.stem} to the shipped version",
-                key=f"{key}_reset_{path.stem}",
-                on_click=reset_reference,
-                args=(path.stem,),
-            )
+def _offer_reset(key: str, path: Path, error: ReferenceError, shipped: bool) -> None:
+    """The error of a broken reference file and, for a tuned one, the button that removes it."""
+    tuned = path.parent == user_dir()
+    st.error(f"The stretch {path.stem!r} is hidden: its reference cannot be read: {error}")
+    if not tuned:  # a shipped file is not the user's to remove
+        return
+    label = (f"Reset {path.stem} to the shipped version" if shipped
+             else f"Delete {path.name} (there is no shipped version)")  # fmt: skip
+    st.button(label, key=f"{key}_reset_{path.stem}", on_click=reset_reference, args=(path.stem,))
 
 
 def pick_sides(key: str, disabled: bool = False) -> tuple[str, ...]:

@@ -330,16 +330,29 @@ def test_history_empty_then_lists_sessions_per_week_and_faults(clip):
 # -- shared widgets ------------------------------------------------------------------------------
 
 
-def test_an_unreadable_tuned_reference_is_named_and_can_be_reset(home):
-    broken = home / "reference_poses" / "kneeling_psoas.yaml"
-    broken.parent.mkdir(parents=True)
+def test_an_unreadable_tuned_reference_hides_only_its_stretch_and_can_be_reset(home, streamer):
+    folder = home / "reference_poses"
+    folder.mkdir(parents=True)
+    broken = folder / "kneeling_psoas.yaml"
     broken.write_text("id: kneeling_psoas\nangles: [not, a, mapping]\n")
+    stray = folder / "aa_list.yaml"  # no shipped stretch has this id
+    stray.write_text("- a\n- list\n")
     at = page("live").run()
     assert not at.exception
-    assert any("kneeling_psoas.yaml" in e.value for e in at.error)
-    at.button(key="live_stretch_reset_kneeling_psoas").click().run()
+    errors = " ".join(e.value for e in at.error)
+    assert "kneeling_psoas.yaml" in errors and "aa_list.yaml" in errors
+    # The other stretches still work.
+    options = at.selectbox(key="live_stretch").options
+    assert "Kneeling psoas stretch" not in options and len(options) == 3
+    reset = at.button(key="live_stretch_reset_kneeling_psoas")
+    assert reset.label == "Reset kneeling_psoas to the shipped version"
+    delete = at.button(key="live_stretch_reset_aa_list")
+    assert delete.label == "Delete aa_list.yaml (there is no shipped version)"
+    reset.click().run()
     assert not broken.exists()
-    assert not at.error and at.selectbox(key="live_stretch").options
+    at.button(key="live_stretch_reset_aa_list").click().run()
+    assert not stray.exists()
+    assert not at.error and len(at.selectbox(key="live_stretch").options) == 4
 
 
 def test_sample_videos_can_be_picked_instead_of_an_upload():

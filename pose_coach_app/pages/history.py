@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from pose_coach import history
-from pose_coach.judge.reference import ReferenceError, load_references
+from pose_coach.judge.reference import read_references
 from pose_coach_app import widgets
 
 WEEKS_SHOWN = 8
@@ -16,10 +16,7 @@ GOAL = (2, 3)  # sessions a week (the article: "at least 2-3 times a week")
 
 
 def _names() -> dict[str, str]:
-    try:
-        return {rid: ref.name for rid, ref in load_references().items()}
-    except ReferenceError:
-        return {}
+    return {rid: ref.name for rid, ref in read_references().references.items()}
 
 
 def weekly_chart(weeks: list[history.WeekCount]) -> alt.LayerChart:
