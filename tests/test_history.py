@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -122,6 +124,56 @@ def test_schema_version_is_set_and_a_newer_database_is_refused(db):
         connection.execute(f"PRAGMA user_version = {history.SCHEMA_VERSION + 1}")
     with pytest.raises(HistoryError, match="newer pose-coach"):
         history.list_sessions(db)
+
+
+def test_a_version_1_database_is_upgraded_in_place_keeping_its_sessions(db):
+    with sqlite3.connect(db) as connection:
+        for statement in history.MIGRATIONS[0]:
+            connection.execute(statement)
+        connection.execute(
+            "INSERT INTO sessions (stretch, kind, started_at, duration_s, sides_done)"
+            " VALUES ('lying_psoas', 'live', '2026-11-01T10:00:00+00:00', 60.0, 'left')"
+        )
+        connection.execute("PRAGMA user_version = 1")
+    [old] = history.list_sessions(db)
+    assert (old.record.stretch, old.record.status, old.record.content) == (
+        "lying_psoas",
+        "done",
+        None,
+    )
+
+
+def test_the_same_file_reviewed_twice_is_one_session(db, tmp_path):
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"the same bytes" * 1000)
+    digest = history.file_digest(video)
+    assert digest == history.file_digest(tmp_path.joinpath("clip.mp4"))
+    first = history.add_session(
+        replace(record(kind="review", source="clip.mp4"), content=digest), db
+    )
+    again = replace(record(kind="review", source="renamed.mp4"), content=digest, duration_s=10.0)
+    assert history.add_session(again, db) == first
+    [stored] = history.list_sessions(db)
+    assert (stored.record.source, stored.record.duration_s) == ("renamed.mp4", 10.0)
+    other = replace(again, content=history.file_digest(Path(history.__file__)))
+    history.add_session(other, db)  # other content: another session
+    assert len(history.list_sessions(db)) == 2
+
+
+def test_a_live_session_is_rewritten_as_it_goes_and_an_abandoned_one_is_marked(db):
+    early = replace(record(holds=(Hold("left", 2.0, 12.0, 10.0),), faults=()), status="open")
+    session_id = history.save_session(early, db)
+    later = replace(early, duration_s=40.0, holds=(Hold("left", 2.0, 34.0, 30.0),))
+    assert history.save_session(later, db, session_id) == session_id
+    [stored] = history.list_sessions(db)
+    assert stored.record.holds == later.holds and stored.record.status == "open"
+    # Still being written (or running in this process): left alone.
+    assert history.close_abandoned(60.0, db) == []
+    assert history.close_abandoned(0.0, db, keep=frozenset({session_id})) == []
+    [closed] = history.close_abandoned(0.0, db)
+    assert closed.id == session_id and closed.record.holds == later.holds
+    assert history.list_sessions(db)[0].record.status == "unfinished"
+    assert history.close_abandoned(0.0, db) == []  # reported once
 
 
 def test_not_a_database_gives_a_clear_error(db):

@@ -13,6 +13,11 @@ from pose_coach_app import widgets
 
 WEEKS_SHOWN = 8
 GOAL = (2, 3)  # sessions a week (the article: "at least 2-3 times a week")
+STATUS_TEXT = {
+    "done": "",
+    "open": "in progress",
+    "unfinished": "without STOP (all but its last seconds kept)",
+}
 
 
 def _names() -> dict[str, str]:
@@ -49,6 +54,7 @@ def sessions_frame(sessions: list[history.StoredSession], names: dict[str, str])
                 "good form (s)": round(good["left"] + good["right"], 1),
                 "sides done": ", ".join(record.sides_done) or "-",
                 "faults": len(record.faults),
+                "ended": STATUS_TEXT[record.status],
             }
         )
     return pd.DataFrame(rows)
