@@ -10,6 +10,7 @@ the test sets, and frames are fed to the callback the page handed it.
 from __future__ import annotations
 
 import asyncio
+import time
 from fractions import Fraction
 from types import SimpleNamespace
 
@@ -368,3 +369,53 @@ def test_sample_videos_can_be_picked_instead_of_an_upload():
     at.radio(key="review_source").set_value("Sample video").run()
     assert at.selectbox(key="review_sample").options == [p.name for p in samples]
     assert not at.button[0].disabled
+
+
+# -- review in the background --------------------------------------------------------------------
+
+
+def no_empty_folders(root) -> bool:
+    return not [p for p in root.rglob("*") if p.is_dir() and not any(p.iterdir())]
+
+
+def test_one_upload_analysed_twice_is_one_history_session(clip, home):
+    at = page("review").run()
+    at.selectbox(key="review_stretch").set_value("kneeling_psoas")
+    upload(at, "twice.mp4", clip.read_bytes())
+    at.button[0].click().run()
+    at.button[0].click().run()
+    assert not at.exception
+    [stored] = history.list_sessions()
+    assert stored.record.content == history.file_digest(clip)
+    assert no_empty_folders(home)
+
+
+def test_failed_analyses_leave_no_folder_behind(clip, home):
+    at = upload(page("review", detect=lambda rgb, t: None).run(), "nobody.mp4", clip.read_bytes())
+    at.button[0].click().run()
+    assert any("No person was found" in e.value for e in at.error)
+    at = upload(page("review").run(), "notes.mp4", b"these are notes, not a video" * 10)
+    at.button[0].click().run()
+    assert any("cannot be used" in e.value for e in at.error)
+    assert not list(home.glob("reviews/*"))
+    assert no_empty_folders(home)
+
+
+def test_a_cancelled_review_says_so_and_leaves_nothing(clip, home):
+    from pose_coach_app.review_job import ReviewJob
+
+    def slow_detect(rgb, t):
+        time.sleep(0.02)
+        return fake_detect(rgb, t)
+
+    out_dir = home / "reviews" / "cancelled"
+    job = ReviewJob(clip, get_reference("kneeling_psoas"), widgets.Settings(), ("left", "right"),
+                    out_dir, slow_detect).start()  # fmt: skip
+    deadline = time.monotonic() + TIMEOUT
+    while job.done_frames < 10 and time.monotonic() < deadline:
+        job.finished.wait(0.05)
+    job.cancel()
+    assert job.finished.wait(TIMEOUT)
+    assert job.state == "cancelled" and job.result is None
+    assert not out_dir.exists()
+    assert history.list_sessions() == []
