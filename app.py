@@ -31,4 +31,5 @@ page = st.navigation(
     ]
 )
 widgets.settings_sidebar()
+widgets.report_abandoned()
 page.run()

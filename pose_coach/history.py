@@ -79,6 +79,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE sessions ADD COLUMN status TEXT NOT NULL DEFAULT 'done'"
         " CHECK (status IN ('done', 'open', 'unfinished'))",
         "ALTER TABLE sessions ADD COLUMN updated_at TEXT",  # UTC, ISO 8601: last written
+        "ALTER TABLE sessions ADD COLUMN owner TEXT",  # the process writing an open session
         "CREATE INDEX sessions_content ON sessions(content)",
         "CREATE INDEX sessions_status ON sessions(status)",
     ),
@@ -258,14 +259,18 @@ def add_session(record: SessionRecord, path: Path | None = None) -> int:
 
 
 def save_session(
-    record: SessionRecord, path: Path | None = None, session_id: int | None = None
+    record: SessionRecord,
+    path: Path | None = None,
+    session_id: int | None = None,
+    owner: str | None = None,
 ) -> int:
     """Store ``record`` in one transaction, replacing session ``session_id`` if given (a live
-    session written as it goes) or the earlier review of the same content; returns its id."""
+    session written as it goes, by the process ``owner`` names) or the earlier review of the same
+    content; returns its id."""
     now = datetime.now(timezone.utc).isoformat()
     row = (record.stretch, record.kind, record.started_at.astimezone(timezone.utc).isoformat(),
            record.duration_s, ",".join(record.sides_done), record.source, record.content,
-           record.status, now)  # fmt: skip
+           record.status, now, owner)  # fmt: skip
     with _connect(path) as db, db:
         db.execute("BEGIN IMMEDIATE")
         if session_id is None and record.content is not None:
@@ -281,7 +286,7 @@ def save_session(
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         cursor = db.execute(
             "INSERT INTO sessions (id, stretch, kind, started_at, duration_s, sides_done, source,"
-            " content, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " content, status, updated_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (session_id, *row),
         )
         session_id = int(cursor.lastrowid)
@@ -308,26 +313,26 @@ def save_session(
 
 
 def close_abandoned(
-    idle_s: float, path: Path | None = None, keep: frozenset[int] = frozenset()
+    idle_s: float, path: Path | None = None, owner: str | None = None
 ) -> list[StoredSession]:
-    """Mark ``unfinished`` every open session not written for ``idle_s`` seconds (and not in
-    ``keep``: sessions still running in this process); returns them, as they were kept."""
+    """Mark ``unfinished`` every open session not written for ``idle_s`` seconds or written by
+    another process than ``owner`` (one that ended); returns them, as they were kept."""
     since = (datetime.now(timezone.utc) - timedelta(seconds=idle_s)).isoformat()
     with _connect(path) as db, db:
         db.execute("BEGIN IMMEDIATE")
         ids = [
             session_id
             for (session_id,) in db.execute(
-                "SELECT id FROM sessions WHERE status = 'open' AND updated_at < ?", (since,)
+                "SELECT id FROM sessions WHERE status = 'open'"
+                " AND (updated_at < ? OR owner IS NOT ?)",
+                (since, owner),
             )
-            if session_id not in keep
         ]
         db.executemany(
             "UPDATE sessions SET status = 'unfinished' WHERE id = ?", [(i,) for i in ids]
         )
-        return [
-            _stored(db, row) for row in _rows(db, f"WHERE id IN ({','.join('?' * len(ids))})", ids)
-        ]
+        marks = ",".join("?" * len(ids))
+        return [_stored(db, row) for row in _rows(db, f"WHERE id IN ({marks})", ids)]
 
 
 def _faults(db: sqlite3.Connection, session_id: int) -> tuple[Event, ...]:

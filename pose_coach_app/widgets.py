@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pose_coach import history
+from pose_coach import history, live_journal
 from pose_coach.coach import Detector
 from pose_coach.config import HELP, Settings
 from pose_coach.history import SessionRecord
@@ -265,6 +265,51 @@ def _explain_refused_uploads(limit_mb: int) -> None:
         " document.addEventListener('drop', (e) => { if (e.dataTransfer)"
         " check(e.dataTransfer.files, e.target); }, true); })();</script>",
         unsafe_allow_javascript=True,
+    )
+
+
+# -- sessions that ended without STOP --------------------------------------------------------------
+
+ABANDONED = (
+    "abandoned_sessions"  # (the sessions found when this browser session began, or an error)
+)
+
+
+def report_abandoned() -> None:
+    """Say, once per browser session, which live sessions ended without STOP (a closed tab, a
+    stopped or killed server) and what of each was kept."""
+    if ABANDONED not in st.session_state:
+        try:
+            st.session_state[ABANDONED] = (live_journal.abandoned_sessions(), None)
+        except history.HistoryError as error:
+            st.session_state[ABANDONED] = ([], str(error))
+    found, error = st.session_state[ABANDONED]
+    if error:
+        st.error(f"The history cannot be read: {error}")
+    if not found:
+        return
+    for stored in found:
+        st.warning(abandoned_text(stored.record), icon=":material/history:")
+    st.button("Dismiss", key="abandoned_dismiss", on_click=st.session_state.__setitem__,
+              args=(ABANDONED, ([], None)))  # fmt: skip
+
+
+def abandoned_text(record: SessionRecord) -> str:
+    started = record.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    good = record.good_form_s()
+    sides = "; ".join(
+        f"{side} side {fmt_s(good[side])} of good form"
+        + (" (complete)" if side in record.sides_done else "")
+        for side in SIDES
+        if any(h.side == side for h in record.holds)
+    )
+    faults = f"{len(record.faults)} fault{'s' if len(record.faults) != 1 else ''}"
+    return (
+        f"Your live session of {record.stretch.replace('_', ' ')} started {started} ended without "
+        f"STOP (the tab was closed or the app stopped). Kept in your history, all but its last "
+        f"seconds: {fmt_s(record.duration_s)} coached"
+        + (f"; {sides}" if sides else "; no hold yet")
+        + f"; {faults}."
     )
 
 

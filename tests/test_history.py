@@ -162,18 +162,20 @@ def test_the_same_file_reviewed_twice_is_one_session(db, tmp_path):
 
 def test_a_live_session_is_rewritten_as_it_goes_and_an_abandoned_one_is_marked(db):
     early = replace(record(holds=(Hold("left", 2.0, 12.0, 10.0),), faults=()), status="open")
-    session_id = history.save_session(early, db)
+    session_id = history.save_session(early, db, owner="this")
     later = replace(early, duration_s=40.0, holds=(Hold("left", 2.0, 34.0, 30.0),))
-    assert history.save_session(later, db, session_id) == session_id
+    assert history.save_session(later, db, session_id, owner="this") == session_id
     [stored] = history.list_sessions(db)
     assert stored.record.holds == later.holds and stored.record.status == "open"
-    # Still being written (or running in this process): left alone.
-    assert history.close_abandoned(60.0, db) == []
-    assert history.close_abandoned(0.0, db, keep=frozenset({session_id})) == []
-    [closed] = history.close_abandoned(0.0, db)
+    # Still being written by this process: left alone.
+    assert history.close_abandoned(60.0, db, owner="this") == []
+    # Written by a process that ended (a restarted server), or not written for a while: marked.
+    [closed] = history.close_abandoned(60.0, db, owner="restarted")
     assert closed.id == session_id and closed.record.holds == later.holds
     assert history.list_sessions(db)[0].record.status == "unfinished"
-    assert history.close_abandoned(0.0, db) == []  # reported once
+    assert history.close_abandoned(0.0, db, owner="restarted") == []  # reported once
+    other = history.save_session(early, db, owner="this")
+    assert [s.id for s in history.close_abandoned(0.0, db, owner="this")] == [other]
 
 
 def test_not_a_database_gives_a_clear_error(db):
