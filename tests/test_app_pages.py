@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timezone
 from fractions import Fraction
 from types import SimpleNamespace
 
@@ -22,6 +23,8 @@ from streamlit.testing.v1 import AppTest
 
 import pose_coach_app.pages.live
 from pose_coach import history
+from pose_coach.config import Settings
+from pose_coach.events import Hold
 from pose_coach.input.video import VideoWriter
 from pose_coach.judge.reference import get_reference
 from pose_coach_app import widgets
@@ -46,6 +49,8 @@ class FakeStreamer:
 
     def __call__(self, **kwargs):
         self.kwargs = kwargs
+        if kwargs.get("desired_playing_state") is False:  # the page stops the stream
+            self.playing = False
         return SimpleNamespace(state=SimpleNamespace(playing=self.playing))
 
     def feed(self, seconds: float, start_s: float = 0.0, fps: int = 30) -> None:
@@ -184,6 +189,87 @@ def test_live_no_person_says_how_to_fix_it(streamer):
     streamer.feed(seconds=2.0)
     at.run()
     assert any("whole body" in e.value for e in at.error)
+
+
+def wait_until(condition, seconds: float = 10.0):
+    """Poll ``condition`` (the journal writes from its own thread) until it is truthy."""
+    deadline = time.monotonic() + seconds
+    while not (value := condition()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return value
+
+
+def test_a_live_session_is_in_the_history_before_stop_and_once_after(streamer, home):
+    at = page("live").run()
+    at.selectbox(key="live_stretch").set_value("kneeling_psoas").run()
+    streamer.playing = True
+    at.run()
+    streamer.feed(seconds=7.0)
+    at.run()
+    # Mid-session (a page change, a closed tab, a killed server would keep this much).
+    [open_session] = wait_until(
+        lambda: [s for s in history.list_sessions() if s.record.duration_s >= 6]
+    )
+    assert open_session.record.status == "open"
+    assert open_session.record.good_form_s()["left"] > 5.0
+    shown = page("history").run()
+    assert "in progress" in set(shown.dataframe[0].value["ended"])
+    streamer.playing = False
+    at.run()
+    [done] = history.list_sessions()
+    assert (done.id, done.record.status) == (open_session.id, "done")
+    assert done.record.duration_s > open_session.record.duration_s
+
+
+def test_a_restarted_app_says_which_session_ended_without_stop(streamer, home):
+    from pose_coach.live_journal import OWNER
+
+    kept = history.SessionRecord(
+        "kneeling_psoas", "live", datetime.now(timezone.utc), 42.0,
+        (Hold("left", 1.0, 33.0, 30.0),), (), ("left",), status="open",
+    )  # fmt: skip
+    history.save_session(kept, owner="a server that was killed")
+    assert OWNER != "a server that was killed"
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.session_state[widgets.DETECTOR_KEY] = fake_detect
+    at.run()
+    [notice] = [w.value for w in at.warning if "without STOP" in w.value]
+    assert "kneeling psoas" in notice and "42 s coached" in notice
+    assert "left side 30 s of good form (complete)" in notice
+    assert history.list_sessions()[0].record.status == "unfinished"
+    at.button(key="abandoned_dismiss").click().run()
+    assert not [w for w in at.warning if "without STOP" in w.value]
+
+
+def test_a_bad_model_setting_is_named_before_start(streamer, tmp_path):
+    at = page("live", detect=None)
+    at.session_state[widgets.SETTINGS_KEY] = Settings(model_path=tmp_path / "missing.task")
+    at.run()
+    assert not at.exception
+    assert any("pose model not found" in e.value and "Settings" in e.value for e in at.error)
+    assert not streamer.kwargs, "no camera is offered with a model that cannot load"
+
+
+def test_an_error_in_the_live_worker_reaches_the_page_and_stops_the_stream(streamer, home):
+    def failing(rgb, t):
+        if t > 4.0:
+            raise RuntimeError("inference crashed")
+        return fake_detect(rgb, t)
+
+    at = page("live", detect=failing).run()
+    at.selectbox(key="live_stretch").set_value("kneeling_psoas").run()
+    streamer.playing = True
+    at.run()
+    streamer.feed(seconds=6.0)
+    at.run()
+    assert not at.exception
+    assert any(
+        "Live coaching stopped" in e.value and "inference crashed" in e.value for e in at.error
+    )
+    [stored] = history.list_sessions()  # what was coached is kept
+    assert stored.record.status == "done" and stored.record.duration_s == pytest.approx(
+        4.0, abs=0.1
+    )
 
 
 # -- review --------------------------------------------------------------------------------------
@@ -409,7 +495,7 @@ def test_a_cancelled_review_says_so_and_leaves_nothing(clip, home):
         return fake_detect(rgb, t)
 
     out_dir = home / "reviews" / "cancelled"
-    job = ReviewJob(clip, get_reference("kneeling_psoas"), widgets.Settings(), ("left", "right"),
+    job = ReviewJob(clip, get_reference("kneeling_psoas"), Settings(), ("left", "right"),
                     out_dir, slow_detect).start()  # fmt: skip
     deadline = time.monotonic() + TIMEOUT
     while job.done_frames < 10 and time.monotonic() < deadline:

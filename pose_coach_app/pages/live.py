@@ -29,6 +29,7 @@ MEDIA_CONSTRAINTS = {
     "audio": False,
 }
 REFRESH_S = 0.5
+STOPPING = "live_stopping"  # the coach failed: the stream is being stopped
 COACH, JOURNAL, CONFIG, LAST, CUE, OUTCOME = (
     "live_coach",
     "live_journal",
@@ -80,6 +81,8 @@ def _save(coach: LiveCoach) -> None:
     st.session_state.pop(LAST, None)
     record = journal.finish(outcome)
     st.session_state[OUTCOME] = (record, coach.reference.name, journal.error, coach.error)
+    if coach.error is not None:
+        st.session_state[STOPPING] = True
 
 
 def model_problem() -> str | None:
@@ -197,6 +200,7 @@ def render() -> None:
         return
     intro = st.container()  # filled below, once it is known whether the camera is streaming
     coach = _coach_for(reference, sides)
+    stopping = st.session_state.get(STOPPING, False) or coach.error is not None
     context = webrtc_streamer(
         key="live",
         mode=WebRtcMode.SENDRECV,
@@ -204,14 +208,16 @@ def render() -> None:
         media_stream_constraints=MEDIA_CONSTRAINTS,
         queued_video_frames_callback=coach.recv_queued,
         async_processing=True,
-        desired_playing_state=False if coach.error is not None else None,
+        desired_playing_state=False if stopping else None,
     )
     st.caption(
         "Press START and allow the camera. If it does not start: the browser allows cameras only "
         "on localhost or https; check that no other program uses the camera, and pick the right one "
         "with SELECT DEVICE. Press STOP to end the session; it is saved to your history as it goes."
     )
-    playing = context.state.playing and coach.error is None
+    if stopping and not context.state.playing:
+        st.session_state.pop(STOPPING, None)  # stopped: START works again
+    playing = context.state.playing and not stopping
     # A new expander when streaming starts or stops, so it folds away while the camera runs.
     with intro, st.expander("Before you start", expanded=not playing, key=f"live_intro_{playing}"):
         widgets.before_you_start(reference)
