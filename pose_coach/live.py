@@ -67,6 +67,7 @@ CHECKPOINT_S = 3.0
 # Step down when more than MAX_DROP of the last DROP_WINDOW frames received were dropped.
 MAX_DROP = 0.10
 DROP_WINDOW = 90  # three seconds at 30 fps
+WARM_UP_FRAMES = 30  # drops before this many frames are coached do not count (the model loads)
 LOG = logging.getLogger(__name__)
 
 
@@ -162,6 +163,8 @@ class LiveCoach:
 
     def _count_dropped(self, dropped: int) -> None:
         self._dropped += dropped
+        if self._processed < WARM_UP_FRAMES:  # frames queued while the model loaded
+            return
         self._recent.extend([1] * dropped)
         full = len(self._recent) == self._recent.maxlen
         if not self.stepped_down and full and sum(self._recent) > MAX_DROP * len(self._recent):
@@ -215,8 +218,9 @@ class LiveCoach:
         for (rgb, _), result in zip(todo, results, strict=True):
             draw(rgb, result, self.reference)
             self._publish(result)
+        if self._processed >= WARM_UP_FRAMES:
+            self._recent.extend([0] * len(todo))
         self._processed += len(todo)
-        self._recent.extend([0] * len(todo))
         self._busy_s += busy_s
         if checkpoint is not None and self._on_checkpoint is not None:
             self._on_checkpoint(checkpoint)
