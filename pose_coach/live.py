@@ -23,8 +23,8 @@ history from its own thread). An error in the stream's thread (a bad model, a fa
 the coaching: ``error`` says what went wrong, for the page to show, and frames pass through.
 
 When the machine cannot keep up (more than ``MAX_DROP`` of the frames of the last ``DROP_WINDOW``
-dropped) the coach steps down for the rest of the session: while a hold is steady it coaches every
-other frame (the skipped ones show the last overlay); ``stepped_down`` says so.
+dropped) the coach steps down for the rest of the session: while the person holds the stretch it
+coaches every other frame (the skipped ones show the last overlay); ``stepped_down`` says so.
 
 Nothing here imports streamlit: the stream hands us ``av.VideoFrame`` objects and takes them back.
 """
@@ -173,7 +173,8 @@ class LiveCoach:
                         "coaching every other frame of steady holds", sum(self._recent), len(self._recent))  # fmt: skip
 
     def _skip_one(self) -> bool:
-        """After stepping down: every other frame of a steady hold is not coached."""
+        """After stepping down: every other frame of a hold (the person holding still in the
+        stretch, where a frame says little the next does not) is not coached."""
         last = self._last
         if not self.stepped_down or last is None or last.phase is not Phase.HOLDING:
             return False

@@ -213,7 +213,7 @@ def render() -> None:
     st.caption(
         "Press START and allow the camera. If it does not start: the browser allows cameras only "
         "on localhost or https; check that no other program uses the camera, and pick the right one "
-        "with SELECT DEVICE. Press STOP to end the session; it is saved to your history as it goes."
+        "with SELECT DEVICE. Press STOP to end the session (it is kept in your history as it goes)."
     )
     if stopping and not context.state.playing:
         st.session_state.pop(STOPPING, None)  # stopped: START works again
