@@ -39,12 +39,11 @@ def follow(job: ReviewJob) -> None:
     bar = st.progress(0.0, text=f"Opening {job.video.name}...")
     st.button("Cancel the analysis", on_click=job.cancel, key="review_cancel")
     while not job.finished.wait(PROGRESS_S):
+        # A Streamlit call each time round: that is where a page change stops this loop.
         done, total = job.done_frames, job.total_frames
-        if done:
-            fraction = min(0.99, done / total) if total else 0.0
-            bar.progress(
-                fraction, text=f"Analysing {job.video.name}: frame {done} of about {total}..."
-            )
+        fraction = min(0.99, done / total) if total else 0.0
+        text = f"Analysing {job.video.name}: frame {done} of about {total}..." if done else None
+        bar.progress(fraction, text=text or f"Opening {job.video.name}...")
     st.rerun()  # draw the outcome without the progress bar and the button
 
 
