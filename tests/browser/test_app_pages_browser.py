@@ -172,7 +172,7 @@ def test_live_throughput_in_chromium(server, playwright, clips_folder):
         page = new_page(browser)
         start_live(page, server.url)
         assert_hold_counts(page)
-        time.sleep(25)  # the figures settle over a longer run
+        time.sleep(15)  # the figures settle over a longer run
         caption = page.locator("body").inner_text()
         match = re.search(r"(\d+) frames coached \(([\d.]+) a second\), (\d+)% dropped", caption)
         assert match, caption
