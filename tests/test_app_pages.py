@@ -201,7 +201,9 @@ def wait_until(condition, seconds: float = 10.0):
 
 
 def test_a_live_session_is_in_the_history_before_stop_and_once_after(streamer, home):
-    at = page("live").run()
+    at = page("live")
+    at.session_state[widgets.PERSON_KEY] = "sam"
+    at.run()
     at.selectbox(key="live_stretch").set_value("kneeling_psoas").run()
     streamer.playing = True
     at.run()
@@ -211,15 +213,20 @@ def test_a_live_session_is_in_the_history_before_stop_and_once_after(streamer, h
     [open_session] = wait_until(
         lambda: [s for s in history.list_sessions() if s.record.duration_s >= 6]
     )
-    assert open_session.record.status == "open"
+    assert (open_session.record.status, open_session.record.person) == ("open", "sam")
     assert open_session.record.good_form_s()["left"] > 5.0
-    shown = page("history").run()
-    assert "in progress" in set(shown.dataframe[0].value["ended"])
+    # The hold in progress, with the range of motion reached so far (the fake model holds the
+    # left leg at the target, extension 0, until 6 s).
+    assert open_session.record.holds[0].rom_median_deg == pytest.approx(0.0, abs=1.0)
+    shown = page("history")
+    shown.session_state[widgets.PERSON_KEY] = "sam"
+    assert "in progress" in set(shown.run().dataframe[0].value["ended"])
     streamer.playing = False
     at.run()
     [done] = history.list_sessions()
-    assert (done.id, done.record.status) == (open_session.id, "done")
+    assert (done.id, done.record.status, done.record.person) == (open_session.id, "done", "sam")
     assert done.record.duration_s > open_session.record.duration_s
+    assert done.record.holds[0].rom_median_deg == pytest.approx(0.0, abs=1.0)
 
 
 def test_a_restarted_app_says_which_session_ended_without_stop(streamer, home):
@@ -489,6 +496,7 @@ def test_sessions_are_saved_for_the_person_chosen(clip):
     review.button[0].click().run()
     [stored] = history.list_sessions()
     assert stored.record.person == "sam"
+    assert stored.record.content == history.file_digest(clip)  # found again if reviewed again
     # The fake model holds the left leg at the target (extension 0) except 6-10 s.
     assert stored.record.holds[0].rom_median_deg == pytest.approx(0.0, abs=1.0)
 
