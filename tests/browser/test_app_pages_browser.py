@@ -4,7 +4,6 @@ another page, a file over the upload limit is explained in the page, and live se
 
 from __future__ import annotations
 
-import json
 import re
 import signal
 import time
@@ -37,7 +36,7 @@ if not CHROMIUM.exists():
 pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
 
 TITLES = {"live": "Live coaching", "review": "Review a video", "tune": "Tune reference angles",
-          "history": "History"}  # fmt: skip
+          "history": "History", "progress": "Progress", "camera": "Phone camera"}  # fmt: skip
 
 
 def title(page) -> str:
@@ -61,9 +60,9 @@ def test_every_page_has_its_own_url_and_the_root_opens_live(server, playwright):
 
 @pytest.fixture(scope="module")
 def long_clip(tmp_path_factory):
-    """20 s of the kneeling good-form sample: long enough to leave the page mid-analysis."""
+    """10 s of the kneeling good-form sample: long enough to leave the page mid-analysis."""
     source = sample("good")
-    return write_clip(source, tmp_path_factory.mktemp("upload") / "long_stretch.mp4", 2.0, 20.0)
+    return write_clip(source, tmp_path_factory.mktemp("upload") / "long_stretch.mp4", 2.0, 10.0)
 
 
 def test_a_review_finishes_while_the_person_is_on_another_page(server, playwright, long_clip):
@@ -160,28 +159,3 @@ def test_a_live_session_survives_a_killed_server(playwright, tmp_path_factory, c
 @pytest.fixture(scope="module")
 def clips_folder(tmp_path_factory):
     return tmp_path_factory.mktemp("webcam_pages")
-
-
-def test_live_throughput_in_chromium(server, playwright, clips_folder):
-    """Coached frames a second from a 30 fps, 640x480 fake camera, with Chromium on the same
-    cores: at least 27 with at most 10% dropped, or the page says the coach stepped down."""
-    video = sample("good")
-    webcam = write_y4m(video, clips_folder / "good_speed.y4m", clip_start(video), CLIP_S)
-    browser = launch(playwright, webcam)
-    try:
-        page = new_page(browser)
-        start_live(page, server.url)
-        assert_hold_counts(page)
-        time.sleep(15)  # the figures settle over a longer run
-        caption = page.locator("body").inner_text()
-        match = re.search(r"(\d+) frames coached \(([\d.]+) a second\), (\d+)% dropped", caption)
-        assert match, caption
-        coached, fps, dropped = int(match.group(1)), float(match.group(2)), int(match.group(3))
-        stepped_down = page.get_by_text("This machine cannot coach every camera frame").count() > 0
-        with open("/proc/loadavg") as stream:
-            load = stream.read().split()[0]
-        print(json.dumps({"coached": coached, "fps": fps, "dropped_percent": dropped,
-                          "stepped_down": stepped_down, "load_average": load}))  # fmt: skip
-        assert (fps >= 27 and dropped <= 10) or stepped_down, caption
-    finally:
-        browser.close()
