@@ -69,6 +69,13 @@ CHECKPOINT_S = 3.0
 MAX_DROP = 0.10
 DROP_WINDOW = 90  # three seconds at 30 fps
 WARM_UP_FRAMES = 30  # drops before this many frames are coached do not count (the model loads)
+# Stepped down, frames are skipped only while the last RATE_FRAMES were coached at this rate or
+# more (skips included): below it the checks over time need every frame (the bounce check takes
+# running medians of three samples in a 1.5 s window). Seen: on 2 cores at load average 10-15,
+# Chromium's faulty-form test (tests/browser/test_app_browser.py) coached a few frames a second;
+# skipping every other one, no fault was cued in 120 s in 2 runs of 3 (1 run without: cued).
+MIN_SKIP_FPS = 8.0
+RATE_FRAMES = 30
 LOG = logging.getLogger(__name__)
 
 
@@ -141,6 +148,7 @@ class LiveCoach:
         self._complete = False  # the last coached frame's hold had reached its target
         self._recent: deque[int] = deque(maxlen=DROP_WINDOW)  # 1 per frame dropped, 0 coached
         self._last: FrameResult | None = None
+        self._coached_t: deque[float] = deque(maxlen=RATE_FRAMES)  # stream times of the last ones
         self.stepped_down = False
         self.error: str | None = None
 
@@ -181,8 +189,17 @@ class LiveCoach:
         last = self._last
         if not self.stepped_down or last is None or last.phase is not Phase.HOLDING:
             return False
+        if self._recent_fps() < MIN_SKIP_FPS:  # too few frames already: coach every one
+            self._skip_next = False
+            return False
         self._skip_next = not self._skip_next
         return self._skip_next
+
+    def _recent_fps(self) -> float:
+        """Frames coached a second of stream time, over the last ``RATE_FRAMES`` coached."""
+        times = self._coached_t
+        span = times[-1] - times[0] if len(times) > 1 else 0.0
+        return (len(times) - 1) / span if span > 0 else 0.0
 
     def _overlay_last(self, rgb: np.ndarray) -> np.ndarray:
         if self._last is not None and not self._finished:
@@ -245,6 +262,7 @@ class LiveCoach:
                 self._dropped += 1
                 continue
             self._last_t = t
+            self._coached_t.append(t)
             todo.append((rgb, t))
         poses = self._detect(detectors, todo)
         results = [self.coach.step(pose, t) for pose, (_, t) in zip(poses, todo, strict=True)]

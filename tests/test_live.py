@@ -12,7 +12,7 @@ import pytest
 
 from pose_coach.judge.reference import get_reference
 from pose_coach.judge.session import Phase
-from pose_coach.live import ESTIMATORS, LiveCoach
+from pose_coach.live import ESTIMATORS, MIN_SKIP_FPS, LiveCoach
 from tests.coach_factories import kneeling
 from tests.factories import HEIGHT, WIDTH
 
@@ -202,3 +202,18 @@ def test_a_coach_that_cannot_keep_up_steps_down_in_steady_holds(fake):
         asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
     assert len(fake.times) - coached == 10, "every other frame of the steady hold"
     assert coach.stats().skipped - skipped == 10
+
+
+def test_a_stepped_down_coach_skips_nothing_when_it_already_coaches_few_frames(fake):
+    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[fake])
+    for n in range(90):  # keeping up for 3 s: the hold starts
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+    # Then six at a time for 4 s: five of each six dropped, 5 frames a second coached.
+    for n in range(90, 210, 6):
+        asyncio.run(coach.recv_queued([video_frame((n + k) * 3000) for k in range(6)]))
+    assert coach.stepped_down and coach._recent_fps() < MIN_SKIP_FPS
+    coached, skipped = len(fake.times), coach.stats().skipped
+    for n in range(210, 216):
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+    # Every frame is coached: the checks over time (the bounce's running median) need them all.
+    assert len(fake.times) - coached == 6 and coach.stats().skipped == skipped
