@@ -6,12 +6,18 @@ written by a newer pose-coach is refused rather than guessed at. Each session is
 transaction (the session row, its holds and its faults land together or not at all), and every call
 opens its own short-lived connection, so the functions are safe to call from any thread.
 
+A live session is written as it goes (``save_session`` with its id, status ``open``) and marked
+``done`` when it is stopped; an ``open`` one nobody updates any more (a closed tab, a killed server)
+is found by ``close_abandoned`` and marked ``unfinished``, keeping what was written. A reviewed file
+is recognised by its content (``file_digest``): reviewing it again replaces its session.
+
 Times: ``started_at`` is stored as ISO 8601 in UTC; ISO weeks are counted in the local time zone
 unless another one is given.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sqlite3
 from collections import Counter
@@ -32,8 +38,9 @@ if TYPE_CHECKING:
     from pose_coach.judge.session import SessionSummary
 
 KINDS = ("live", "review")
-# Whose sessions: one person unless a name is chosen (a family, or a clinic's patients). Sessions
-# stored before there were persons belong to this one.
+# done: stopped or reviewed; open: a live session being written as it goes; unfinished: an open
+# session that stopped being written (closed tab, killed server): all but its last seconds kept.
+STATUSES = ("done", "open", "unfinished")
 
 # Migrations: MIGRATIONS[n] takes a database from version n to n + 1.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -73,6 +80,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE holds ADD COLUMN rom_best_deg REAL",
         "CREATE INDEX sessions_person ON sessions(person, started_at)",
     ),
+    (  # 3: the reviewed file's content (sha256), so one file reviewed twice is one session;
+        # a live session's status, when it was last written and by which process
+        "ALTER TABLE sessions ADD COLUMN content TEXT",
+        "ALTER TABLE sessions ADD COLUMN status TEXT NOT NULL DEFAULT 'done'"
+        " CHECK (status IN ('done', 'open', 'unfinished'))",
+        "ALTER TABLE sessions ADD COLUMN updated_at TEXT",  # UTC, ISO 8601: last written
+        "ALTER TABLE sessions ADD COLUMN owner TEXT",  # the process writing an open session
+        "CREATE INDEX sessions_content ON sessions(content)",
+        "CREATE INDEX sessions_status ON sessions(status)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -88,6 +105,7 @@ class SessionRecord:
     started_at: when it started (timezone-aware). duration_s: how long it ran (video time for a
     review). source: the reviewed video's file name, None for a live session. person: whose
     session it was. Holds carry the range of motion reached (``pose_coach.rom``) when measured.
+    content: the reviewed file's ``file_digest``. status: one of ``STATUSES``.
     """
 
     stretch: str
@@ -99,6 +117,8 @@ class SessionRecord:
     sides_done: tuple[str, ...] = ()
     source: str | None = None
     person: str = DEFAULT_PERSON
+    content: str | None = None
+    status: str = "done"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -112,6 +132,8 @@ class SessionRecord:
         if any(side not in SIDES for side in self.sides_done):
             raise ValueError(f"sides_done must name 'left'/'right', got {self.sides_done!r}")
         check_person(self.person)
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
 
     @classmethod
     def from_summary(
@@ -123,19 +145,26 @@ class SessionRecord:
         summary: SessionSummary,
         source: str | None = None,
         person: str = DEFAULT_PERSON,
+        content: str | None = None,
+        status: str = "done",
     ) -> SessionRecord:
         """The record of a coached session; ``summary.holds`` as measured (``rom.RomSampler``)."""
         return cls(stretch, kind, started_at, duration_s, summary.holds, summary.events,
-                   summary.sides_done, source, person)  # fmt: skip
+                   summary.sides_done, source, person, content, status)  # fmt: skip
 
     @classmethod
     def from_run(
-        cls, run: CoachingRun, started_at: datetime, person: str = DEFAULT_PERSON
+        cls,
+        run: CoachingRun,
+        started_at: datetime,
+        person: str = DEFAULT_PERSON,
+        content: str | None = None,
     ) -> SessionRecord:
-        """The record of a reviewed video, its holds with the range of motion of their frames."""
+        """The record of a reviewed video, its holds with the range of motion of their frames
+        (``content``: the file's ``file_digest``)."""
         holds = with_range_of_motion(run.holds, run.frames, run.reference)
         return cls(run.reference.id, "review", started_at, run.video.duration_s, holds,
-                   run.events, run.sides_done, run.video.name, person)  # fmt: skip
+                   run.events, run.sides_done, run.video.name, person, content)  # fmt: skip
 
     def held_s(self) -> dict[str, float]:
         """Seconds spent in each side's holds (from start to release), per side."""
@@ -236,23 +265,54 @@ def _connect(path: Path | None) -> Iterator[sqlite3.Connection]:
             raise HistoryError(f"{path}: the history database cannot be used ({error})") from None
 
 
+def file_digest(path: Path, chunk: int = 1 << 20) -> str:
+    """The sha256 of a file's content, read in chunks (uploads can be gigabytes)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as stream:
+        while block := stream.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def add_session(record: SessionRecord, path: Path | None = None) -> int:
-    """Store one session with its holds and faults, in one transaction; returns its id."""
-    started = record.started_at.astimezone(timezone.utc).isoformat()
+    """Store one session with its holds and faults, in one transaction; returns its id.
+
+    A review of content already reviewed for the same stretch replaces that session (the same
+    file analysed twice is one session)."""
+    return save_session(record, path)
+
+
+def save_session(
+    record: SessionRecord,
+    path: Path | None = None,
+    session_id: int | None = None,
+    owner: str | None = None,
+) -> int:
+    """Store ``record`` in one transaction, replacing session ``session_id`` if given (a live
+    session written as it goes, by the process ``owner`` names) or the earlier review of the same
+    content; returns its id."""
+    now = datetime.now(timezone.utc).isoformat()
+    row = (record.stretch, record.kind, record.started_at.astimezone(timezone.utc).isoformat(),
+           record.duration_s, ",".join(record.sides_done), record.source, record.person,
+           record.content, record.status, now, owner)  # fmt: skip
     with _connect(path) as db, db:
         db.execute("BEGIN IMMEDIATE")
+        if session_id is None and record.content is not None:
+            found = db.execute(
+                "SELECT id FROM sessions WHERE content = ? AND stretch = ? AND kind = ?"
+                " ORDER BY id LIMIT 1",
+                (record.content, record.stretch, record.kind),
+            ).fetchone()
+            session_id = found[0] if found else None
+        if session_id is not None:
+            db.execute("DELETE FROM holds WHERE session_id = ?", (session_id,))
+            db.execute("DELETE FROM faults WHERE session_id = ?", (session_id,))
+            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         cursor = db.execute(
-            "INSERT INTO sessions (stretch, kind, started_at, duration_s, sides_done, source,"
-            " person) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                record.stretch,
-                record.kind,
-                started,
-                record.duration_s,
-                ",".join(record.sides_done),
-                record.source,
-                record.person,
-            ),
+            "INSERT INTO sessions (id, stretch, kind, started_at, duration_s, sides_done, source,"
+            " person, content, status, updated_at, owner)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (session_id, *row),
         )
         session_id = int(cursor.lastrowid)
         db.executemany(
@@ -278,6 +338,29 @@ def add_session(record: SessionRecord, path: Path | None = None) -> int:
     return session_id
 
 
+def close_abandoned(
+    idle_s: float, path: Path | None = None, owner: str | None = None
+) -> list[StoredSession]:
+    """Mark ``unfinished`` every open session not written for ``idle_s`` seconds or written by
+    another process than ``owner`` (one that ended); returns them, as they were kept."""
+    since = (datetime.now(timezone.utc) - timedelta(seconds=idle_s)).isoformat()
+    with _connect(path) as db, db:
+        db.execute("BEGIN IMMEDIATE")
+        ids = [
+            session_id
+            for (session_id,) in db.execute(
+                "SELECT id FROM sessions WHERE status = 'open'"
+                " AND (updated_at < ? OR owner IS NOT ?)",
+                (since, owner),
+            )
+        ]
+        db.executemany(
+            "UPDATE sessions SET status = 'unfinished' WHERE id = ?", [(i,) for i in ids]
+        )
+        marks = ",".join("?" * len(ids))
+        return [_stored(db, row) for row in _rows(db, f"WHERE id IN ({marks})", ids)]
+
+
 def _faults(db: sqlite3.Connection, session_id: int) -> tuple[Event, ...]:
     rows = db.execute(
         "SELECT kind, side, start_s, end_s, value, message FROM faults"
@@ -300,6 +383,35 @@ def _holds(db: sqlite3.Connection, session_id: int) -> tuple[Hold, ...]:
     return tuple(Hold(*row) for row in rows)
 
 
+_COLUMNS = "id, stretch, kind, started_at, duration_s, sides_done, source, person, content, status"
+
+
+def _rows(
+    db: sqlite3.Connection, where: str = "", arguments: list | tuple = (), limit: int = -1
+) -> list[tuple]:
+    return db.execute(
+        f"SELECT {_COLUMNS} FROM sessions {where} ORDER BY started_at DESC, id DESC LIMIT ?",
+        (*arguments, limit),
+    ).fetchall()
+
+
+def _stored(db: sqlite3.Connection, row: tuple) -> StoredSession:
+    session_id, stretch, kind, started, duration, sides, *rest = row
+    return StoredSession(
+        session_id,
+        SessionRecord(
+            stretch,
+            kind,
+            datetime.fromisoformat(started),
+            duration,
+            _holds(db, session_id),
+            _faults(db, session_id),
+            tuple(s for s in sides.split(",") if s),
+            *rest,  # source, person, content, status
+        ),
+    )
+
+
 def list_sessions(
     path: Path | None = None,
     limit: int | None = None,
@@ -316,29 +428,9 @@ def list_sessions(
         where.append("started_at >= ?")
         args.append(since.astimezone(timezone.utc).isoformat())
     with _connect(path) as db:
-        rows = db.execute(
-            "SELECT id, stretch, kind, started_at, duration_s, sides_done, source, person"
-            f" FROM sessions {'WHERE ' + ' AND '.join(where) if where else ''}"
-            " ORDER BY started_at DESC, id DESC LIMIT ?",
-            (*args, -1 if limit is None else limit),
-        ).fetchall()
-        return [
-            StoredSession(
-                session_id,
-                SessionRecord(
-                    stretch,
-                    kind,
-                    datetime.fromisoformat(started),
-                    duration,
-                    _holds(db, session_id),
-                    _faults(db, session_id),
-                    tuple(s for s in sides.split(",") if s),
-                    source,
-                    person,
-                ),
-            )
-            for session_id, stretch, kind, started, duration, sides, source, person in rows
-        ]
+        clause = "WHERE " + " AND ".join(where) if where else ""
+        rows = _rows(db, clause, args, limit=-1 if limit is None else limit)
+        return [_stored(db, row) for row in rows]
 
 
 def persons(path: Path | None = None) -> list[str]:

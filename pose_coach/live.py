@@ -17,17 +17,29 @@ UI calls do not work from the stream's thread.
 Time comes from the frames' presentation timestamps, rebased to the first frame, so the session sees
 the camera's clock, as it would a recorded video's.
 
+The session is never lost: every ``CHECKPOINT_S`` of stream time and whenever a side is completed,
+a summary of the session so far goes to ``on_checkpoint`` (``LiveJournal`` writes it to the
+history from its own thread). An error in the stream's thread (a bad model, a failing frame) ends
+the coaching: ``error`` says what went wrong, for the page to show, and frames pass through.
+
+When the machine cannot keep up (more than ``MAX_DROP`` of the frames of the last ``DROP_WINDOW``
+dropped) the coach steps down for the rest of the session: while the person holds the stretch it
+coaches every other frame (the skipped ones show the last overlay); ``stepped_down`` says so.
+
 Nothing here imports streamlit: the stream hands us ``av.VideoFrame`` objects and takes them back.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
+import logging
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -39,7 +51,8 @@ import numpy as np
 from pose_coach.coach import Coach, Detector
 from pose_coach.config import Settings
 from pose_coach.input.landmarks import PoseFrame
-from pose_coach.input.pose import PoseEstimator
+from pose_coach.input.pose import ModelError, PoseEstimator
+from pose_coach.judge.cues import Phase
 from pose_coach.judge.reference import Reference
 from pose_coach.judge.session import FrameResult, SessionSummary
 from pose_coach.output.annotate import draw
@@ -50,6 +63,20 @@ RESULT_QUEUE_SIZE = 64
 # Pose estimators taking turns: one per core of a two-core machine. Measured by
 # benchmarks/live_throughput.py: see the README.
 ESTIMATORS = 2
+# A summary of the session so far at least this often (stream seconds), and at every side done.
+CHECKPOINT_S = 3.0
+# Step down when more than MAX_DROP of the last DROP_WINDOW frames received were dropped.
+MAX_DROP = 0.10
+DROP_WINDOW = 90  # three seconds at 30 fps
+WARM_UP_FRAMES = 30  # drops before this many frames are coached do not count (the model loads)
+# Stepped down, frames are skipped only while the last RATE_FRAMES were coached at this rate or
+# more (skips included): below it the checks over time need every frame (the bounce check takes
+# running medians of three samples in a 1.5 s window). Seen: on 2 cores at load average 10-15,
+# Chromium's faulty-form test (tests/browser/test_app_browser.py) coached a few frames a second;
+# skipping every other one, no fault was cued in 120 s in 2 runs of 3 (1 run without: cued).
+MIN_SKIP_FPS = 8.0
+RATE_FRAMES = 30
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,6 +87,8 @@ class LiveStats:
     processed: int
     dropped: int
     mean_process_ms: float
+    coached_fps: float = 0.0  # frames coached per second of stream time
+    skipped: int = 0  # frames shown with the last overlay after stepping down (not dropped)
 
     @property
     def drop_fraction(self) -> float:
@@ -93,6 +122,7 @@ class LiveCoach:
         *,
         estimators: Sequence[Detector] = (),
         queue_size: int = RESULT_QUEUE_SIZE,
+        on_checkpoint: Callable[[LiveOutcome], None] | None = None,
     ) -> None:
         self.reference = reference
         self.settings = settings or Settings()
@@ -109,8 +139,18 @@ class LiveCoach:
         self._last_t: float | None = None
         self._started_at: datetime | None = None
         self._finished = False
-        self._received = self._processed = self._dropped = 0
+        self._skip_next = False
+        self._received = self._processed = self._dropped = self._skipped = 0
         self._busy_s = 0.0
+        self._on_checkpoint = on_checkpoint
+        self._checkpoint_t = 0.0
+        self._sides_done = 0
+        self._complete = False  # the last coached frame's hold had reached its target
+        self._recent: deque[int] = deque(maxlen=DROP_WINDOW)  # 1 per frame dropped, 0 coached
+        self._last: FrameResult | None = None
+        self._coached_t: deque[float] = deque(maxlen=RATE_FRAMES)  # stream times of the last ones
+        self.stepped_down = False
+        self.error: str | None = None
 
     # -- the stream's side -------------------------------------------------------------------
 
@@ -123,11 +163,48 @@ class LiveCoach:
         """
         newest = frames[-self._capacity() :]
         self._received += len(frames)
-        self._dropped += len(frames) - len(newest)
+        self._count_dropped(len(frames) - len(newest))
+        if self._skip_one():
+            self._skipped += len(newest)
+            return [_video_frame(self._overlay_last(newest[-1].to_ndarray(format="rgb24")))]
         coached = self.process_many(
             [(frame.to_ndarray(format="rgb24"), self._timestamp(frame)) for frame in newest]
         )
         return [_video_frame(coached[-1])]
+
+    def _count_dropped(self, dropped: int) -> None:
+        self._dropped += dropped
+        if self._processed < WARM_UP_FRAMES:  # frames queued while the model loaded
+            return
+        self._recent.extend([1] * dropped)
+        full = len(self._recent) == self._recent.maxlen
+        if not self.stepped_down and full and sum(self._recent) > MAX_DROP * len(self._recent):
+            self.stepped_down = True
+            LOG.warning("live coaching cannot keep up: %d of the last %d frames dropped; "
+                        "coaching every other frame of steady holds", sum(self._recent), len(self._recent))  # fmt: skip
+
+    def _skip_one(self) -> bool:
+        """After stepping down: every other frame of a hold (the person holding still in the
+        stretch, where a frame says little the next does not) is not coached."""
+        last = self._last
+        if not self.stepped_down or last is None or last.phase is not Phase.HOLDING:
+            return False
+        if self._recent_fps() < MIN_SKIP_FPS:  # too few frames already: coach every one
+            self._skip_next = False
+            return False
+        self._skip_next = not self._skip_next
+        return self._skip_next
+
+    def _recent_fps(self) -> float:
+        """Frames coached a second of stream time, over the last ``RATE_FRAMES`` coached."""
+        times = self._coached_t
+        span = times[-1] - times[0] if len(times) > 1 else 0.0
+        return (len(times) - 1) / span if span > 0 else 0.0
+
+    def _overlay_last(self, rgb: np.ndarray) -> np.ndarray:
+        if self._last is not None and not self._finished:
+            draw(rgb, self._last, self.reference)
+        return rgb
 
     def recv(self, frame: av.VideoFrame) -> av.VideoFrame:
         """Process one frame and return it with the coaching drawn on it (same size, yuv420p)."""
@@ -148,34 +225,87 @@ class LiveCoach:
         """Coach RGB frames given with their times, oldest first; returns them annotated.
 
         A frame not later than the previous one (a repeated or reordered timestamp) is passed
-        through undrawn, as is every frame after ``finish``.
+        through undrawn, as is every frame after ``finish`` or an error.
         """
         with self._lock:
-            if self._finished or not frames:
+            if self._finished or self.error is not None or not frames:
                 return [rgb for rgb, _ in frames]
-            detectors = self._ensure_detectors()  # loading models is not counted as processing
-            started = time.perf_counter()
-            if self._t0 is None:
-                self._t0 = frames[0][1]
-                self._started_at = datetime.now(timezone.utc)
-            todo = []
-            for rgb, timestamp_s in frames:
-                t = timestamp_s - self._t0
-                if self._last_t is not None and t <= self._last_t:
-                    self._dropped += 1
-                    continue
-                self._last_t = t
-                todo.append((rgb, t))
-            poses = self._detect(detectors, todo)
-            results = [self.coach.step(pose, t) for pose, (_, t) in zip(poses, todo, strict=True)]
-            for result in results:
-                self.rom.add(result)
+            try:
+                results, todo, busy_s = self._coach(frames)
+            except Exception as error:  # the page shows it; the session so far is kept
+                self._fail(error)
+                return [rgb for rgb, _ in frames]
+            checkpoint = self._checkpoint_due(results)
         for (rgb, _), result in zip(todo, results, strict=True):
             draw(rgb, result, self.reference)
             self._publish(result)
+        if self._processed >= WARM_UP_FRAMES:
+            self._recent.extend([0] * len(todo))
         self._processed += len(todo)
-        self._busy_s += time.perf_counter() - started
+        self._busy_s += busy_s
+        if checkpoint is not None and self._on_checkpoint is not None:
+            self._on_checkpoint(checkpoint)
         return [rgb for rgb, _ in frames]
+
+    def _coach(
+        self, frames: list[tuple[np.ndarray, float]]
+    ) -> tuple[list[FrameResult], list[tuple[np.ndarray, float]], float]:
+        detectors = self._ensure_detectors()  # loading models is not counted as processing
+        started = time.perf_counter()
+        if self._t0 is None:
+            self._t0 = frames[0][1]
+            self._started_at = datetime.now(timezone.utc)
+        todo = []
+        for rgb, timestamp_s in frames:
+            t = timestamp_s - self._t0
+            if self._last_t is not None and t <= self._last_t:
+                self._dropped += 1
+                continue
+            self._last_t = t
+            self._coached_t.append(t)
+            todo.append((rgb, t))
+        poses = self._detect(detectors, todo)
+        results = [self.coach.step(pose, t) for pose, (_, t) in zip(poses, todo, strict=True)]
+        for result in results:
+            self.rom.add(result)
+        if results:
+            self._last = results[-1]
+        return results, todo, time.perf_counter() - started
+
+    def _fail(self, error: Exception) -> None:
+        """Stop coaching after an error in the stream's thread, keeping what was coached."""
+        if isinstance(error, ModelError):
+            self.error = str(error)
+        else:
+            LOG.exception("live coaching failed on a frame")
+            self.error = f"the coach failed on a frame ({type(error).__name__}: {error})"
+        self._close_estimators()
+
+    def _checkpoint_due(self, results: list[FrameResult]) -> LiveOutcome | None:
+        """The session so far, when ``CHECKPOINT_S`` have passed or a side was just completed."""
+        if not results or self._started_at is None or self._last_t is None:
+            return None
+        # A side is completed when its hold timer reaches the target (and again when it ends).
+        done = len(self.coach.session.holds.done)
+        completed = results[-1].phase is Phase.HOLD_COMPLETE
+        newly = (completed and not self._complete) or done != self._sides_done
+        self._complete, self._sides_done = completed, done
+        if self._last_t - self._checkpoint_t < CHECKPOINT_S and not newly:
+            return None
+        self._checkpoint_t = self._last_t
+        return self.snapshot()
+
+    def snapshot(self) -> LiveOutcome | None:
+        """The session so far, as if it ended now (a hold in progress ends here), leaving it
+        running; None before the first coached frame."""
+        if self._started_at is None or self._last_t is None:
+            return None
+        return self._outcome(copy.deepcopy(self.coach).finish(self._last_t, expect_holds=False))
+
+    def _outcome(self, summary: SessionSummary) -> LiveOutcome:
+        """The outcome so far of ``summary``, its holds with the range of motion reached."""
+        holds = self.rom.holds(summary.holds)
+        return LiveOutcome(self._started_at, self._last_t, replace(summary, holds=holds))
 
     def _detect(
         self, detectors: list[Detector], frames: list[tuple[np.ndarray, float]]
@@ -229,7 +359,9 @@ class LiveCoach:
     def stats(self) -> LiveStats:
         processed = self._processed
         mean_ms = 1000 * self._busy_s / processed if processed else 0.0
-        return LiveStats(max(self._received, processed), processed, self._dropped, mean_ms)
+        fps = processed / self._last_t if self._last_t else 0.0
+        return LiveStats(max(self._received, processed), processed, self._dropped, mean_ms, fps,
+                         self._skipped)  # fmt: skip
 
     @property
     def started(self) -> bool:
@@ -252,9 +384,7 @@ class LiveCoach:
             self._close_estimators()
             if self._started_at is None or self._last_t is None:
                 return None
-            summary = self.coach.finish(self._last_t)
-            summary = replace(summary, holds=self.rom.holds(summary.holds))
-            return LiveOutcome(self._started_at, self._last_t, summary)
+            return self._outcome(self.coach.finish(self._last_t))
 
     def close(self) -> None:
         """Release the pose model (also done by ``finish``); safe to call more than once."""

@@ -23,12 +23,12 @@ JUDGED_PHASES = frozenset({Phase.HOLDING, Phase.HOLD_COMPLETE})
 STEADY_DEG_S = 30.0
 # Learning: fewest steady frames worth learning from (a second at 30 fps).
 MIN_LEARN_FRAMES = 30
-# Learning: the tolerance is this many robust standard deviations, but never under MIN_TOLERANCE
-# (MediaPipe's own frame-to-frame noise is a few degrees) nor outside the schema's limits.
-SPREAD_FACTOR = 3.0
+# Learning: the band covers this central share of the steady frames (the rest: the model's glitches),
+# is widened by the hysteresis, and its half-width is never under MIN_TOLERANCE (MediaPipe's own
+# frame-to-frame noise is a few degrees) nor outside the schema's limits.
+COVERED = 0.99
 MIN_TOLERANCE_DEG = 5.0
 MAX_TOLERANCE_DEG = 90.0
-MAD_TO_SD = 1.4826  # the median absolute deviation of a normal distribution, in standard deviations
 
 
 class LearnError(ValueError):
@@ -100,9 +100,18 @@ def steady_frames(table: AngleTable, names: list[str]) -> np.ndarray:
     return steady
 
 
-def learn_targets(table: AngleTable, names: list[str]) -> dict[str, tuple[float, float]]:
-    """Target and tolerance per angle from a clip of good form: the median over the steady frames,
-    and ``SPREAD_FACTOR`` robust standard deviations (from the median absolute deviation)."""
+def learn_targets(
+    table: AngleTable, names: list[str], *, hysteresis_deg: float
+) -> dict[str, tuple[float, float]]:
+    """Target and tolerance per angle from a clip of good form: the band that holds the central
+    ``COVERED`` share of the steady frames, widened by ``hysteresis_deg`` (the coach's own, as in
+    ``Settings``), so that the clip's steady frames are judged good.
+
+    The band is not centred on the median: a good hold's angles are skewed (the leg settles into
+    the stretch, the knee eases), and a band of a few standard deviations about the median flagged
+    the clip's own easing frames; a band edge at the bulk of the frames flags a whole hold, since a
+    fault clears only ``hysteresis_deg`` back inside.
+    """
     steady = steady_frames(table, names)
     if steady.sum() < MIN_LEARN_FRAMES:
         raise LearnError(
@@ -110,13 +119,13 @@ def learn_targets(table: AngleTable, names: list[str]) -> dict[str, tuple[float,
             f"{MIN_LEARN_FRAMES}: use a clip that holds the stretch still for a few seconds, "
             "filmed as the stretch's camera instructions say"
         )
+    tail = (1.0 - COVERED) / 2
     learned = {}
     for name in names:
-        values = table.values[name][steady]
-        median = float(np.median(values))
-        spread = MAD_TO_SD * float(np.median(np.abs(values - median)))
-        tolerance = min(max(SPREAD_FACTOR * spread, MIN_TOLERANCE_DEG), MAX_TOLERANCE_DEG)
-        learned[name] = (round(median, 1), round(tolerance, 1))
+        low, high = np.quantile(table.values[name][steady], [tail, 1.0 - tail])
+        half_width = (high - low) / 2 + hysteresis_deg
+        tolerance = min(max(half_width, MIN_TOLERANCE_DEG), MAX_TOLERANCE_DEG)
+        learned[name] = (round(float(low + high) / 2, 1), round(float(tolerance), 1))
     return learned
 
 

@@ -101,8 +101,9 @@ def show_address() -> None:
             how_to_connect(url.split("//", 1)[1].rsplit(":", 1)[0])
 
 
-def coached_phone_stream(coach: LiveCoach):
-    """The phone's camera coached, played here; None (with the steps) while no phone sends."""
+def coached_phone_stream(coach: LiveCoach, stopping: bool = False):
+    """The phone's camera coached, played here (stopped when ``stopping``: the coach failed);
+    None (with the steps) while no phone sends."""
     phone = link().phone()
     shown = id(phone.track) if phone else None
     phone_status(shown)
@@ -116,6 +117,7 @@ def coached_phone_stream(coach: LiveCoach):
         rtc_configuration=RTC_CONFIGURATION,
         media_stream_constraints={"video": True, "audio": False},
         source_video_track=coached,
+        desired_playing_state=False if stopping else None,
     )
     st.caption("Press START to see the phone's camera, coached. Press STOP to end the session.")
     return context

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import tempfile
 from dataclasses import fields
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pose_coach import history
+from pose_coach import history, live_journal
 from pose_coach.coach import Detector
 from pose_coach.config import HELP, Settings
 from pose_coach.history import SessionRecord
@@ -25,8 +27,7 @@ from pose_coach.judge.reference import (
     AngleCheck,
     Reference,
     ReferenceError,
-    load_reference,
-    load_references,
+    read_references,
     reset_reference,
     user_dir,
 )
@@ -36,7 +37,10 @@ from pose_coach.tuning import AngleTable
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_videos"
 VIDEO_TYPES = ["mp4", "mov", "m4v", "webm", "mkv", "avi"]
 PHOTO_TYPES = ["jpg", "jpeg", "png", "webp", "bmp"]  # a still photo gets a verdict of its own
-MAX_UPLOAD_MB = 200  # Streamlit's own default upload limit
+# The upload limit: server.maxUploadSize in .streamlit/config.toml (2 GB: a five-minute 1080p
+# phone recording is often over Streamlit's default 200 MB).
+MAX_UPLOAD_MB = int(st.get_option("server.maxUploadSize"))
+UPLOADS = "uploads_saved"  # upload file id -> where it was saved
 SIDE_ORDERS = {
     "Left, then right": ("left", "right"),
     "Right, then left": ("right", "left"),
@@ -148,12 +152,13 @@ def detector() -> Detector | None:
 
 
 def pick_stretch(key: str, disabled: bool = False) -> Reference | None:
-    """A stretch picker over the references (tuned ones replace the shipped ones)."""
-    try:
-        references = load_references()
-    except ReferenceError as error:
-        st.error(f"A reference pose cannot be read: {error}")
-        _offer_resets(key)
+    """A stretch picker over the references (tuned ones replace the shipped ones). A broken file
+    hides only its own stretch; it is named, with a button that fixes it."""
+    found = read_references()
+    for path, error in found.broken.items():
+        _offer_reset(key, path, error, found.shipped(path))
+    references = found.references
+    if not references:
         return None
     ids = sorted(references, key=lambda i: references[i].name)
     chosen = st.selectbox(
@@ -162,18 +167,15 @@ def pick_stretch(key: str, disabled: bool = False) -> Reference | None:
     return references[chosen]
 
 
-def _offer_resets(key: str) -> None:
-    """A reset button for each unreadable tuned reference (the shipped ones are not the user's)."""
-    for path in sorted(user_dir().glob("*.yaml")):
-        try:
-            load_reference(path)
-        except ReferenceError:
-            st.button(
-                f"Reset {path.stem} to the shipped version",
-                key=f"{key}_reset_{path.stem}",
-                on_click=reset_reference,
-                args=(path.stem,),
-            )
+def _offer_reset(key: str, path: Path, error: ReferenceError, shipped: bool) -> None:
+    """The error of a broken reference file and, for a tuned one, the button that removes it."""
+    tuned = path.parent == user_dir()
+    st.error(f"The stretch {path.stem!r} is hidden: its reference cannot be read: {error}")
+    if not tuned:  # a shipped file is not the user's to remove
+        return
+    label = (f"Reset {path.stem} to the shipped version" if shipped
+             else f"Delete {path.name} (there is no shipped version)")  # fmt: skip
+    st.button(label, key=f"{key}_reset_{path.stem}", on_click=reset_reference, args=(path.stem,))
 
 
 def pick_sides(key: str, disabled: bool = False) -> tuple[str, ...]:
@@ -225,32 +227,124 @@ def pick_video(key: str, photos: bool = False) -> Path | None:
     kinds = "a video (MP4, MOV, WebM, MKV) or a photo (JPEG, PNG)" if photos else \
         "a video (MP4, MOV, WebM, MKV)"  # fmt: skip
     upload = st.file_uploader(
-        f"Upload {kinds}, up to {MAX_UPLOAD_MB} MB",
+        f"Upload {kinds}, up to {_size(MAX_UPLOAD_MB * 1e6)}",
         type=VIDEO_TYPES + PHOTO_TYPES if photos else VIDEO_TYPES,
         key=f"{key}_upload",
         max_upload_size=MAX_UPLOAD_MB,
     )
+    _explain_refused_uploads(MAX_UPLOAD_MB)
     if upload is None:
         return None
     if upload.size == 0:
         st.error(f"{upload.name} is empty (0 bytes): record or upload it again.")
         return None
     if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(
-            f"{upload.name} is {upload.size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_MB} MB: "
-            "trim the video to the stretch itself."
-        )
+        st.error(_too_big(upload.name, upload.size, MAX_UPLOAD_MB))
         return None
-    data = upload.getvalue()
-    digest = hashlib.sha256(data).hexdigest()[:12]
-    # One folder per content, so the file keeps its own name (shown in reports and the history).
-    path = home_dir() / "uploads" / digest / _safe_name(upload.name)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.part")
-        partial.write_bytes(data)
-        partial.replace(path)
-    return path
+    saved = st.session_state.setdefault(UPLOADS, {})
+    if upload.file_id not in saved or not saved[upload.file_id].exists():
+        saved[upload.file_id] = _save_upload(upload)
+    return saved[upload.file_id]
+
+
+def _size(size_bytes: float) -> str:
+    return f"{size_bytes / 1e9:.1f} GB" if size_bytes >= 1e9 else f"{size_bytes / 1e6:.0f} MB"
+
+
+def _too_big(name: str, size_bytes: float, limit_mb: int) -> str:
+    return (f"{name} is {_size(size_bytes)}; the limit is {_size(limit_mb * 1e6)}: trim the video to "
+            "the stretch itself (or record it at a lower resolution) and upload it again.")  # fmt: skip
+
+
+def _save_upload(upload) -> Path:
+    """Copy an upload to ``uploads/<content digest>/<its name>`` in chunks (never a second copy in
+    memory), hashing as it goes; one folder per content, so the file keeps its own name."""
+    folder = home_dir() / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
+    try:
+        upload.seek(0)
+        with os.fdopen(handle, "wb") as stream:
+            while block := upload.read(1 << 20):
+                digest.update(block)
+                stream.write(block)
+        path = folder / digest.hexdigest()[:12] / _safe_name(upload.name)
+        path.parent.mkdir(exist_ok=True)
+        os.replace(temp, path)
+        return path
+    finally:
+        Path(temp).unlink(missing_ok=True)
+
+
+def _explain_refused_uploads(limit_mb: int) -> None:
+    """Say in the page, not only in a tooltip, when the browser refuses a file over the limit
+    (the browser refuses it before the server sees it, so only the page's script can tell)."""
+    message = _too_big("NAME", 0, limit_mb).replace(" is 0 MB;", " is SIZE;")
+    st.html(
+        "<script>(() => { if (window.poseCoachUploadGuard) return; window.poseCoachUploadGuard = true;"
+        f" const limit = {limit_mb * 1024 * 1024}; const message = {json.dumps(message)};"
+        " const size = (b) => b >= 1e9 ? (b / 1e9).toFixed(1) + ' GB' : Math.round(b / 1e6) + ' MB';"
+        " const check = (files, target) => {"
+        "  const root = target.closest('[data-testid=stFileUploader]'); if (!root) return;"
+        "  root.parentElement.querySelectorAll('.pose-coach-too-big').forEach((n) => n.remove());"
+        "  for (const file of files) { if (file.size <= limit) continue;"
+        "   const note = document.createElement('div'); note.className = 'pose-coach-too-big';"
+        "   note.setAttribute('role', 'alert'); note.style.cssText = 'color:#7d1a1a;"
+        "background:#ffe9e9;padding:0.75rem 1rem;border-radius:0.5rem;margin-top:0.5rem';"
+        "   note.textContent = message.replace('NAME', file.name).replace('SIZE', size(file.size));"
+        "   root.after(note); } };"
+        " document.addEventListener('change', (e) => { if (e.target.type === 'file')"
+        " check(e.target.files, e.target); }, true);"
+        " document.addEventListener('drop', (e) => { if (e.dataTransfer)"
+        " check(e.dataTransfer.files, e.target); }, true); })();</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+# -- sessions that ended without STOP --------------------------------------------------------------
+
+ABANDONED = (
+    "abandoned_sessions"  # (the sessions found when this browser session began, or an error)
+)
+
+
+def report_abandoned() -> None:
+    """Say, once per browser session, which live sessions ended without STOP (a closed tab, a
+    stopped or killed server) and what of each was kept."""
+    if ABANDONED not in st.session_state:
+        try:
+            st.session_state[ABANDONED] = (live_journal.abandoned_sessions(), None)
+        except history.HistoryError as error:
+            st.session_state[ABANDONED] = ([], str(error))
+    found, error = st.session_state[ABANDONED]
+    if error:
+        st.error(f"The history cannot be read: {error}")
+    if not found:
+        return
+    for stored in found:
+        st.warning(abandoned_text(stored.record), icon=":material/history:")
+    st.button("Dismiss", key="abandoned_dismiss", on_click=st.session_state.__setitem__,
+              args=(ABANDONED, ([], None)))  # fmt: skip
+
+
+def abandoned_text(record: SessionRecord) -> str:
+    started = record.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    good = record.good_form_s()
+    sides = "; ".join(
+        f"{side} side {fmt_s(good[side])} of good form"
+        + (" (complete)" if side in record.sides_done else "")
+        for side in SIDES
+        if any(h.side == side for h in record.holds)
+    )
+    faults = f"{len(record.faults)} fault{'s' if len(record.faults) != 1 else ''}"
+    return (
+        f"Your live session of {record.stretch.replace('_', ' ')} started {started} ended without "
+        f"STOP (the tab was closed or the app stopped). Kept in your history, all but its last "
+        f"seconds: {fmt_s(record.duration_s)} coached"
+        + (f"; {sides}" if sides else "; no hold yet")
+        + f"; {faults}."
+    )
 
 
 # -- display -------------------------------------------------------------------------------------

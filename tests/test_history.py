@@ -6,6 +6,7 @@ import math
 import shutil
 import sqlite3
 import threading
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -128,6 +129,58 @@ def test_schema_version_is_set_and_a_newer_database_is_refused(db):
         history.list_sessions(db)
 
 
+def test_a_version_1_database_is_upgraded_in_place_keeping_its_sessions(db):
+    with sqlite3.connect(db) as connection:
+        for statement in history.MIGRATIONS[0]:
+            connection.execute(statement)
+        connection.execute(
+            "INSERT INTO sessions (stretch, kind, started_at, duration_s, sides_done)"
+            " VALUES ('lying_psoas', 'live', '2026-11-01T10:00:00+00:00', 60.0, 'left')"
+        )
+        connection.execute("PRAGMA user_version = 1")
+    [old] = history.list_sessions(db)
+    assert (old.record.stretch, old.record.status, old.record.content) == (
+        "lying_psoas",
+        "done",
+        None,
+    )
+
+
+def test_the_same_file_reviewed_twice_is_one_session(db, tmp_path):
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"the same bytes" * 1000)
+    digest = history.file_digest(video)
+    assert digest == history.file_digest(tmp_path.joinpath("clip.mp4"))
+    first = history.add_session(
+        replace(record(kind="review", source="clip.mp4"), content=digest), db
+    )
+    again = replace(record(kind="review", source="renamed.mp4"), content=digest, duration_s=10.0)
+    assert history.add_session(again, db) == first
+    [stored] = history.list_sessions(db)
+    assert (stored.record.source, stored.record.duration_s) == ("renamed.mp4", 10.0)
+    other = replace(again, content=history.file_digest(Path(history.__file__)))
+    history.add_session(other, db)  # other content: another session
+    assert len(history.list_sessions(db)) == 2
+
+
+def test_a_live_session_is_rewritten_as_it_goes_and_an_abandoned_one_is_marked(db):
+    early = replace(record(holds=(Hold("left", 2.0, 12.0, 10.0),), faults=()), status="open")
+    session_id = history.save_session(early, db, owner="this")
+    later = replace(early, duration_s=40.0, holds=(Hold("left", 2.0, 34.0, 30.0),))
+    assert history.save_session(later, db, session_id, owner="this") == session_id
+    [stored] = history.list_sessions(db)
+    assert stored.record.holds == later.holds and stored.record.status == "open"
+    # Still being written by this process: left alone.
+    assert history.close_abandoned(60.0, db, owner="this") == []
+    # Written by a process that ended (a restarted server), or not written for a while: marked.
+    [closed] = history.close_abandoned(60.0, db, owner="restarted")
+    assert closed.id == session_id and closed.record.holds == later.holds
+    assert history.list_sessions(db)[0].record.status == "unfinished"
+    assert history.close_abandoned(0.0, db, owner="restarted") == []  # reported once
+    other = history.save_session(early, db, owner="this")
+    assert [s.id for s in history.close_abandoned(0.0, db, owner="this")] == [other]
+
+
 def test_not_a_database_gives_a_clear_error(db):
     db.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(HistoryError, match="cannot be used"):
@@ -175,9 +228,12 @@ def test_record_validation(changes, message):
         SessionRecord(**(fields | changes))
 
 
-# -- schema 2: persons and range of motion -------------------------------------------------------
+# -- schemas 2 (persons, range of motion) and 3 (content, status) ----------------------------------------------------
 
 OLD_DB = Path(__file__).parent / "data" / "history_schema1.sqlite"
+# Written by main's history.py at schema 2 (7b3e7d6): two sessions (sam's live one, my review),
+# three holds with range of motion (one best missing), two faults (one NaN value).
+SCHEMA2_DB = Path(__file__).parent / "data" / "history_schema2.sqlite"
 
 
 def test_a_schema_1_database_migrates_in_place_without_losing_a_session(tmp_path):
@@ -191,17 +247,20 @@ def test_a_schema_1_database_migrates_in_place_without_losing_a_session(tmp_path
                   for table in ("sessions", "holds", "faults")}  # fmt: skip
     stored = history.list_sessions(db)
     with sqlite3.connect(db) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == history.SCHEMA_VERSION == 2
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == history.SCHEMA_VERSION == 3
         after = {table: raw.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
                  for table in ("sessions", "holds", "faults")}  # fmt: skip
-    # Every old row is still there, with every old column unchanged and the new ones appended.
-    assert [row[:-1] for row in after["sessions"]] == before["sessions"]
-    assert {row[-1] for row in after["sessions"]} == {history.DEFAULT_PERSON}
+    # Every old row is still there, with every old column unchanged and the new ones appended:
+    # person (schema 2), then content, status, updated_at, owner (schema 3).
+    assert [row[:7] for row in after["sessions"]] == before["sessions"]
+    new_columns = {row[7:] for row in after["sessions"]}
+    assert new_columns == {(history.DEFAULT_PERSON, None, "done", None, None)}
     assert [row[:-2] for row in after["holds"]] == before["holds"]
     assert {row[-2:] for row in after["holds"]} == {(None, None)}
     assert after["faults"] == before["faults"]
     # Read back as records: the old sessions, the default person's, no range of motion measured.
     assert [s.record.stretch for s in stored] == ["standing_psoas", "lying_psoas", "kneeling_psoas"]
+    assert {(s.record.status, s.record.content) for s in stored} == {("done", None)}
     kneeling = stored[2].record
     assert kneeling.holds == (Hold("left", 3.0, 35.0, 30.5), Hold("right", 42.0, 73.0, 28.0))
     assert [e.kind for e in kneeling.faults] == [Fault.BOUNCE, Fault.NO_PERSON]
@@ -212,6 +271,33 @@ def test_a_schema_1_database_migrates_in_place_without_losing_a_session(tmp_path
     history.add_session(record(person="sam", holds=(Hold("left", 1, 31, 30, 5.5, 8.25),)), db)
     assert len(history.list_sessions(db)) == 4
     assert history.list_sessions(db, person="sam")[0].record.holds[0].rom_best_deg == 8.25
+
+
+def test_a_schema_2_database_migrates_keeping_persons_and_range_of_motion(tmp_path):
+    db = tmp_path / "history.sqlite"
+    shutil.copy(SCHEMA2_DB, db)
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+        before = {table: raw.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+                  for table in ("sessions", "holds", "faults")}  # fmt: skip
+    stored = history.list_sessions(db)
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 3
+        after = {table: raw.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+                 for table in ("sessions", "holds", "faults")}  # fmt: skip
+    assert [row[:8] for row in after["sessions"]] == before["sessions"]
+    assert {row[8:] for row in after["sessions"]} == {(None, "done", None, None)}
+    assert after["holds"] == before["holds"] and after["faults"] == before["faults"]
+    lying, kneeling = (s.record for s in stored)
+    assert (kneeling.person, lying.person, lying.source) == ("sam", "me", "lying_good.mp4")
+    assert kneeling.holds == (Hold("left", 3.0, 35.0, 30.5, 6.5, 9.25),
+                              Hold("right", 42.0, 73.0, 28.0, 4.0, None))  # fmt: skip
+    assert math.isnan(kneeling.faults[1].value)
+    assert {(r.status, r.content) for r in (lying, kneeling)} == {("done", None)}
+    assert history.persons(db) == ["me", "sam"]
+    # A review saved after the migration is found again by its content.
+    review = replace(lying, content="abc", person="sam")
+    assert history.add_session(review, db) == history.add_session(review, db)
 
 
 def test_person_and_range_of_motion_round_trip_and_filter(db):

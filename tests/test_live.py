@@ -12,7 +12,7 @@ import pytest
 
 from pose_coach.judge.reference import get_reference
 from pose_coach.judge.session import Phase
-from pose_coach.live import ESTIMATORS, LiveCoach
+from pose_coach.live import ESTIMATORS, MIN_SKIP_FPS, LiveCoach
 from tests.coach_factories import kneeling
 from tests.factories import HEIGHT, WIDTH
 
@@ -130,3 +130,90 @@ def test_default_estimators_are_created_on_the_first_frame_and_closed_by_finish(
     outcome = coach.finish()
     assert coach._owned == []
     assert outcome is not None and outcome.summary.holds == ()
+
+
+# -- never lost, errors, stepping down -------------------------------------------------------------
+
+
+def test_the_session_so_far_is_checkpointed_every_few_seconds_without_ending_it(fake):
+    outcomes = []
+    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[fake],
+                      on_checkpoint=outcomes.append)  # fmt: skip
+    blank = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    for n in range(10 * 30):
+        coach.process(blank.copy(), n / 30)
+    # At 3, 6 and 9 s of stream time; each a summary of the session so far.
+    assert [round(o.duration_s) for o in outcomes] == [3, 6, 9]
+    assert outcomes[-1].summary.holds[0].good_form_s == pytest.approx(8.5, abs=0.3)
+    assert not coach.finished and coach.drain()[-1].phase is Phase.HOLDING  # still running
+
+
+def test_a_completed_side_is_checkpointed_at_once(fake):
+    outcomes = []
+    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[fake],
+                      on_checkpoint=outcomes.append)  # fmt: skip
+    blank = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    for n in range(35 * 30):
+        coach.process(blank.copy(), n / 30)
+        if outcomes and outcomes[-1].summary.sides_done:
+            break
+    assert outcomes[-1].summary.sides_done == ("left",)
+    assert round(outcomes[-1].duration_s * 30) % 90 != 0, "not one of the periodic checkpoints"
+
+
+def test_a_bad_model_stops_the_coach_with_a_clear_error(tmp_path):
+    from pose_coach.config import Settings
+
+    settings = Settings(model_path=tmp_path / "missing.task")
+    coach = LiveCoach(get_reference("kneeling_psoas"), settings)
+    out = coach.recv(video_frame(0)).to_ndarray(format="rgb24")
+    assert not out.any(), "the frame passes through undrawn"
+    assert "pose model not found" in coach.error
+    assert coach.finish() is None  # nothing was coached
+
+
+def test_a_frame_that_fails_keeps_the_session_so_far(fake):
+    def failing(rgb, t):
+        if t > 2.0:
+            raise RuntimeError("inference crashed")
+        return fake(rgb, t)
+
+    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[failing])
+    blank = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    for n in range(4 * 30):
+        coach.process(blank.copy(), n / 30)
+    assert "inference crashed" in coach.error and "RuntimeError" in coach.error
+    outcome = coach.finish()
+    assert outcome is not None and outcome.duration_s == pytest.approx(2.0, abs=0.05)
+
+
+def test_a_coach_that_cannot_keep_up_steps_down_in_steady_holds(fake):
+    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[fake])
+    # Frames arrive one at a time (keeping up) for 3 s: the hold starts, no step-down.
+    for n in range(90):
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+    assert not coach.stepped_down
+    # Then two at a time: one of each pair is dropped (50%), beyond MAX_DROP.
+    for n in range(90, 180, 2):
+        asyncio.run(coach.recv_queued([video_frame(n * 3000), video_frame((n + 1) * 3000)]))
+    assert coach.stepped_down
+    coached, skipped = len(fake.times), coach.stats().skipped
+    for n in range(180, 200):
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+    assert len(fake.times) - coached == 10, "every other frame of the steady hold"
+    assert coach.stats().skipped - skipped == 10
+
+
+def test_a_stepped_down_coach_skips_nothing_when_it_already_coaches_few_frames(fake):
+    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[fake])
+    for n in range(90):  # keeping up for 3 s: the hold starts
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+    # Then six at a time for 4 s: five of each six dropped, 5 frames a second coached.
+    for n in range(90, 210, 6):
+        asyncio.run(coach.recv_queued([video_frame((n + k) * 3000) for k in range(6)]))
+    assert coach.stepped_down and coach._recent_fps() < MIN_SKIP_FPS
+    coached, skipped = len(fake.times), coach.stats().skipped
+    for n in range(210, 216):
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+    # Every frame is coached: the checks over time (the bounce's running median) need them all.
+    assert len(fake.times) - coached == 6 and coach.stats().skipped == skipped

@@ -13,6 +13,7 @@ from pose_coach.judge.reference import (
     load_reference,
     load_references,
     parse_reference,
+    read_references,
     reset_reference,
     save_reference,
 )
@@ -133,6 +134,22 @@ def test_a_saved_reference_overrides_the_default_and_reset_restores_it(user_home
     assert (builtin_dir() / "lying_psoas.yaml").read_text() == shipped_text  # untouched
     assert reset_reference("lying_psoas")
     assert get_reference("lying_psoas") == default
+
+
+def test_a_broken_tuned_file_hides_only_its_own_stretch(user_home):
+    user_home.mkdir(parents=True)
+    (user_home / "lying_psoas.yaml").write_text("id: lying_psoas\nangles: 3\n")
+    (user_home / "aa_list.yaml").write_text("- not a mapping\n")
+    found = read_references()
+    assert set(found.references) == STRETCHES - {"lying_psoas"}  # not the shipped one instead
+    assert {p.name for p in found.broken} == {"lying_psoas.yaml", "aa_list.yaml"}
+    assert found.shipped(user_home / "lying_psoas.yaml")
+    assert not found.shipped(user_home / "aa_list.yaml")
+    assert get_reference("kneeling_psoas").id == "kneeling_psoas"  # the others still work
+    with pytest.raises(ReferenceError, match="lying_psoas.yaml"):
+        get_reference("lying_psoas")
+    with pytest.raises(ReferenceError, match="aa_list.yaml"):
+        load_references()  # the strict reading still refuses
 
 
 def test_saving_an_invalid_reference_writes_nothing(user_home):

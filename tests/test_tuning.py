@@ -70,26 +70,53 @@ def test_flags_are_the_coachs_own_judgement_and_follow_the_tuned_reference():
     assert not flagged_frames(flagged_states(run, wide))[times > 5.0].any()
 
 
-def test_learning_takes_the_median_and_a_robust_spread_of_the_steady_frames():
+def test_learning_covers_the_steady_frames_widened_by_the_hysteresis():
     rng = np.random.default_rng(0)
     steady = list(-3.0 + rng.normal(0, 2.0, 300))  # 10 s of a hold with 2 degrees of noise
-    angles = table(steady)
-    [(target, tolerance)] = learn_targets(angles, ["working_hip"]).values()
+    [(target, tolerance)] = learn_targets(
+        table(steady), ["working_hip"], hysteresis_deg=2.0
+    ).values()
     assert target == pytest.approx(-3.0, abs=0.5)
-    assert tolerance == pytest.approx(3 * 2.0, rel=0.2)  # three robust standard deviations
+    # The central 99% of a normal spread is 2.58 standard deviations each way, plus the hysteresis.
+    assert tolerance == pytest.approx(2.58 * 2.0 + 2.0, rel=0.15)
+
+
+def test_learning_fits_a_skewed_hold_not_its_median():
+    # A hold mostly at -16 degrees, easing in from -6 for its first 3 s: a band of a few standard
+    # deviations about the median (-16 +- 5) flagged the easing; the learned band holds both.
+    values = list(np.linspace(-6.0, -16.0, 90)) + [-16.0] * 600
+    [(target, tolerance)] = learn_targets(
+        table(values), ["working_hip"], hysteresis_deg=2.0
+    ).values()
+    assert target - tolerance <= -16.0 - 2.0 and target + tolerance >= -6.0
 
 
 def test_learning_leaves_out_moving_frames_and_floors_the_tolerance():
     # A still hold at 0 degrees, then a fast swing (100 deg/s) that is not steady.
     values = [0.0] * 60 + [n * 100 / 30 for n in range(30)]
-    [(target, tolerance)] = learn_targets(table(values), ["working_hip"]).values()
+    [(target, tolerance)] = learn_targets(
+        table(values), ["working_hip"], hysteresis_deg=2.0
+    ).values()
     assert target == 0.0
     assert tolerance == MIN_TOLERANCE_DEG
 
 
 def test_learning_needs_enough_steady_visible_frames():
     with pytest.raises(LearnError, match=str(MIN_LEARN_FRAMES)):
-        learn_targets(table([0.0] * 10 + [math.nan] * 100), ["working_hip"])
+        learn_targets(table([0.0] * 10 + [math.nan] * 100), ["working_hip"], hysteresis_deg=2.0)
+
+
+def test_targets_learned_from_a_clip_flag_fewer_of_its_frames():
+    # A hold whose back leg sits 14 degrees short of the shipped target for its first 8 s, then on
+    # target: the shipped band (+-12) flags those 8 s; a band about the median (+-5) flagged
+    # more; the learned band must flag fewer.
+    run = hold((4.0, 12.0), offset=14.0)
+    shipped = int(flagged_frames(flagged_states(run, KNEELING)).sum())
+    names = list(KNEELING.checks())
+    learned = learn_targets(angle_table(run), names, hysteresis_deg=run.settings.hysteresis_deg)
+    tuned = tuned_reference(KNEELING, learned)
+    assert shipped > 0
+    assert int(flagged_frames(flagged_states(run, tuned)).sum()) < shipped
 
 
 def test_tuned_reference_changes_angles_and_pelvis_and_stays_valid():

@@ -352,24 +352,59 @@ def user_dir() -> Path:
     return home_dir() / "reference_poses"
 
 
-def load_references(user_folder: Path | None = None) -> dict[str, Reference]:
-    """Every stretch by id, a tuned (user) reference replacing the shipped one of the same id."""
+@dataclass(frozen=True)
+class ReferenceSet:
+    """The stretches that could be read, by id, and each file that could not, with its error.
+
+    A broken file hides only its own stretch (a broken tuned file is not silently replaced by the
+    shipped one: the person would think their tuning applied).
+    """
+
+    references: dict[str, Reference]
+    broken: dict[Path, ReferenceError]
+
+    def shipped(self, path: Path) -> bool:
+        """True if a broken file has a shipped version a reset would bring back."""
+        return (builtin_dir() / path.name).exists()
+
+
+def read_references(user_folder: Path | None = None) -> ReferenceSet:
+    """Every stretch by id, a tuned (user) reference replacing the shipped one of the same id;
+    unreadable files are collected, not raised."""
     folders = [builtin_dir(), user_dir() if user_folder is None else Path(user_folder)]
     references: dict[str, Reference] = {}
+    broken: dict[Path, ReferenceError] = {}
     for folder in folders:
         for path in sorted(folder.glob("*.yaml")):
-            references[path.stem] = load_reference(path)
-    return references
+            try:
+                references[path.stem] = load_reference(path)
+            except ReferenceError as error:
+                references.pop(path.stem, None)
+                broken[path] = error
+    return ReferenceSet(references, broken)
+
+
+def load_references(user_folder: Path | None = None) -> dict[str, Reference]:
+    """Every stretch by id, a tuned (user) reference replacing the shipped one of the same id;
+    raises the first ``ReferenceError`` if any file is broken."""
+    found = read_references(user_folder)
+    if found.broken:
+        raise next(iter(found.broken.values()))
+    return found.references
 
 
 def get_reference(stretch_id: str, user_folder: Path | None = None) -> Reference:
-    """One stretch by id; ``ReferenceError`` lists the known ids when it is unknown."""
-    references = load_references(user_folder)
-    if stretch_id not in references:
+    """One stretch by id; ``ReferenceError`` lists the known ids when it is unknown, or says why
+    its file is broken (a broken file of another stretch does not matter)."""
+    found = read_references(user_folder)
+    for path, error in found.broken.items():
+        if path.stem == stretch_id:
+            raise error
+    if stretch_id not in found.references:
         raise ReferenceError(
-            f"unknown stretch {stretch_id!r}; known stretches: {', '.join(sorted(references))}"
+            f"unknown stretch {stretch_id!r}; known stretches: {', '.join(sorted(found.references))}"
         )
-    return references[stretch_id]
+    return found.references[stretch_id]
 
 
 def save_reference(reference: Reference, folder: Path | None = None) -> Path:

@@ -8,18 +8,20 @@ import pandas as pd
 import streamlit as st
 
 from pose_coach import history
-from pose_coach.judge.reference import ReferenceError, load_references
+from pose_coach.judge.reference import read_references
 from pose_coach.progress import SESSIONS_GOAL as GOAL
 from pose_coach_app import widgets
 
 WEEKS_SHOWN = 8
+STATUS_TEXT = {
+    "done": "",
+    "open": "in progress",
+    "unfinished": "without STOP (all but its last seconds kept)",
+}
 
 
 def _names() -> dict[str, str]:
-    try:
-        return {rid: ref.name for rid, ref in load_references().items()}
-    except ReferenceError:
-        return {}
+    return {rid: ref.name for rid, ref in read_references().references.items()}
 
 
 def weekly_chart(weeks: list[history.WeekCount]) -> alt.LayerChart:
@@ -52,6 +54,7 @@ def sessions_frame(sessions: list[history.StoredSession], names: dict[str, str])
                 "good form (s)": round(good["left"] + good["right"], 1),
                 "sides done": ", ".join(record.sides_done) or "-",
                 "faults": len(record.faults),
+                "ended": STATUS_TEXT[record.status],
             }
         )
     return pd.DataFrame(rows)

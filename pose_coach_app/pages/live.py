@@ -2,8 +2,9 @@
 The camera can also be a phone on the home network (``pose_coach_app.phone``).
 
 The coach runs in the stream's thread and queues its results; a fragment on this page drains the
-queue twice a second to show the hold timer, the cue (spoken by the browser) and the angles. When
-the stream stops, the session is summarised and saved to the history.
+queue twice a second to show the hold timer, the cue (spoken by the browser) and the angles. The
+session is written to the history as it goes (``LiveJournal``); when the stream stops, or the coach
+fails (its error is shown and the stream stopped), the session is summarised and saved as done.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from pose_coach import history
-from pose_coach.history import SessionRecord
+from pose_coach.input.pose import ModelError, load_model_bytes
 from pose_coach.judge.reference import Reference
 from pose_coach.judge.session import FrameResult, Phase
 from pose_coach.live import LiveCoach
+from pose_coach.live_journal import LiveJournal
 from pose_coach.terms import program_name
 from pose_coach_app import phone, widgets
 
@@ -29,12 +30,18 @@ MEDIA_CONSTRAINTS = {
     "audio": False,
 }
 REFRESH_S = 0.5
-COACH, CONFIG, LAST, CUE, OUTCOME = (
+STOPPING = "live_stopping"  # the coach failed: the stream is being stopped
+COACH, JOURNAL, CONFIG, LAST, CUE, OUTCOME = (
     "live_coach",
+    "live_journal",
     "live_config",
     "live_last",
     "live_cue",  # (number, text, stream time) of the last new cue
-    "live_outcome",
+    "live_outcome",  # (record, stretch name, save error, coach error) of the last session
+)
+STEPPED_DOWN = (
+    "This machine cannot coach every camera frame: to keep up, the coach now skips every other "
+    "frame while you hold still (the hold timer and the checks are unchanged)."
 )
 PHASE_TEXT = {
     Phase.NO_PERSON: "No person in view",
@@ -48,15 +55,19 @@ PHASE_TEXT = {
 
 
 def _coach_for(reference: Reference, sides: tuple[str, ...]) -> LiveCoach:
-    """The session's coach, made anew when the stretch, sides or settings changed before a start."""
-    config = (reference, widgets.current_settings(), sides)
+    """The session's coach, made anew when the stretch, sides or settings changed before a start,
+    with the journal that writes it to the history as it goes (for the person chosen)."""
+    config = (reference, widgets.current_settings(), sides, widgets.current_person())
     coach: LiveCoach | None = st.session_state.get(COACH)
     if coach is None or (st.session_state.get(CONFIG) != config and not coach.started):
         if coach is not None:
             coach.close()
         given = widgets.detector()
-        coach = LiveCoach(reference, config[1], sides, estimators=[given] if given else ())
-        st.session_state[COACH], st.session_state[CONFIG] = coach, config
+        journal = LiveJournal(reference.id, person=config[3])
+        coach = LiveCoach(reference, config[1], sides, estimators=[given] if given else (),
+                          on_checkpoint=journal.checkpoint)  # fmt: skip
+        st.session_state[COACH], st.session_state[JOURNAL] = coach, journal
+        st.session_state[CONFIG] = config
         st.session_state.pop(LAST, None)
         if CUE in st.session_state:  # keep counting (the browser remembers), forget the cue
             st.session_state[CUE] = (st.session_state[CUE][0], "", -math.inf)
@@ -64,25 +75,27 @@ def _coach_for(reference: Reference, sides: tuple[str, ...]) -> LiveCoach:
 
 
 def _save(coach: LiveCoach) -> None:
-    """Finish a stopped session, store it, and keep its record to show."""
+    """Finish a stopped (or failed) session, store it as done, and keep its record to show."""
     outcome = coach.finish()
+    journal: LiveJournal = st.session_state.pop(JOURNAL)
     st.session_state.pop(COACH, None)
     st.session_state.pop(LAST, None)
-    if outcome is None:
-        return
-    record = SessionRecord.from_summary(
-        coach.reference.id,
-        "live",
-        outcome.started_at,
-        outcome.duration_s,
-        outcome.summary,
-        person=widgets.current_person(),
-    )
+    record = journal.finish(outcome)
+    st.session_state[OUTCOME] = (record, coach.reference.name, journal.error, coach.error)
+    if coach.error is not None:
+        st.session_state[STOPPING] = True
+
+
+def model_problem() -> str | None:
+    """What is wrong with the model setting, before START (None: fine, or a test's detector)."""
+    path = widgets.current_settings().model_path
+    if path is None or widgets.detector() is not None:
+        return None
     try:
-        history.add_session(record)
-        st.session_state[OUTCOME] = (record, coach.reference.name, None)
-    except history.HistoryError as error:
-        st.session_state[OUTCOME] = (record, coach.reference.name, str(error))
+        load_model_bytes(path)
+    except ModelError as error:
+        return str(error)
+    return None
 
 
 def angles_frame(result: FrameResult, reference: Reference) -> pd.DataFrame:
@@ -127,15 +140,20 @@ def show_status(coach: LiveCoach, result: FrameResult | None) -> None:
             st.warning(result.cue)
     st.dataframe(angles_frame(result, reference), hide_index=True, width="stretch")
     stats = coach.stats()
+    if coach.stepped_down:
+        st.info(STEPPED_DOWN, icon=":material/speed:")
     st.caption(
-        f"{stats.processed} frames coached, {100 * stats.drop_fraction:.0f}% dropped to keep up, "
-        f"{stats.mean_process_ms:.0f} ms per frame"
+        f"{stats.processed} frames coached ({stats.coached_fps:.1f} a second), "
+        f"{100 * stats.drop_fraction:.0f}% dropped to keep up, {stats.mean_process_ms:.0f} ms per frame"
     )
 
 
 @st.fragment(run_every=REFRESH_S)
 def status_panel(coach: LiveCoach, muted: bool) -> None:
-    """Drain the coach's results; show the newest and speak a new cue."""
+    """Drain the coach's results; show the newest and speak a new cue. A failed coach stops the
+    stream (the whole page reruns and saves the session)."""
+    if coach.error is not None:
+        st.rerun()
     results = coach.drain()
     if results:
         st.session_state[LAST] = results[-1]
@@ -154,17 +172,21 @@ def status_panel(coach: LiveCoach, muted: bool) -> None:
 def show_outcome() -> None:
     if OUTCOME not in st.session_state:
         return
-    record, name, error = st.session_state[OUTCOME]
+    record, name, save_error, coach_error = st.session_state[OUTCOME]
+    if coach_error:
+        st.error(f"Live coaching stopped: {coach_error}", icon=":material/error:")
+    if record is None:
+        return
     st.subheader(f"Last session: {name}")
     widgets.show_session(record)
-    if error:
-        st.error(f"The session could not be saved to the history: {error}")
+    if save_error:
+        st.error(f"The session could not be saved to the history: {save_error}")
     else:
         st.caption("Saved to your history.")
 
 
-def webcam_stream(coach: LiveCoach):
-    """This computer's webcam, coached, played back in the page."""
+def webcam_stream(coach: LiveCoach, stopping: bool = False):
+    """This computer's webcam, coached, played back in the page (stopped when ``stopping``)."""
     context = webrtc_streamer(
         key="live",
         mode=WebRtcMode.SENDRECV,
@@ -172,11 +194,12 @@ def webcam_stream(coach: LiveCoach):
         media_stream_constraints=MEDIA_CONSTRAINTS,
         queued_video_frames_callback=coach.recv_queued,
         async_processing=True,
+        desired_playing_state=False if stopping else None,
     )
     st.caption(
         "Press START and allow the camera. If it does not start: the browser allows cameras only "
         "on localhost or https; check that no other program uses the camera, and pick the right one "
-        "with SELECT DEVICE. Press STOP to end the session and save its summary."
+        "with SELECT DEVICE. Press STOP to end the session (it is kept in your history as it goes)."
     )
     return context
 
@@ -190,18 +213,30 @@ def render() -> None:
         return
     sides = widgets.pick_sides("live_sides", disabled=in_progress)
     muted = st.toggle("Mute spoken cues", key="live_muted")
+    problem = model_problem()
+    if problem is not None:
+        st.error(f"The pose model setting cannot be used: {problem}. Fix it in the sidebar's "
+                 "Settings (or clear it to use the shipped model).")  # fmt: skip
+        return
     intro = st.container()  # filled below, once it is known whether the camera is streaming
     source = phone.pick_source("live_source", disabled=in_progress)
     coach = _coach_for(reference, sides)
-    context = phone.coached_phone_stream(coach) if source == phone.PHONE else webcam_stream(coach)
-    playing = context is not None and context.state.playing
+    stopping = st.session_state.get(STOPPING, False) or coach.error is not None
+    if source == phone.PHONE:
+        context = phone.coached_phone_stream(coach, stopping)
+    else:
+        context = webcam_stream(coach, stopping)
+    streaming = context is not None and context.state.playing
+    if stopping and not streaming:
+        st.session_state.pop(STOPPING, None)  # stopped: START works again
+    playing = streaming and not stopping
     # A new expander when streaming starts or stops, so it folds away while the camera runs.
     with intro, st.expander("Before you start", expanded=not playing, key=f"live_intro_{playing}"):
         widgets.before_you_start(reference)
     if playing:
         st.session_state.pop(OUTCOME, None)
         status_panel(coach, muted)
-    elif coach.started:
+    elif coach.started or coach.error is not None:
         _save(coach)
         st.rerun()  # show the pickers enabled again, and the summary
     show_outcome()

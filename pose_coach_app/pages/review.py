@@ -6,92 +6,62 @@ against its target and the faults with their cues (a photo is no session: not sa
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import streamlit as st
 
-from pose_coach import history
-from pose_coach.history import SessionRecord
-from pose_coach.input.pose import ModelError
-from pose_coach.input.video import VideoError
 from pose_coach.judge.explain import describe, uncounted
 from pose_coach.judge.reference import Reference
 from pose_coach.judge.still import StillVerdict
-from pose_coach.review import Review, ReviewError, review_video
+from pose_coach.review import Review
 from pose_coach.tuning import angle_table
 from pose_coach_app import widgets
+from pose_coach_app.review_job import ReviewJob, ShownReview
 
-RESULT = "review_result"
-NO_PERSON = (
-    "No person was found in this video. Film the whole body, side-on, in good light, as the "
-    "stretch's camera instructions say, and try again."
-)
-
-
-@dataclass(frozen=True)
-class ShownReview:
-    """A finished review, kept in the session so the page can show it again after a rerun."""
-
-    review: Review
-    record: SessionRecord
-    saved_error: str | None
+JOB = "review_job"
+# How often the page redraws the progress of a running review.
+PROGRESS_S = 0.5
 
 
-def _progress_callback(bar):
-    shown = [-1]
+def start_review(video: Path, reference: Reference, sides: tuple[str, ...]) -> None:
+    """Start reviewing ``video`` in the background (any review still running is cancelled)."""
+    running: ReviewJob | None = st.session_state.get(JOB)
+    if running is not None:
+        running.cancel()
+    out_dir = (
+        widgets.home_dir()
+        / "reviews"
+        / f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{video.stem[:40]}"
+    )
+    st.session_state[JOB] = ReviewJob(
+        video, reference, widgets.current_settings(), sides, out_dir, widgets.detector(),
+        widgets.current_person(),
+    ).start()  # fmt: skip
 
-    def update(done: int, total: int) -> None:
-        percent = min(99, 100 * done // total) if total else 0
-        if percent != shown[0]:  # one message per percent, not per frame
-            shown[0] = percent
-            bar.progress(percent / 100, text=f"Analysing frame {done} of about {total}...")
 
-    return update
+def follow(job: ReviewJob) -> None:
+    """Show a running review's progress until it ends. The review runs in its own thread: leaving
+    the page stops only this display (Streamlit stops the script at its next call), not the job,
+    whose result is here on return."""
+    bar = st.progress(0.0, text=f"Opening {job.video.name}...")
+    st.button("Cancel the analysis", on_click=job.cancel, key="review_cancel")
+    while not job.finished.wait(PROGRESS_S):
+        # A Streamlit call each time round: that is where a page change stops this loop.
+        done, total = job.done_frames, job.total_frames
+        fraction = min(0.99, done / total) if total else 0.0
+        text = f"Analysing {job.video.name}: frame {done} of about {total}..." if done else None
+        bar.progress(fraction, text=text or f"Opening {job.video.name}...")
+    st.rerun()  # draw the outcome without the progress bar and the button
 
 
-def run_review(video: Path, reference: Reference, sides: tuple[str, ...]) -> None:
-    """Review ``video``; keep the result in the session and the record in the history."""
-    st.session_state.pop(RESULT, None)
-    stamp = datetime.now(timezone.utc)
-    out_dir = widgets.home_dir() / "reviews" / f"{stamp:%Y%m%d-%H%M%S}-{video.stem[:40]}"
-    bar = st.progress(0.0, text="Opening the video...")
-    try:
-        review = review_video(
-            video,
-            reference,
-            widgets.current_settings(),
-            out_dir=out_dir,
-            sides=sides,
-            progress=_progress_callback(bar),
-            detector=widgets.detector(),
-        )
-    except VideoError as error:
-        st.error(f"This file cannot be used: {error}")
-        return
-    except ReviewError:  # its message names a folder of the server's
-        st.error("The results cannot be saved in your pose-coach folder: free some disk space "
-                 "or make the folder writable, and try again.")  # fmt: skip
-        return
-    except ModelError as error:
-        st.error(str(error))
-        return
-    finally:
-        bar.empty()
-    if review.run.frames_with_pose == 0:
-        st.error(NO_PERSON)
-        return
-    record = SessionRecord.from_run(review.run, stamp, widgets.current_person())
-    if review.run.still is not None:  # a photo: its verdict, but no session to keep
-        st.session_state[RESULT] = ShownReview(review, record, None)
-        return
-    try:
-        history.add_session(record)
-        error = None
-    except history.HistoryError as failure:
-        error = str(failure)
-    st.session_state[RESULT] = ShownReview(review, record, error)
+def show_outcome(job: ReviewJob) -> None:
+    if job.state == "done" and job.result is not None:
+        show_review(job.result)
+    elif job.state == "cancelled":
+        st.warning(f"The analysis of {job.video.name} was cancelled: nothing was saved.")
+    elif job.state == "failed":
+        st.error(job.error)
 
 
 def show_still(verdict: StillVerdict, review: Review) -> None:
@@ -176,7 +146,10 @@ def render() -> None:
         widgets.before_you_start(reference)
     video = widgets.pick_video("review", photos=True)
     if st.button("Analyse video", type="primary", disabled=video is None):
-        run_review(video, reference, sides)
-    shown = st.session_state.get(RESULT)
-    if shown is not None:
-        show_review(shown)
+        start_review(video, reference, sides)
+    job: ReviewJob | None = st.session_state.get(JOB)
+    if job is None:
+        return
+    if job.state == "running":
+        follow(job)
+    show_outcome(job)

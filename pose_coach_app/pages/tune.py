@@ -49,6 +49,7 @@ TARGET_RANGE = {
 TOLERANCE_RANGE = (0.5, 90.0)
 SHIFT_RANGE = (0.5, 45.0)  # the schema's limits for hip_alignment.max_shift_deg
 MESSAGE = "tune_message"
+LEARNED = "tune_learned"  # the table of before and after, once learned
 
 
 def _key(reference: Reference, name: str, part: str) -> str:
@@ -141,17 +142,36 @@ def _tuned(reference: Reference) -> Reference:
 
 def _learn(reference: Reference, run: CoachingRun) -> None:
     try:
-        learned = learn_targets(angle_table(run), list(reference.checks()))
+        learned = learn_targets(
+            angle_table(run), list(reference.checks()), hysteresis_deg=run.settings.hysteresis_deg
+        )
     except LearnError as error:
         st.session_state[MESSAGE] = ("error", f"Cannot learn from this clip: {error}")
         return
+    before = _tuned(reference)
     for name, (target, tolerance) in learned.items():
         st.session_state[_key(reference, name, "target")] = _clamp(target, _target_range(name))
         st.session_state[_key(reference, name, "tolerance")] = _clamp(tolerance, TOLERANCE_RANGE)
+    after = _tuned(reference)
+    st.session_state[LEARNED] = _before_after(run, before, after)
     st.session_state[MESSAGE] = (
         "success",
         "Learned the targets and tolerances from the clip: check them, then save.",
     )
+
+
+def _before_after(run: CoachingRun, before: Reference, after: Reference) -> pd.DataFrame:
+    """Each angle's band, and the clip's flagged frames, before and after learning."""
+    rows = []
+    for name, old in before.checks().items():
+        new = after.checks()[name]
+        rows.append({"": widgets.ANGLE_LABELS.get(name, name),
+                     "before": f"{old.target:g}° ± {old.tolerance:g}°",
+                     "learned": f"{new.target:g}° ± {new.tolerance:g}°"})  # fmt: skip
+    flagged = [int(flagged_frames(flagged_states(run, r)).sum()) for r in (before, after)]
+    rows.append({"": "Frames flagged in this clip", "before": str(flagged[0]),
+                 "learned": str(flagged[1])})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def _slider_values(reference: Reference) -> dict[str, tuple[float, float]]:
@@ -266,5 +286,7 @@ def render() -> None:
     if MESSAGE in st.session_state:
         kind, text = st.session_state.pop(MESSAGE)
         (st.success if kind == "success" else st.error)(text)
+    if LEARNED in st.session_state:
+        st.dataframe(st.session_state.pop(LEARNED), hide_index=True)
     if run is not None:
         _show_flags(run, tuned, video)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -17,30 +20,24 @@ if TYPE_CHECKING:
     from playwright.sync_api import Playwright
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[Server]:
-    """``streamlit run app.py`` on a free port with a fresh POSE_COACH_HOME; stopped afterwards."""
-    folder = tmp_path_factory.mktemp("server")
-    home, log = folder / "home", folder / "streamlit.log"
+@dataclass(frozen=True)
+class Running(Server):
+    process: subprocess.Popen
+
+
+def start_server(folder: Path, *options: str, home: Path | None = None) -> Running:
+    """``streamlit run app.py`` on a free port with POSE_COACH_HOME ``home`` (default: a new one
+    in ``folder``), extra ``options`` on its command line; returns once it answers."""
+    home = home or folder / "home"
+    log = folder / f"streamlit-{time.monotonic_ns()}.log"
     port = free_port()
     env = {**os.environ, "POSE_COACH_HOME": str(home), "PYTHONPATH": str(ROOT)}
     command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none", *options,
+    ]  # fmt: skip
     with log.open("wb") as output:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
@@ -48,9 +45,25 @@ def server(tmp_path_factory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process, log)
-        yield Server(url, home)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return Running(url, home, process)
+
+
+def stop_server(running: Running) -> None:
+    stop(running.process)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    """``streamlit run app.py`` on a free port with a fresh POSE_COACH_HOME; stopped afterwards."""
+    running = start_server(tmp_path_factory.mktemp("server"))
+    try:
+        yield running
     finally:
-        stop(process)
+        stop_server(running)
 
 
 @pytest.fixture(scope="module")
