@@ -107,12 +107,15 @@ def test_phone_camera_coached_on_the_live_page(https_server, playwright, tmp_pat
         spoken = live.wait_for_function(SPOKEN, arg=[cue], timeout=WAIT_S * 1000).json_value()
         assert cue in spoken and len(set(spoken)) >= 2, spoken
 
-        # Frames per second measured in the page: distinct camera frames, coached, shown.
+        # Frames per second measured in the page: distinct camera frames, coached, shown. The
+        # video must go on (not freeze on one frame); how fast is benchmarks/phone_latency.py's.
         shown = read_stamps(webrtc(live).locator("video").first, MEASURE_S, FRAME_BITS)
-        fps = shown.distinct_frames() / MEASURE_S
-        print(f"Live page: {fps:.1f} distinct coached frames/s from the phone "
+        distinct = shown.distinct_frames()
+        print(f"Live page: {distinct / MEASURE_S:.1f} distinct coached frames/s from the phone "
               f"({len(shown.frames) / MEASURE_S:.1f} frames/s delivered)")  # fmt: skip
-        assert fps >= 1, f"the Live page keeps showing new coached frames ({fps:.1f} a second)"
+        assert distinct >= 2, (
+            f"the Live page shows new coached frames ({distinct} in {MEASURE_S} s)"
+        )
         screenshot(live, "phone_3_live_coached")
         stop_live(live)
     finally:
