@@ -24,6 +24,8 @@ import numpy as np
 BLOCK, LEFT, TOP, PER_ROW = 16, 440, 100, 12  # in a 640x480 frame
 TIME_BITS = 24
 FRAME_BITS = 8  # 7 bits of the frame's number in the clip and a parity bit
+# A time stamp read back as more than this old is a misread (one in 500 misreads would pass).
+WINDOW_MS = 30_000
 
 STAMPED_CAMERA = f"""
 (() => {{
@@ -114,13 +116,14 @@ class Reading:
 
     def latencies(self) -> np.ndarray:
         """Per distinct time stamp (``STAMPED_CAMERA``): read time - capture time (ms), leaving
-        out stamps that did not read back (not in the last 5 s, or not after the one before)."""
+        out stamps that did not read back (not in the last ``WINDOW_MS``, or not after the one
+        before)."""
         period = 2**TIME_BITS
         kept, last = [], None
         for now, stamp in self.frames.astype(np.int64):
             latency = (now % period - stamp) % period
-            newer = last is None or 0 < (stamp - last) % period < 5000
-            if latency < 5000 and newer:
+            newer = last is None or 0 < (stamp - last) % period < WINDOW_MS
+            if latency < WINDOW_MS and newer:
                 kept.append(latency)
                 last = stamp
         return np.array(kept, float)
