@@ -53,6 +53,7 @@ def start(page) -> None:
 def measure(page, seconds: float) -> Reading:
     """Once coached frames show (the skeleton is drawn), read the stamps for ``seconds``."""
     wait_for(lambda: overlay_pixels(page) > 300)
+    print(f"  coached frames shown; reading for {seconds:.0f} s", flush=True)
     return read_stamps(webrtc(page).locator("video").first, seconds, TIME_BITS)
 
 
@@ -75,7 +76,7 @@ def main() -> None:
     ):
         browser = launch(driver, webcam)
         try:
-            # Baseline: this computer's own webcam on the Live page.
+            print("baseline: this computer's webcam", flush=True)
             local = stamped_page(browser)
             local.goto(server.url)
             choose(local, "Stretch", shipped().name)
@@ -83,7 +84,7 @@ def main() -> None:
             baseline = measure(local, args.seconds)
             local.context.close()
 
-            # The phone route: the camera page -> the server -> the Live page.
+            print("the phone route: the camera page -> the server -> the Live page", flush=True)
             phone = stamped_page(browser)
             live = new_page(browser, ignore_https_errors=True)
             live.goto(server.url)

@@ -63,8 +63,9 @@ async (video, [ms, bits]) => {{
   const context = new OffscreenCanvas(width, height).getContext('2d', {{willReadFrequently: true}});
   const read = [];
   const end = performance.now() + ms;
-  while (performance.now() < end) {{
-    const {{value: frame, done}} = await reader.read();
+  while (performance.now() < end) {{  // a frozen video ends the reading at ``ms`` too
+    const timeout = new Promise((r) => setTimeout(() => r({{done: true}}), end - performance.now()));
+    const {{value: frame, done}} = await Promise.race([reader.read(), timeout]);
     if (done) break;
     const now = Date.now();
     const scale = frame.displayWidth / 640;
