@@ -10,6 +10,8 @@ frames a busy machine drops; a bounce is found only at a frame rate a loaded mac
 
 from __future__ import annotations
 
+import contextlib
+
 import cv2
 import numpy as np
 import pytest
@@ -65,13 +67,26 @@ def too_deep_cue() -> str:
     return shipped().angles["working_hip"].too_low.cue
 
 
+def what_pages_show(pages: dict, folder) -> None:
+    """After a failure: each page's messages and errors, and a screenshot of it in ``folder``."""
+    for name, page in pages.items():
+        with contextlib.suppress(Exception):
+            texts = page.locator(
+                "[data-testid=stAlert], [data-testid=stException]"
+            ).all_inner_texts()
+            frames = page.locator("iframe[title*='webrtc']").count()
+            print(f"{name} page: {frames} webrtc frame(s); shows {texts}")
+            page.screenshot(path=folder / f"{name}.png", timeout=10_000)
+
+
 def test_phone_camera_coached_on_the_live_page(https_server, playwright, tmp_path):
     faulty = sample("too_deep")
     webcam = write_y4m(faulty, tmp_path / "phone.y4m", clip_start(faulty), CLIP_S, stamped=True)
     browser = launch(playwright, webcam)
+    pages = {}
     try:
         # The computer: the Live page, waiting for a phone, shows the camera page's address.
-        live = new_page(browser, ignore_https_errors=True)
+        live = pages["live"] = new_page(browser, ignore_https_errors=True)
         live.goto(https_server.url)  # the Live page is the first
         choose(live, "Stretch", shipped().name)
         live.get_by_text(PHONE_OPTION).click()
@@ -81,7 +96,7 @@ def test_phone_camera_coached_on_the_live_page(https_server, playwright, tmp_pat
         screenshot(live, "phone_1_live_waiting")
 
         # The phone: its camera page sends (each frame of the clip carries its number).
-        phone = new_page(browser, ignore_https_errors=True)
+        phone = pages["phone"] = new_page(browser, ignore_https_errors=True)
         phone.goto(f"{https_server.url}/camera")
         webrtc(phone).get_by_role("button", name="START").click()
         phone.get_by_text("Sending to the computer").wait_for()
@@ -118,5 +133,8 @@ def test_phone_camera_coached_on_the_live_page(https_server, playwright, tmp_pat
         )
         screenshot(live, "phone_3_live_coached")
         stop_live(live)
+    except Exception:
+        what_pages_show(pages, tmp_path)
+        raise
     finally:
         browser.close()
