@@ -11,6 +11,7 @@ QR code.
 
 from __future__ import annotations
 
+import errno
 import io
 import ipaddress
 import os
@@ -152,6 +153,7 @@ def run(chosen: Plan) -> int:
             f"{APP} is missing: run pose-coach serve from a checkout installed with "
             "'pip install -e .'"
         )
+    check_free(chosen.bind, chosen.port)
     print(banner(chosen), flush=True)
     env = {**os.environ, SERVED_URL_ENV: chosen.url}
     process = subprocess.Popen(streamlit_command(chosen), cwd=APP.parent, env=env)
@@ -159,6 +161,30 @@ def run(chosen: Plan) -> int:
         return process.wait()
     except KeyboardInterrupt:  # the terminal sent Ctrl-C to Streamlit too: let it stop
         return process.wait()
+
+
+def check_free(bind: str, port: int) -> None:
+    """Fail at once, saying what to do, where Streamlit could not listen at ``bind``:``port``
+    (it would otherwise start, then stop with a message of its own after the banner)."""
+    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((bind, port))
+        except OSError as error:
+            raise ServeError(_why_not(error.errno, bind, port)) from error
+
+
+def _why_not(code: int | None, bind: str, port: int) -> str:
+    if code == errno.EADDRINUSE:
+        return (f"port {port} is in use (another pose-coach serve or Streamlit app?): stop it, "
+                "or choose another port with --port")  # fmt: skip
+    if code == errno.EADDRNOTAVAIL:
+        return (f"--address {bind} is not an address of this computer: leave it out to use the "
+                "address on the home network")  # fmt: skip
+    if code == errno.EACCES:
+        return f"port {port} is reserved for the system: choose one from 1024 up with --port"
+    return f"cannot listen at {bind}:{port} (error {code}): choose another --port or --address"
 
 
 def _url_host(host: str) -> str:

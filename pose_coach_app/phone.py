@@ -29,6 +29,7 @@ PHONE_CAMERA = {
 }
 WEBCAM, PHONE = "This computer's webcam", "A phone on the home network"
 SESSION_KEY = "phone_session"
+RERUN_FOR = "phone_rerun_for"  # the phone (its track's id) the page was last rerun for
 WATCH_S = 1.0
 
 ACCEPT_STEPS = """
@@ -125,9 +126,17 @@ def coached_phone_stream(coach: LiveCoach, stopping: bool = False):
 
 @st.fragment(run_every=WATCH_S)
 def phone_status(shown: int | None) -> None:
-    """Whether a phone sends; reruns the page when a phone connects, reconnects or leaves."""
+    """Whether a phone sends; reruns the page when a phone connects, reconnects or leaves.
+
+    Once for each change: while the page's rerun is under way (seconds on a busy machine), the
+    previous run's timer still fires with the old ``shown``, and a second rerun would interrupt
+    the first as it mounts the video component."""
     phone = link().phone()
-    if (id(phone.track) if phone else None) != shown:
+    now = id(phone.track) if phone else None
+    if now == shown:
+        st.session_state.pop(RERUN_FOR, None)
+    elif st.session_state.get(RERUN_FOR, shown) != now:
+        st.session_state[RERUN_FOR] = now
         st.rerun(scope="app")
     if phone is None:
         st.info("Waiting for the phone's camera...", icon=":material/smartphone:")

@@ -4,6 +4,7 @@ the phone link that lets one phone at a time be the camera."""
 from __future__ import annotations
 
 import ipaddress
+import socket
 import stat
 
 import cv2
@@ -77,6 +78,21 @@ def test_bad_serve_arguments_are_clear_errors(argv, message, tmp_path, monkeypat
     assert main(argv) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "tls").exists()  # nothing written
+
+
+def test_serve_at_a_port_in_use_or_an_address_not_ours_says_what_to_do(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("POSE_COACH_HOME", str(tmp_path))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--address", "127.0.0.1", "--port", str(port)]) == 2
+        assert f"port {port} is in use" in capsys.readouterr().err
+    # 192.0.2.0/24 is reserved for documentation: never this computer's address.
+    assert main(["serve", "--address", "192.0.2.77", "--port", str(port)]) == 2
+    assert "192.0.2.77 is not an address of this computer" in capsys.readouterr().err
 
 
 def test_streamlit_command_serves_https_with_the_certificate_and_no_usage_statistics(tmp_path):

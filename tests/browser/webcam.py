@@ -10,14 +10,18 @@ from pathlib import Path
 import cv2
 
 from pose_coach.input.video import iter_frames
+from tests.browser.stamps import stamp_frame
 
 WIDTH, HEIGHT, FPS = 640, 480, 30
 
 
-def write_y4m(source: Path, out: Path, start_s: float = 0.0, seconds: float = 4.0) -> Path:
+def write_y4m(
+    source: Path, out: Path, start_s: float = 0.0, seconds: float = 4.0, stamped: bool = False
+) -> Path:
     """Frames of ``source`` from ``start_s`` for ``seconds`` (a still is repeated), 640x480 at 30 fps.
 
     Frames are taken at the source's own times, so a clip of another frame rate keeps its speed.
+    ``stamped``: each frame carries its number in the clip (``stamps.stamp_frame``).
     """
     count = round(seconds * FPS)
     frames = iter_frames(source)
@@ -31,5 +35,7 @@ def write_y4m(source: Path, out: Path, start_s: float = 0.0, seconds: float = 4.
                     break
                 rgb, t = following
             resized = cv2.resize(rgb, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA)
+            if stamped:
+                stamp_frame(resized, n)
             stream.write(b"FRAME\n" + cv2.cvtColor(resized, cv2.COLOR_RGB2YUV_I420).tobytes())
     return out
