@@ -142,10 +142,16 @@ def test_an_output_path_that_is_a_file_is_a_clear_error(tmp_path, capsys):
     assert code == 2 and "cannot write to the output folder" in capsys.readouterr().err
 
 
+def _as_in_a_terminal() -> None:
+    """Ctrl-C's signal handled as in a terminal, however the test run was started (a run started
+    in the background with ``&`` or nohup ignores SIGINT, and its children inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def cli(*args: str, **popen) -> subprocess.Popen:
     """``python -m pose_coach.cli ARGS`` in a process of its own."""
     return subprocess.Popen([sys.executable, "-m", "pose_coach.cli", *args], cwd=ROOT,
-                            text=True, **popen)  # fmt: skip
+                            text=True, preexec_fn=_as_in_a_terminal, **popen)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
