@@ -3,6 +3,7 @@ POSE_COACH_HOME) and Playwright."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -14,10 +15,36 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.harness import ROOT, Server, free_port, served_over_https, stop, wait_healthy
+from tests.browser.harness import (
+    CHROMIUM,
+    ROOT,
+    Server,
+    free_port,
+    served_over_https,
+    stop,
+    wait_healthy,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Playwright
+
+
+HERE = Path(__file__).resolve().parent
+MISSING = (
+    f"{CHROMIUM} is missing: apt-get install chromium chromium-driver"
+    if not CHROMIUM.exists()
+    else None
+    if importlib.util.find_spec("playwright")
+    else "the playwright package is missing: pip install playwright"
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test is skipped, saying what to install, without Chromium or Playwright."""
+    if MISSING:
+        for item in items:
+            if HERE in Path(item.fspath).resolve().parents:
+                item.add_marker(pytest.mark.skip(reason=MISSING))
 
 
 @dataclass(frozen=True)

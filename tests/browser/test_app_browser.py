@@ -24,18 +24,11 @@ from pose_coach.history import SessionRecord
 from pose_coach.input.video import VideoWriter, iter_frames
 from pose_coach.judge.reference import Reference, builtin_dir, load_reference
 from pose_coach.output.annotate import GOOD, OFF
-from tests.browser.harness import CHROMIUM, ROOT, launch, new_page, pdf_screenshot, screenshot
+from tests.browser.harness import ROOT, launch, new_page, pdf_screenshot, screenshot
 from tests.browser.webcam import write_y4m
 
 pytestmark = pytest.mark.slow  # a real browser and server: not in the fast suite
 
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is missing: apt-get install chromium chromium-driver", allow_module_level=True
-    )
-pytest.importorskip(
-    "playwright.sync_api", reason="the playwright package is missing: pip install playwright"
-)
 
 STRETCH = "kneeling_psoas"
 SAMPLES = ROOT / "sample_videos"

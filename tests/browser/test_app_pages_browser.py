@@ -12,7 +12,7 @@ import pytest
 
 from pose_coach import history
 from tests.browser.conftest import start_server, stop_server
-from tests.browser.harness import CHROMIUM, launch, new_page
+from tests.browser.harness import launch, new_page
 from tests.browser.test_app_browser import (
     CLIP_S,
     WAIT_S,
@@ -29,11 +29,6 @@ from tests.browser.webcam import write_y4m
 
 pytestmark = pytest.mark.slow
 
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is missing: apt-get install chromium chromium-driver", allow_module_level=True
-    )
-pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
 
 TITLES = {"live": "Live coaching", "review": "Review a video", "tune": "Tune reference angles",
           "history": "History", "progress": "Progress", "camera": "Phone camera"}  # fmt: skip

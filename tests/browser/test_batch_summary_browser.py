@@ -8,17 +8,9 @@ import pytest
 
 from pose_coach import batch
 from pose_coach.batch import Job, Outcome
-from tests.browser.harness import CHROMIUM, launch
+from tests.browser.harness import launch
 
 pytestmark = pytest.mark.slow  # a real browser: not in the fast suite
-
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is missing: apt-get install chromium chromium-driver", allow_module_level=True
-    )
-pytest.importorskip(
-    "playwright.sync_api", reason="the playwright package is missing: pip install playwright"
-)
 
 
 def reviewed(out, name: str, good_left: float) -> Outcome:

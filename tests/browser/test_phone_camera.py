@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.browser.harness import CHROMIUM, launch, new_page, screenshot
+from tests.browser.harness import launch, new_page, screenshot
 from tests.browser.stamps import FRAME_BITS, read_stamps
 from tests.browser.test_app_browser import (
     CLIP_S,
@@ -34,11 +34,6 @@ from tests.browser.webcam import write_y4m
 
 pytestmark = pytest.mark.slow
 
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is missing: apt-get install chromium chromium-driver", allow_module_level=True
-    )
-pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
 
 PHONE_OPTION = "A phone on the home network"
 MEASURE_S = 5.0
