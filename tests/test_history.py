@@ -236,20 +236,25 @@ OLD_DB = Path(__file__).parent / "data" / "history_schema1.sqlite"
 SCHEMA2_DB = Path(__file__).parent / "data" / "history_schema2.sqlite"
 
 
+def stored_rows(db: Path) -> tuple[int, dict[str, list[tuple]]]:
+    """The database's schema version and every row of its tables, as stored."""
+    with sqlite3.connect(db) as raw:
+        version = raw.execute("PRAGMA user_version").fetchone()[0]
+        rows = {table: raw.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+                for table in ("sessions", "holds", "faults")}  # fmt: skip
+    return version, rows
+
+
 def test_a_schema_1_database_migrates_in_place_without_losing_a_session(tmp_path):
     """``history_schema1.sqlite`` was written by main's history.py before persons and range of
     motion existed (commit 99e41f6): three sessions, four holds, three faults, one NaN value."""
     db = tmp_path / "history.sqlite"
     shutil.copy(OLD_DB, db)
-    with sqlite3.connect(db) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
-        before = {table: raw.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
-                  for table in ("sessions", "holds", "faults")}  # fmt: skip
+    version, before = stored_rows(db)
+    assert version == 1
     stored = history.list_sessions(db)
-    with sqlite3.connect(db) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == history.SCHEMA_VERSION == 3
-        after = {table: raw.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
-                 for table in ("sessions", "holds", "faults")}  # fmt: skip
+    version, after = stored_rows(db)
+    assert version == history.SCHEMA_VERSION == 3
     # Every old row is still there, with every old column unchanged and the new ones appended:
     # person (schema 2), then content, status, updated_at, owner (schema 3).
     assert [row[:7] for row in after["sessions"]] == before["sessions"]
@@ -276,15 +281,11 @@ def test_a_schema_1_database_migrates_in_place_without_losing_a_session(tmp_path
 def test_a_schema_2_database_migrates_keeping_persons_and_range_of_motion(tmp_path):
     db = tmp_path / "history.sqlite"
     shutil.copy(SCHEMA2_DB, db)
-    with sqlite3.connect(db) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
-        before = {table: raw.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
-                  for table in ("sessions", "holds", "faults")}  # fmt: skip
+    version, before = stored_rows(db)
+    assert version == 2
     stored = history.list_sessions(db)
-    with sqlite3.connect(db) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 3
-        after = {table: raw.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
-                 for table in ("sessions", "holds", "faults")}  # fmt: skip
+    version, after = stored_rows(db)
+    assert version == 3
     assert [row[:8] for row in after["sessions"]] == before["sessions"]
     assert {row[8:] for row in after["sessions"]} == {(None, "done", None, None)}
     assert after["holds"] == before["holds"] and after["faults"] == before["faults"]
