@@ -15,6 +15,7 @@ import errno
 import io
 import ipaddress
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -157,10 +158,14 @@ def run(chosen: Plan) -> int:
     print(banner(chosen), flush=True)
     env = {**os.environ, SERVED_URL_ENV: chosen.url}
     process = subprocess.Popen(streamlit_command(chosen), cwd=APP.parent, env=env)
+    # Stopped with SIGTERM (a service manager, `kill`), Streamlit stops too instead of living on.
+    previous = signal.signal(signal.SIGTERM, lambda *_: process.terminate())
     try:
         return process.wait()
     except KeyboardInterrupt:  # the terminal sent Ctrl-C to Streamlit too: let it stop
         return process.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def check_free(bind: str, port: int) -> None:

@@ -39,7 +39,7 @@ from tools.render.scene import Appearance
 from tools.render.stretches import STRETCHES
 from tools.render.video import VideoSpec
 
-SPLIT_SEEDS = {"dev": 2_024_101, "test": 7_770_313}
+SPLIT_SEEDS = {"dev": 2_024_101, "dev2": 5_151_977, "test": 7_770_313}
 STRETCH_IDS = tuple(STRETCHES)
 
 # Fault sizes of make_samples.fault_sizes(stretch, "default") with the references as they were
@@ -75,6 +75,14 @@ MIX = {
         "faults_per_kind": 3,
         "one_fewer": ("skip_side", "jerk"),
         "full_holds": 2,
+    },
+    # A second development split (round 3): the first one had become too small to show the
+    # failures left (its good-form videos were nearly clean while the test split's were not).
+    "dev2": {
+        "good_per_stretch": 6,
+        "faults_per_kind": 4,
+        "one_fewer": ("skip_side", "jerk", "hold_too_short"),
+        "full_holds": 1,
     },
     "test": {
         "good_per_stretch": 6,
