@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from pose_coach.coach import judge_measurements
 from pose_coach.config import Settings
 from pose_coach.events import Fault
+from pose_coach.judge.cues import turn_round_cue
 from pose_coach.judge.reference import get_reference
 from pose_coach.judge.session import Phase
 from pose_coach.measure.measurement import Measurement
@@ -226,3 +228,33 @@ def test_cues_do_not_flicker():
     changes = [r.timestamp_s for r in results if r.cue_is_new]
     gaps = np.diff(changes)
     assert gaps.min() >= Settings().cue_cooldown_s - 1e-6
+
+
+NEAR_LEFT = BodyView("side", None, "all_fours", near="left")
+
+
+def test_the_side_left_on_the_far_leg_is_asked_to_turn_round_and_its_miss_says_why():
+    """The person did the left side (their left leg near the camera) and stays put on all fours
+    for the right side, whose leg is then the far one, which the pose model sees worst."""
+    done = performance(sides=("left",))
+    t0 = done[-1].timestamp_s
+    waiting = [kneeling("right", 0.0, t=t0 + (i + 1) / FPS, view=NEAR_LEFT)
+               for i in range(int(5 * FPS))]  # fmt: skip
+    results, summary = run([replace(m, view=NEAR_LEFT) for m in done] + waiting)
+    cues = [r.cue for r in results[len(done) :]]
+    assert turn_round_cue("right") in cues
+    assert turn_round_cue("right") not in [r.cue for r in results[: len(done)]]
+    (missed,) = summary.events
+    assert (missed.kind, missed.side, missed.value) == (Fault.HOLD_TOO_SHORT, "right", 0.0)
+    assert "Turn round" in missed.message and "right leg" in missed.message
+
+
+def test_a_far_side_is_not_asked_to_turn_round_while_the_near_side_is_still_to_do():
+    """Both sides to do: the person may start with the near leg, so the far one is not a reason
+    to turn round yet; and a side missed on the near leg says only "not held"."""
+    frames = [kneeling("right", 0.0, t=i / FPS, view=NEAR_LEFT) for i in range(int(6 * FPS))]
+    results, summary = run(frames)
+    assert turn_round_cue("left") not in [r.cue for r in results]
+    assert turn_round_cue("right") not in [r.cue for r in results]
+    messages = {e.side: e.message for e in summary.events}
+    assert "Turn round" not in messages["left"]  # the left leg was the near one

@@ -9,6 +9,8 @@ front) to the image right.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -202,7 +204,22 @@ LEFT_LEG_HIDDEN = {i: 0.3 for i in (L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LE
     ],
 )  # fmt: skip
 def test_classify_view(pose: str, camera: str, kwargs: dict, expected: BodyView) -> None:
-    assert classify_view(frame_from(pose, camera, **kwargs)) == expected
+    assert replace(classify_view(frame_from(pose, camera, **kwargs)), near=None) == expected
+
+
+@pytest.mark.parametrize(
+    ("pose", "camera", "near"),
+    [
+        ("standing", "west", "left"),  # the left side to the camera
+        ("standing", "east", "right"),
+        ("standing", "north_east", "right"),  # three-quarter, from the front-right
+        ("all_fours", "west", "left"),
+        ("lying", "east", "left"),  # head to the north, face up: the left side is to the east
+        ("standing", "north", None),  # a front view: neither hip is the near one
+    ],
+)
+def test_near_side_is_the_hip_nearer_the_camera(pose: str, camera: str, near: str | None) -> None:
+    assert classify_view(frame_from(pose, camera, height=0.5)).near == near
 
 
 def test_hidden_torso_gives_unknown() -> None:
@@ -213,7 +230,7 @@ def test_hidden_torso_gives_unknown() -> None:
 def test_hidden_face_gives_no_facing() -> None:
     hidden = {L.NOSE: 0.1}
     assert classify_view(frame_from("standing", "east", visibility=hidden)) == BodyView(
-        "side", None, "standing"
+        "side", None, "standing", "right"
     )
 
 
@@ -222,7 +239,7 @@ def test_nan_landmarks_count_as_unseen() -> None:
     world = frame.world.copy()
     world[L.LEFT_ANKLE] = np.nan
     assert classify_view(frame.with_points(frame.image, world)) == BodyView(
-        "side", "right", "standing"
+        "side", "right", "standing", "right"
     )
     world = world.copy()  # PoseFrame made the last one read-only
     world[L.RIGHT_HIP] = np.nan

@@ -30,11 +30,13 @@ def candidates(
     camera_cue: str,
     first_step: str,
     form_cues: list[str],
+    turn_round: bool = False,
 ) -> list[str]:
     """The cues that apply now, most important first.
 
     ``following``: the side to do after this hold, if any. ``form_cues``: the cues of the faults
-    shown now, in the checks' order.
+    shown now, in the checks' order. ``turn_round``: the side left is the leg farther from the
+    camera, which it sees worst.
     """
     if phase is Phase.NO_PERSON:
         return [NO_PERSON_CUE] if person_reported else []
@@ -46,8 +48,14 @@ def candidates(
         return [f"Well done. Now switch to your {following} side" if following else
                 "Well done. Release the stretch gently"]  # fmt: skip
     if phase in (Phase.POSITIONING, Phase.SWITCH_SIDES):
+        if turn_round:
+            return [turn_round_cue(side)]
         return [f"Get into position, {side} side: {first_step}"]
     return form_cues or [GOOD_FORM_CUE]
+
+
+def turn_round_cue(side: str | None) -> str:
+    return f"Turn round so your {side} leg is nearest the camera, then get into position"
 
 
 class CueBoard:

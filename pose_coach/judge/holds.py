@@ -39,6 +39,12 @@ EASING_IN = (Fault.TOO_SHALLOW, Fault.BOUNCE)
 REST_S = 3.0
 MIN_REST_S = 1.0
 MAX_TRUNK_SHIFT = 30.0
+# The leg farther from the camera is partly hidden behind the other, and the pose model reads it
+# worst (development split, in holds: hip 8.5 / knee 12.7 degrees off the true 3D angle against
+# 6.1 / 7.3 for the near leg). When the one side left is the far leg for this long, in the
+# stretch's posture and not holding, the person is asked to turn round, and a side never held after
+# that says so instead of only "not held".
+TURN_ROUND_S = 2.0
 
 
 @dataclass
@@ -84,6 +90,8 @@ class HoldTracker:
         self.holds: list[Hold] = []
         self.done: list[str] = []
         self.rest: deque[tuple[float, float]] = deque()  # (t, trunk) in the start position
+        self.far_s = dict.fromkeys(sides, 0.0)  # per side: seconds its leg was the far one
+        self.turn_round = False  # the one side left is the far leg: ask to turn round
 
     def pending(self) -> list[str]:
         return [s for s in self.sides if s not in self.done]
@@ -116,6 +124,7 @@ class HoldTracker:
         form_ok = False
         if self.hold is None and angles is not None and not in_zone:
             self._rest(t, angles.trunk, view)
+        self._far(dt, view)
         if self.hold is None and side is not None:
             self.zone_since = (self.zone_since or t) if in_zone else None
             if self.zone_since is not None and t - self.zone_since >= ENTER_S:
@@ -176,10 +185,26 @@ class HoldTracker:
                 return False
         return True
 
+    def _far(self, dt: float, view: BodyView | None) -> None:
+        """Count the time each pending side's leg is the far one, in the stretch's posture and
+        not holding; ``turn_round`` while the one side left has been so ``TURN_ROUND_S``."""
+        pending = self.pending()
+        far = [] if self.hold is not None or not self._in_posture(view) else [
+            s for s in pending if view is not None and view.near not in (None, s)
+        ]  # fmt: skip
+        for side in far:
+            self.far_s[side] += dt
+        self.turn_round = (
+            len(pending) == 1 and far == pending and self.far_s[far[0]] >= TURN_ROUND_S
+        )
+
+    def _in_posture(self, view: BodyView | None) -> bool:
+        family = POSTURE_FAMILY.get(view.posture) if view and view.posture else None
+        return family == POSTURE_FAMILY[self.reference.posture]
+
     def _rest(self, t: float, trunk: float, view: BodyView | None) -> None:
         """Keep the trunk readings of the last ``REST_S`` in this stretch's start posture."""
-        family = POSTURE_FAMILY.get(view.posture) if view and view.posture else None
-        if family != POSTURE_FAMILY[self.reference.posture]:
+        if not self._in_posture(view):
             return
         if not math.isnan(trunk):
             self.rest.append((t, trunk))
@@ -240,8 +265,8 @@ class HoldTracker:
     def skipped(self, t: float) -> list[Event]:
         """A ``hold_too_short`` of zero length for each pending side never held."""
         attempted = {h.side for h in self.holds}
-        return [short_hold(self.reference, side, t, t) for side in self.pending()
-                if side not in attempted]  # fmt: skip
+        return [short_hold(self.reference, side, t, t, far=self.far_s[side] >= TURN_ROUND_S)
+                for side in self.pending() if side not in attempted]  # fmt: skip
 
 
 def _gap(angles: Angles | None, hint: Angles | None, side: str | None) -> float:
@@ -256,14 +281,20 @@ def _gap(angles: Angles | None, hint: Angles | None, side: str | None) -> float:
     return gap
 
 
-def short_hold(reference: Reference, side: str, start: float, end: float) -> Event:
-    """A hold shorter than the reference's hold time; its value is the seconds held."""
+def short_hold(
+    reference: Reference, side: str, start: float, end: float, far: bool = False
+) -> Event:
+    """A hold shorter than the reference's hold time; its value is the seconds held. ``far``: a
+    side never held whose leg was the one farther from the camera (``TURN_ROUND_S``)."""
     target = reference.hold_s
-    message = (
-        f"Hold the {side} side for {target:.0f} s: this time it was {end - start:.0f} s"
-        if end > start
-        else f"The {side} side was not held: hold it for {target:.0f} s"
-    )
+    if end > start:
+        message = f"Hold the {side} side for {target:.0f} s: this time it was {end - start:.0f} s"
+    elif far:
+        message = (f"The {side} side was not held, or not seen: your {side} leg was the one "
+                   f"farther from the camera, hidden behind the other. Turn round for that side so "
+                   f"your {side} leg is nearest the camera, and hold it for {target:.0f} s")  # fmt: skip
+    else:
+        message = f"The {side} side was not held: hold it for {target:.0f} s"
     return Event(Fault.HOLD_TOO_SHORT, side, start, end, end - start, message)
 
 

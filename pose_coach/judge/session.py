@@ -152,6 +152,7 @@ class CoachingSession:
             person_reported=self.presence.reported(t), camera_cue=self.reference.camera,
             first_step=self.reference.instructions[0],
             form_cues=list(dict.fromkeys(cue for _, cue in shown)),
+            turn_round=self.holds.turn_round,
         ))  # fmt: skip
         faults: list[Fault] = []
         if self.presence.reported(t):
