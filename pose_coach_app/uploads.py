@@ -162,6 +162,9 @@ async def upload_endpoint(request: Request) -> JSONResponse:
         return JSONResponse({"error": str(error)}, status_code=400)
     except ClientDisconnect:  # the browser went away: nobody reads the answer
         return JSONResponse({"error": "the upload was interrupted"}, status_code=400)
+    except OSError as error:  # the disk is full, the home folder cannot be written...
+        message = f"{name} cannot be saved on this computer ({error.strerror}): free some space "
+        return JSONResponse({"error": message + "and upload it again."}, status_code=507)
     return JSONResponse(answer(path))
 
 

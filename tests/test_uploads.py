@@ -133,3 +133,12 @@ def test_the_route_answers_what_is_wrong(tmp_path, monkeypatch, chunks, length, 
     assert response.status_code == status
     assert message in response.body.decode()
     assert left_behind(tmp_path) == []
+
+
+def test_the_route_says_when_the_file_cannot_be_stored(tmp_path, monkeypatch):
+    (tmp_path / "uploads").write_text("a file where the uploads folder should be")
+    monkeypatch.setenv("POSE_COACH_HOME", str(tmp_path))
+    monkeypatch.setattr(uploads, "limit_bytes", lambda: 2**20)
+    response = asyncio.run(uploads.upload_endpoint(request([b"video"], "clip.mp4")))
+    assert response.status_code == 507
+    assert "clip.mp4 cannot be saved on this computer" in response.body.decode()
