@@ -6,11 +6,7 @@ only arrange these pieces.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import re
-import tempfile
 from dataclasses import fields
 from pathlib import Path
 
@@ -33,14 +29,11 @@ from pose_coach.judge.reference import (
 )
 from pose_coach.terms import SIDES
 from pose_coach.tuning import AngleTable
+from pose_coach_app.upload_field import upload_field
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_videos"
 VIDEO_TYPES = ["mp4", "mov", "m4v", "webm", "mkv", "avi"]
 PHOTO_TYPES = ["jpg", "jpeg", "png", "webp", "bmp"]  # a still photo gets a verdict of its own
-# The upload limit: server.maxUploadSize in .streamlit/config.toml (2 GB: a five-minute 1080p
-# phone recording is often over Streamlit's default 200 MB).
-MAX_UPLOAD_MB = int(st.get_option("server.maxUploadSize"))
-UPLOADS = "uploads_saved"  # upload file id -> where it was saved
 SIDE_ORDERS = {
     "Left, then right": ("left", "right"),
     "Right, then left": ("right", "left"),
@@ -210,14 +203,9 @@ def sample_videos() -> list[Path]:
     return sorted(p for p in SAMPLE_DIR.glob("*") if p.suffix.lower().lstrip(".") in VIDEO_TYPES)
 
 
-def _safe_name(name: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).strip("._") or "video"
-    return stem[-80:]
-
-
 def pick_video(key: str, photos: bool = False) -> Path | None:
-    """An uploaded video (``photos``: or photo), saved under the home folder, or a sample; None
-    with a message if unusable."""
+    """An uploaded video (``photos``: or photo), saved under the home folder as it arrived
+    (``upload_field``), or a sample; None until there is one."""
     samples = sample_videos()
     sources = ["Upload a video", "Sample video"] if samples else ["Upload a video"]
     source = st.radio("Video", sources, key=f"{key}_source", horizontal=True)
@@ -226,80 +214,8 @@ def pick_video(key: str, photos: bool = False) -> Path | None:
         return chosen
     kinds = "a video (MP4, MOV, WebM, MKV) or a photo (JPEG, PNG)" if photos else \
         "a video (MP4, MOV, WebM, MKV)"  # fmt: skip
-    upload = st.file_uploader(
-        f"Upload {kinds}, up to {_size(MAX_UPLOAD_MB * 1e6)}",
-        type=VIDEO_TYPES + PHOTO_TYPES if photos else VIDEO_TYPES,
-        key=f"{key}_upload",
-        max_upload_size=MAX_UPLOAD_MB,
-    )
-    _explain_refused_uploads(MAX_UPLOAD_MB)
-    if upload is None:
-        return None
-    if upload.size == 0:
-        st.error(f"{upload.name} is empty (0 bytes): record or upload it again.")
-        return None
-    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(_too_big(upload.name, upload.size, MAX_UPLOAD_MB))
-        return None
-    saved = st.session_state.setdefault(UPLOADS, {})
-    if upload.file_id not in saved or not saved[upload.file_id].exists():
-        saved[upload.file_id] = _save_upload(upload)
-    return saved[upload.file_id]
-
-
-def _size(size_bytes: float) -> str:
-    return f"{size_bytes / 1e9:.1f} GB" if size_bytes >= 1e9 else f"{size_bytes / 1e6:.0f} MB"
-
-
-def _too_big(name: str, size_bytes: float, limit_mb: int) -> str:
-    return (f"{name} is {_size(size_bytes)}; the limit is {_size(limit_mb * 1e6)}: trim the video to "
-            "the stretch itself (or record it at a lower resolution) and upload it again.")  # fmt: skip
-
-
-def _save_upload(upload) -> Path:
-    """Copy an upload to ``uploads/<content digest>/<its name>`` in chunks (never a second copy in
-    memory), hashing as it goes; one folder per content, so the file keeps its own name."""
-    folder = home_dir() / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
-    try:
-        upload.seek(0)
-        with os.fdopen(handle, "wb") as stream:
-            while block := upload.read(1 << 20):
-                digest.update(block)
-                stream.write(block)
-        path = folder / digest.hexdigest()[:12] / _safe_name(upload.name)
-        path.parent.mkdir(exist_ok=True)
-        os.replace(temp, path)
-        return path
-    finally:
-        Path(temp).unlink(missing_ok=True)
-
-
-def _explain_refused_uploads(limit_mb: int) -> None:
-    """Say in the page, not only in a tooltip, when the browser refuses a file over the limit
-    (the browser refuses it before the server sees it, so only the page's script can tell)."""
-    message = _too_big("NAME", 0, limit_mb).replace(" is 0 MB;", " is SIZE;")
-    st.html(
-        "<script>(() => { if (window.poseCoachUploadGuard) return; window.poseCoachUploadGuard = true;"
-        f" const limit = {limit_mb * 1024 * 1024}; const message = {json.dumps(message)};"
-        " const size = (b) => b >= 1e9 ? (b / 1e9).toFixed(1) + ' GB' : Math.round(b / 1e6) + ' MB';"
-        " const check = (files, target) => {"
-        "  const root = target.closest('[data-testid=stFileUploader]'); if (!root) return;"
-        "  root.parentElement.querySelectorAll('.pose-coach-too-big').forEach((n) => n.remove());"
-        "  for (const file of files) { if (file.size <= limit) continue;"
-        "   const note = document.createElement('div'); note.className = 'pose-coach-too-big';"
-        "   note.setAttribute('role', 'alert'); note.style.cssText = 'color:#7d1a1a;"
-        "background:#ffe9e9;padding:0.75rem 1rem;border-radius:0.5rem;margin-top:0.5rem';"
-        "   note.textContent = message.replace('NAME', file.name).replace('SIZE', size(file.size));"
-        "   root.after(note); } };"
-        " document.addEventListener('change', (e) => { if (e.target.type === 'file')"
-        " check(e.target.files, e.target); }, true);"
-        " document.addEventListener('drop', (e) => { if (e.dataTransfer)"
-        " check(e.dataTransfer.files, e.target); }, true); })();</script>",
-        unsafe_allow_javascript=True,
-    )
+    types = VIDEO_TYPES + PHOTO_TYPES if photos else VIDEO_TYPES
+    return upload_field(f"Upload {kinds}", types, key=f"{key}_upload")
 
 
 # -- sessions that ended without STOP --------------------------------------------------------------

@@ -166,6 +166,7 @@ def _reachable(roots: list[Path]) -> set[str]:
     [
         [
             "app.py",
+            "app_pages.py",
             *(f"pose_coach_app/pages/{p}.py" for p in ("live", "review", "tune", "history")),
         ],
         ["pose_coach/review.py", "pose_coach/cli.py"],

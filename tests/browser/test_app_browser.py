@@ -252,11 +252,7 @@ def test_uploaded_video_is_reviewed_and_plays_in_the_page(server, playwright, up
     browser = launch(playwright)
     try:
         page = new_page(browser)
-        page.goto(f"{server.url}/review")
-        choose(page, "Stretch", shipped().name)
-        page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(
-            upload_clip
-        )
+        open_with_upload(page, f"{server.url}/review", upload_clip)
         page.get_by_role("button", name="Analyse video").click()
         video = page.locator("video").first
         video.wait_for(timeout=WAIT_S * 1000)
@@ -293,7 +289,8 @@ def open_with_upload(page, url: str, file: Path) -> None:
     """Open the page at ``url`` with the shipped stretch chosen and ``file`` uploaded."""
     page.goto(url)
     choose(page, "Stretch", shipped().name)
-    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(file)
+    page.locator("input[type=file]").set_input_files(file)
+    page.get_by_text(f"{file.name} uploaded").wait_for(timeout=WAIT_S * 1000)
 
 
 def slider_value(page, key: str) -> float:

@@ -1,5 +1,6 @@
-"""In headless Chromium: every page has its own URL, a review finishes while the person is on
-another page, a file over the upload limit is explained in the page, and live sessions are kept
+"""In headless Chromium: every page has its own URL, an upload is streamed to disk and reviewed,
+and the review finishes while the person is on another page, a file over the upload limit is
+explained in the page (and refused by the server), and live sessions are kept
 (in the history mid-session, and named after a killed server is restarted)."""
 
 from __future__ import annotations
@@ -66,7 +67,13 @@ def test_a_review_finishes_while_the_person_is_on_another_page(server, playwrigh
         page = new_page(browser)
         page.goto(f"{server.url}/review")
         choose(page, "Stretch", shipped().name)
-        page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(long_clip)
+        page.locator("input[type=file]").set_input_files(long_clip)
+        page.get_by_text("long_stretch.mp4 uploaded").wait_for(timeout=WAIT_S * 1000)
+        # Streamed to disk under the file's own name in a folder named by its content, whole.
+        [saved] = (server.home / "uploads").glob("*/long_stretch.mp4")
+        assert saved.read_bytes() == long_clip.read_bytes()
+        assert saved.parent.name == history.file_digest(long_clip)[:12]
+        assert not list((server.home / "uploads").glob(".upload-*")), "a temporary file is left"
         page.get_by_role("button", name="Analyse video").click()
         page.get_by_text("Analysing long_stretch.mp4").wait_for(timeout=WAIT_S * 1000)
         page.get_by_test_id("stSidebarNav").get_by_text("History").click()
@@ -102,12 +109,20 @@ def test_a_file_over_the_upload_limit_is_explained_in_the_page(small_limit_serve
         page = new_page(browser)
         page.goto(f"{small_limit_server.url}/review")
         page.get_by_text("up to 1 MB").wait_for(timeout=60_000)
-        page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(big)
+        page.locator("input[type=file]").set_input_files(big)
         note = page.locator(".pose-coach-too-big")
         note.wait_for(timeout=10_000)
         text = note.inner_text()
         assert "phone_recording.mp4 is 2 MB" in text and "the limit is 1 MB" in text
         assert note.is_visible()
+        assert page.get_by_role("button", name="Analyse video").is_disabled()
+        # The server refuses it too, from a client that does not check first, keeping nothing.
+        refused = page.evaluate(
+            "fetch('/api/upload?name=big.mp4', {method: 'PUT', body: new Uint8Array(2 ** 21)})"
+            ".then(async (r) => [r.status, (await r.json()).error])"
+        )
+        assert refused == [413, "big.mp4 is 2 MB; the limit is 1 MB: " + text.split(": ", 1)[1]]
+        assert not [p for p in (small_limit_server.home / "uploads").rglob("*") if p.is_file()]
     finally:
         browser.close()
 
