@@ -217,3 +217,45 @@ def test_a_stepped_down_coach_skips_nothing_when_it_already_coaches_few_frames(f
         asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
     # Every frame is coached: the checks over time (the bounce's running median) need them all.
     assert len(fake.times) - coached == 6 and coach.stats().skipped == skipped
+
+
+def test_a_coach_that_still_drops_steps_down_again_to_one_frame_in_three(fake):
+    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[fake])
+    for n in range(90):  # keeping up for 3 s: the hold starts
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+    n = 90
+    while not coach.stepped_down:  # two at a time: one of each pair dropped
+        asyncio.run(coach.recv_queued([video_frame(n * 3000), video_frame((n + 1) * 3000)]))
+        n += 2
+    assert coach.stats().stride == 2
+    # Still two at a time: a skipped pair shows its newest frame and drops the older, a coached
+    # pair coaches its newest: half are still dropped, so after a fresh window it steps again.
+    while coach.stats().stride == 2 and n < 600:
+        asyncio.run(coach.recv_queued([video_frame(n * 3000), video_frame((n + 1) * 3000)]))
+        n += 2
+    assert coach.stats().stride == 3
+    for k in range(n, n + 60):  # one at a time: the rate coached rises above MIN_SKIP_FPS
+        asyncio.run(coach.recv_queued([video_frame(k * 3000)]))
+    coached, skipped = len(fake.times), coach.stats().skipped
+    for k in range(n + 60, n + 90):
+        asyncio.run(coach.recv_queued([video_frame(k * 3000)]))
+    assert len(fake.times) - coached == 10, "one frame in three of the steady hold"
+    assert coach.stats().skipped - skipped == 20
+    assert coach.stats().recent_drop_fraction == 0.0
+
+
+def test_stats_count_frames_received_coached_and_dropped(fake):
+    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[fake])
+    for n in range(90):
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+    for n in range(90, 98, 2):  # four pairs: one of each dropped, too few to step down
+        asyncio.run(coach.recv_queued([video_frame(n * 3000), video_frame((n + 1) * 3000)]))
+    stats = coach.stats()
+    assert (stats.received, stats.processed, stats.dropped, stats.skipped) == (98, 94, 4, 0)
+    assert not coach.stepped_down and stats.stride == 1
+    assert stats.seconds == pytest.approx(97 / 30), "the span of the frames received"
+    assert stats.received_fps == pytest.approx(98 / stats.seconds)
+    assert stats.coached_fps == pytest.approx(94 / stats.seconds)
+    assert stats.reused_fps == 0.0
+    # Counted after the warm-up (WARM_UP_FRAMES): the last 68 frames, 4 of them dropped.
+    assert stats.recent_drop_fraction == pytest.approx(4 / 68)
