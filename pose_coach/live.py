@@ -23,9 +23,11 @@ history from its own thread). An error in the stream's thread (a bad model, a fa
 the coaching: ``error`` says what went wrong, for the page to show, and frames pass through.
 
 When the machine cannot keep up (more than ``MAX_DROP`` of the last ``DROP_WINDOW`` frames received
-dropped) the coach steps down for the rest of the session: while the person holds the stretch, the
-model runs on one frame in ``stride`` (two, then three if frames are still dropped), and the frames
-in between are shown with the last coaching drawn on them; ``stepped_down`` says so. (A smaller
+dropped) the coach steps down for the rest of the session: while the person holds the stretch,
+every frame goes back at once with the last coaching drawn on it, and the model coaches frames in
+the background whenever it is free, at most every ``stride`` frames (two, then three if frames are
+still dropped), two side by side; ``stepped_down`` says so. The stream then never waits for the
+model. (A smaller
 image would not help: the model crops the person to its own 256x256 input, and inference took the
 same time at 640x480, 480x360 and 320x240, see benchmarks/live_profile.py. A lite model, if the user
 has one, is the settings' model path.)
@@ -44,7 +46,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
@@ -137,7 +139,8 @@ class LiveCoach:
 
     ``estimators``: ``detect(rgb, timestamp_s)`` callables that take turns, frame by frame; by
     default ``ESTIMATORS`` ``PoseEstimator``s in video mode, created on the first frame (so merely
-    showing the page loads no model) and closed by ``close``.
+    showing the page loads no model) and closed by ``close``. ``background``: where a stepped-down
+    coach coaches frames while the stream goes on (default: a thread of its own).
     """
 
     def __init__(
@@ -149,6 +152,7 @@ class LiveCoach:
         estimators: Sequence[Detector] = (),
         queue_size: int = RESULT_QUEUE_SIZE,
         on_checkpoint: Callable[[LiveOutcome], None] | None = None,
+        background: Executor | None = None,
     ) -> None:
         self.reference = reference
         self.settings = settings or Settings()
@@ -167,6 +171,10 @@ class LiveCoach:
         self._finished = False
         self._stride = 1  # stepped down: the model runs on one frame in this many of a hold
         self._skip_run = 0  # frames skipped since the model last ran
+        # Stepped down, the model coaches in the background while frames go back at once.
+        self._background_pool = background or ThreadPoolExecutor(1, "pose-coach-live-background")
+        self._background: Future[list[np.ndarray]] | None = None
+        self._held: list[tuple[np.ndarray, float]] = []  # shown, not coached yet
         self._received = self._processed = self._dropped = self._skipped = 0
         self._received_t: tuple[float, float] | None = None  # first and newest frame received
         self._busy_s = 0.0
@@ -189,11 +197,9 @@ class LiveCoach:
         together would queue up there and add a frame interval of latency each.
         """
         self._note_received(frames)
-        if self._skip_one():  # the newest is shown with the last coaching, older ones dropped
-            self._count_dropped(len(frames) - 1)
-            self._skipped += 1
-            self._note_shown(1)
-            return [_video_frame(self._overlay_last(frames[-1].to_ndarray(format="rgb24")))]
+        if self._stepped_down_now():
+            return [self._show_last(frames)]
+        self._wait_background()  # the session sees its frames in time order
         newest = frames[-self._capacity() :]
         self._count_dropped(len(frames) - len(newest))
         coached = self.process_many(
@@ -231,19 +237,47 @@ class LiveCoach:
         """True once the coach could not keep up and skips frames of steady holds."""
         return self._stride > 1
 
-    def _skip_one(self) -> bool:
-        """After stepping down: of a hold (the person holding still in the stretch, where a frame
-        says little the next does not) the model runs on one frame in ``_stride``."""
-        holding = self._last is not None and self._last.phase is Phase.HOLDING
-        # Below MIN_SKIP_FPS coached, the checks over time need every frame.
-        if self._stride == 1 or not holding or self._recent_fps() < MIN_SKIP_FPS:
-            self._skip_run = 0
+    def _stepped_down_now(self) -> bool:
+        """Stepped down, in a hold (the person holding still in the stretch, where a frame says
+        little the next does not), and coaching enough frames for the checks over time."""
+        if self._stride == 1 or self._finished or self.error is not None:
             return False
-        if self._skip_run < self._stride - 1:
+        holding = self._last is not None and self._last.phase is Phase.HOLDING
+        return holding and self._recent_fps() >= MIN_SKIP_FPS
+
+    def _show_last(self, frames: list[av.VideoFrame]) -> av.VideoFrame:
+        """Stepped down: the newest frame goes back at once with the last coaching drawn on it
+        (older ones are dropped), and the stream never waits for the model. When no coaching is
+        under way and ``_stride`` frames have passed since the last, the model coaches in the
+        background this frame and the one held back before it, side by side."""
+        self._count_dropped(len(frames) - 1)
+        rgb, t = frames[-1].to_ndarray(format="rgb24"), self._timestamp(frames[-1])
+        busy = self._background is not None and not self._background.done()
+        if self._skip_run >= self._stride - 1 and not busy:
+            if self._capacity() == 1:  # one estimator: the frame held back is never coached
+                self._let_go(self._held)
+                self._held = []
+            batch = [*self._held, (rgb.copy(), t)]
+            self._held, self._skip_run = [], 0
+            self._background = self._background_pool.submit(self.process_many, batch)
+        else:
             self._skip_run += 1
-            return True
-        self._skip_run = 0
-        return False
+            self._let_go(self._held)  # superseded: they will never be coached
+            self._held = [(rgb.copy(), t)]
+        return _video_frame(self._overlay_last(rgb))
+
+    def _let_go(self, held: list[tuple[np.ndarray, float]]) -> None:
+        """Frames shown with the last coaching and never coached."""
+        self._skipped += len(held)
+        self._note_shown(len(held))
+
+    def _wait_background(self) -> None:
+        """Wait for the coaching under way in the background, if any (errors are its own)."""
+        self._let_go(self._held)
+        self._held = []
+        if self._background is not None:
+            self._background.result()
+            self._background = None
 
     def _recent_fps(self) -> float:
         """Frames coached a second of stream time, over the last ``RATE_FRAMES`` coached."""
@@ -443,6 +477,7 @@ class LiveCoach:
             self._close_estimators()
 
     def _close_estimators(self) -> None:
+        self._background_pool.shutdown(wait=False)  # it may be the caller: never join it
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None

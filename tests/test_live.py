@@ -4,6 +4,9 @@ bounded result queue, finish."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from concurrent.futures import Executor, Future
 from fractions import Fraction
 
 import av
@@ -27,6 +30,15 @@ class FakeEstimator:
         assert rgb.shape == (HEIGHT, WIDTH, 3)
         self.times.append(t)
         return kneeling(t)
+
+
+class Inline(Executor):
+    """Runs what a stepped-down coach hands to the background at once, so tests are exact."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
 
 
 def video_frame(pts: int | None, time_base: Fraction = Fraction(1, 90_000)) -> av.VideoFrame:
@@ -188,7 +200,9 @@ def test_a_frame_that_fails_keeps_the_session_so_far(fake):
 
 
 def test_a_coach_that_cannot_keep_up_steps_down_in_steady_holds(fake):
-    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[fake])
+    coach = LiveCoach(
+        get_reference("kneeling_psoas"), sides=("left",), estimators=[fake], background=Inline()
+    )
     # Frames arrive one at a time (keeping up) for 3 s: the hold starts, no step-down.
     for n in range(90):
         asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
@@ -205,7 +219,9 @@ def test_a_coach_that_cannot_keep_up_steps_down_in_steady_holds(fake):
 
 
 def test_a_stepped_down_coach_skips_nothing_when_it_already_coaches_few_frames(fake):
-    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[fake])
+    coach = LiveCoach(
+        get_reference("kneeling_psoas"), sides=("left",), estimators=[fake], background=Inline()
+    )
     for n in range(90):  # keeping up for 3 s: the hold starts
         asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
     # Then six at a time for 4 s: five of each six dropped, 5 frames a second coached.
@@ -220,7 +236,9 @@ def test_a_stepped_down_coach_skips_nothing_when_it_already_coaches_few_frames(f
 
 
 def test_a_coach_that_still_drops_steps_down_again_to_one_frame_in_three(fake):
-    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[fake])
+    coach = LiveCoach(
+        get_reference("kneeling_psoas"), sides=("left",), estimators=[fake], background=Inline()
+    )
     for n in range(90):  # keeping up for 3 s: the hold starts
         asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
     n = 90
@@ -259,3 +277,28 @@ def test_stats_count_frames_received_coached_and_dropped(fake):
     assert stats.reused_fps == 0.0
     # Counted after the warm-up (WARM_UP_FRAMES): the last 68 frames, 4 of them dropped.
     assert stats.recent_drop_fraction == pytest.approx(4 / 68)
+
+
+def test_a_stepped_down_coach_never_makes_the_stream_wait_for_the_model():
+    release = threading.Event()
+    fake = FakeEstimator()
+
+    def slow(rgb, t):  # fast while keeping up, then a slow model
+        if t > 4.5:
+            release.wait(2)
+        return fake(rgb, t)
+
+    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[slow])
+    n = 0
+    while not coach.stepped_down:  # keeping up for 3 s, then two at a time
+        queued = 1 if n < 90 else 2
+        asyncio.run(coach.recv_queued([video_frame((n + k) * 3000) for k in range(queued)]))
+        n += queued
+    for k in range(n, n + 30):  # past 4.5 s: the model blocks until released
+        asyncio.run(coach.recv_queued([video_frame(k * 3000)]))
+    started = time.monotonic()
+    out = asyncio.run(coach.recv_queued([video_frame((n + 30) * 3000)]))
+    assert time.monotonic() - started < 1.0, "the frame went back while the model was busy"
+    assert len(out) == 1 and out[0].to_ndarray(format="rgb24").any(), "with the last coaching"
+    release.set()
+    assert coach.finish() is not None
