@@ -77,9 +77,10 @@ MAX_DROP = 0.10
 DROP_WINDOW = 90  # three seconds at 30 fps
 MAX_STRIDE = 3  # 10 frames a second through the model at 30 fps: above MIN_SKIP_FPS
 WARM_UP_FRAMES = 30  # drops before this many frames are coached do not count (the model loads)
-# Stepped down, frames are skipped only while the last RATE_FRAMES were coached at this rate or
-# more (run through the model): below it the checks over time need every frame (the bounce check takes
-# running medians of three samples in a 1.5 s window). Seen: on 2 cores at load average 10-15,
+# Stepped down, the model waits for its turn (one frame in the stride) only while the last
+# RATE_FRAMES were coached at this rate or more: below it, it takes every frame it can, as the
+# checks over time need them (the bounce check takes running medians of three samples in a 1.5 s
+# window). Seen: on 2 cores at load average 10-15,
 # Chromium's faulty-form test (tests/browser/test_app_browser.py) coached a few frames a second;
 # skipping every other one, no fault was cued in 120 s in 2 runs of 3 (1 run without: cued).
 MIN_SKIP_FPS = 8.0
@@ -239,11 +240,10 @@ class LiveCoach:
 
     def _stepped_down_now(self) -> bool:
         """Stepped down, in a hold (the person holding still in the stretch, where a frame says
-        little the next does not), and coaching enough frames for the checks over time."""
+        little the next does not)."""
         if self._stride == 1 or self._finished or self.error is not None:
             return False
-        holding = self._last is not None and self._last.phase is Phase.HOLDING
-        return holding and self._recent_fps() >= MIN_SKIP_FPS
+        return self._last is not None and self._last.phase is Phase.HOLDING
 
     def _show_last(self, frames: list[av.VideoFrame]) -> av.VideoFrame:
         """Stepped down: the newest frame goes back at once with the last coaching drawn on it
@@ -253,7 +253,9 @@ class LiveCoach:
         self._count_dropped(len(frames) - 1)
         rgb, t = frames[-1].to_ndarray(format="rgb24"), self._timestamp(frames[-1])
         busy = self._background is not None and not self._background.done()
-        if self._skip_run >= self._stride - 1 and not busy:
+        # Below MIN_SKIP_FPS coached, the checks over time need every frame the model can take.
+        turn = self._skip_run >= self._stride - 1 or self._recent_fps() < MIN_SKIP_FPS
+        if turn and not busy:
             if self._capacity() == 1:  # one estimator: the frame held back is never coached
                 self._let_go(self._held)
                 self._held = []
