@@ -37,7 +37,7 @@ CAPTION = re.compile(
     r"(?: \+ shown with the last coaching (\d+) \([\d.]+ a second\))?\. "
     r"Dropped: (\d+) .*?(\d+) ms per coached frame"
 )
-STEPPED = re.compile(r"runs the pose model on ([\w ]+?) at most")
+STEPPED = re.compile(r"runs the pose model beside the video, on ([\w ]+?) at most")
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,12 @@ the coaching: ``error`` says what went wrong, for the page to show, and frames p
 When the machine cannot keep up (more than ``MAX_DROP`` of the last ``DROP_WINDOW`` frames received
 dropped) the coach steps down for the rest of the session: while the person holds the stretch,
 every frame goes back at once with the last coaching drawn on it, and the model coaches frames in
-the background whenever it is free, at most every ``stride`` frames (two, then three if frames are
-still dropped), two side by side; ``stepped_down`` says so. The stream then never waits for the
-model. (A smaller
-image would not help: the model crops the person to its own 256x256 input, and inference took the
-same time at 640x480, 480x360 and 320x240, see benchmarks/live_profile.py. A lite model, if the user
-has one, is the settings' model path.)
+the background when it is free, one in ``stride`` at most (two, then three if frames are still
+dropped), or as many as it can while it coaches fewer than ``MIN_SKIP_FPS``; ``stepped_down`` says
+so. The stream then never waits for the model. (A smaller image would not help: the model crops
+the person to its own 256x256 input, and inference took the same time at 640x480, 480x360 and
+320x240, see benchmarks/live_profile.py. A lite model, if the user has one, is the settings' model
+path.)
 
 Nothing here imports streamlit: the stream hands us ``av.VideoFrame`` objects and takes them back.
 """
@@ -102,7 +102,7 @@ class LiveStats:
     seconds: float = 0.0
     skipped: int = 0
     recent_drop_fraction: float = 0.0  # of the last DROP_WINDOW frames received
-    stride: int = 1  # in a steady hold, the model runs on one frame in this many
+    stride: int = 1  # stepped down: in a hold, the model runs on one frame in this many at most
 
     @property
     def drop_fraction(self) -> float:
@@ -248,18 +248,19 @@ class LiveCoach:
     def _show_last(self, frames: list[av.VideoFrame]) -> av.VideoFrame:
         """Stepped down: the newest frame goes back at once with the last coaching drawn on it
         (older ones are dropped), and the stream never waits for the model. When no coaching is
-        under way and ``_stride`` frames have passed since the last, the model coaches in the
-        background this frame and the one held back before it, side by side."""
+        under way and ``_stride`` frames have passed since the last, the model coaches this frame
+        in the background; when it coaches fewer than MIN_SKIP_FPS, every frame it can, with the
+        one held back before it side by side."""
         self._count_dropped(len(frames) - 1)
         rgb, t = frames[-1].to_ndarray(format="rgb24"), self._timestamp(frames[-1])
         busy = self._background is not None and not self._background.done()
         # Below MIN_SKIP_FPS coached, the checks over time need every frame the model can take.
-        turn = self._skip_run >= self._stride - 1 or self._recent_fps() < MIN_SKIP_FPS
-        if turn and not busy:
-            if self._capacity() == 1:  # one estimator: the frame held back is never coached
-                self._let_go(self._held)
-                self._held = []
-            batch = [*self._held, (rgb.copy(), t)]
+        few = self._recent_fps() < MIN_SKIP_FPS
+        if (few or self._skip_run >= self._stride - 1) and not busy:
+            side_by_side = self._held if few and self._capacity() > 1 else []
+            if not side_by_side:
+                self._let_go(self._held)  # never to be coached
+            batch = [*side_by_side, (rgb.copy(), t)]
             self._held, self._skip_run = [], 0
             self._background = self._background_pool.submit(self.process_many, batch)
         else:

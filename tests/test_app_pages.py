@@ -193,7 +193,7 @@ def test_live_says_when_it_steps_down_and_counts_the_frames(streamer):
     streamer.feed(seconds=2.0, start_s=4.2)
     at.run()
     [info] = [i.value for i in at.info if "cannot coach" in i.value]
-    assert "runs the pose model on every other frame" in info
+    assert "runs the pose model beside the video, on every other frame at most" in info
     [caption] = [c.value for c in at.caption if c.value.startswith("Camera:")]
     assert "Camera: 186 frames received" in caption
     assert "shown with the last coaching" in caption

@@ -4,6 +4,7 @@ bounded result queue, finish."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from concurrent.futures import Executor, Future
@@ -302,3 +303,40 @@ def test_a_stepped_down_coach_never_makes_the_stream_wait_for_the_model():
     assert len(out) == 1 and out[0].to_ndarray(format="rgb24").any(), "with the last coaching"
     release.set()
     assert coach.finish() is not None
+
+
+class Deferred(Executor):
+    """Holds what is handed to the background until ``run`` (the model busy meanwhile)."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[Future, functools.partial]] = []
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        self.jobs.append((Future(), functools.partial(fn, *args, **kwargs)))
+        return self.jobs[-1][0]
+
+    def run(self) -> None:
+        for future, job in self.jobs:
+            future.set_result(job())
+        self.jobs = []
+
+
+def test_a_stepped_down_coach_short_of_frames_coaches_two_side_by_side_when_free():
+    first, second, background = FakeEstimator(), FakeEstimator(), Deferred()
+    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",),
+                      estimators=[first, second], background=background)  # fmt: skip
+    for n in range(90):  # keeping up for 3 s: the hold starts
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+    for n in range(90, 210, 6):  # six at a time: stepped down, coaching too few a second
+        asyncio.run(coach.recv_queued([video_frame((n + k) * 3000) for k in range(6)]))
+        background.run()
+    assert coach.stepped_down and coach._recent_fps() < MIN_SKIP_FPS
+    for n in (210, 211, 212):  # the first goes to the model; meanwhile two are shown, not held
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+    background.run()  # the model is free again
+    skipped = coach.stats().skipped
+    asyncio.run(coach.recv_queued([video_frame(213 * 3000)]))
+    background.run()
+    coached = sorted(first.times + second.times)[-3:]
+    assert [round(t * 30) for t in coached] == [210, 212, 213], "212 held back, coached with 213"
+    assert coach.stats().skipped == skipped

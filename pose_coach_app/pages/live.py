@@ -41,8 +41,9 @@ COACH, JOURNAL, CONFIG, LAST, CUE, OUTCOME = (
 )
 STEPPED_DOWN = (
     "This machine cannot coach every camera frame: to keep up, while you hold still the coach now "
-    "runs the pose model on {share} at most and shows its last coaching on every frame (the hold "
-    "timer and the checks go on). A lite pose model (Settings) is faster, if you have one."
+    "shows its last coaching on every frame at once and runs the pose model beside the video, on "
+    "{share} at most (on all it can while that is under 8 a second); the hold timer and the checks "
+    "go on. A lite pose model (Settings) is faster, if you have one."
 )
 STRIDE_TEXT = {2: "every other frame", 3: "one frame in three"}
 PHASE_TEXT = {

@@ -65,7 +65,7 @@ def test_a_machine_too_slow_steps_down_says_so_and_drops_few_frames(
         assert_hold_counts(page)
         message = page.get_by_text("This machine cannot coach every camera frame")
         wait_for(lambda: message.count())
-        assert re.search(r"runs the pose model on (every other frame|one frame in three)",
+        assert re.search(r"pose model beside the video, on (every other frame|one frame in three)",
                          message.first.inner_text())  # fmt: skip
         wait_for(lambda: counts(page)[2] > 0)  # frames shown with the last coaching
         before = counts(page)
