@@ -22,9 +22,15 @@ a summary of the session so far goes to ``on_checkpoint`` (``LiveJournal`` write
 history from its own thread). An error in the stream's thread (a bad model, a failing frame) ends
 the coaching: ``error`` says what went wrong, for the page to show, and frames pass through.
 
-When the machine cannot keep up (more than ``MAX_DROP`` of the frames of the last ``DROP_WINDOW``
-dropped) the coach steps down for the rest of the session: while the person holds the stretch it
-coaches every other frame (the skipped ones show the last overlay); ``stepped_down`` says so.
+When the machine cannot keep up (more than ``MAX_DROP`` of the last ``DROP_WINDOW`` frames received
+dropped) the coach steps down for the rest of the session: while the person holds the stretch,
+every frame goes back at once with the last coaching drawn on it, and the model coaches frames in
+the background when it is free, one in ``stride`` at most (two, then three if frames are still
+dropped), or as many as it can while it coaches fewer than ``MIN_SKIP_FPS``; ``stepped_down`` says
+so. The stream then never waits for the model. (A smaller image would not help: the model crops
+the person to its own 256x256 input, and inference took the same time at 640x480, 480x360 and
+320x240, see benchmarks/live_profile.py. A lite model, if the user has one, is the settings' model
+path.)
 
 Nothing here imports streamlit: the stream hands us ``av.VideoFrame`` objects and takes them back.
 """
@@ -40,7 +46,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
@@ -65,13 +71,16 @@ RESULT_QUEUE_SIZE = 64
 ESTIMATORS = 2
 # A summary of the session so far at least this often (stream seconds), and at every side done.
 CHECKPOINT_S = 3.0
-# Step down when more than MAX_DROP of the last DROP_WINDOW frames received were dropped.
+# Step down when more than MAX_DROP of the last DROP_WINDOW frames received were dropped, and
+# again (judged on a fresh window) while they still are, down to one frame in MAX_STRIDE.
 MAX_DROP = 0.10
 DROP_WINDOW = 90  # three seconds at 30 fps
+MAX_STRIDE = 3  # 10 frames a second through the model at 30 fps: above MIN_SKIP_FPS
 WARM_UP_FRAMES = 30  # drops before this many frames are coached do not count (the model loads)
-# Stepped down, frames are skipped only while the last RATE_FRAMES were coached at this rate or
-# more (skips included): below it the checks over time need every frame (the bounce check takes
-# running medians of three samples in a 1.5 s window). Seen: on 2 cores at load average 10-15,
+# Stepped down, the model waits for its turn (one frame in the stride) only while the last
+# RATE_FRAMES were coached at this rate or more: below it, it takes every frame it can, as the
+# checks over time need them (the bounce check takes running medians of three samples in a 1.5 s
+# window). Seen: on 2 cores at load average 10-15,
 # Chromium's faulty-form test (tests/browser/test_app_browser.py) coached a few frames a second;
 # skipping every other one, no fault was cued in 120 s in 2 runs of 3 (1 run without: cued).
 MIN_SKIP_FPS = 8.0
@@ -81,18 +90,38 @@ LOG = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class LiveStats:
-    """How the processor keeps up: frames received, processed and dropped, and the time per frame."""
+    """How the processor keeps up: frames received; coached, i.e. run through the model and judged
+    (``processed``); shown with the last coaching after stepping down (``skipped``); dropped (neither);
+    the time per coached frame. Rates are per second of stream time, over ``seconds``, the span of
+    the frames received."""
 
     received: int
     processed: int
     dropped: int
     mean_process_ms: float
-    coached_fps: float = 0.0  # frames coached per second of stream time
-    skipped: int = 0  # frames shown with the last overlay after stepping down (not dropped)
+    seconds: float = 0.0
+    skipped: int = 0
+    recent_drop_fraction: float = 0.0  # of the last DROP_WINDOW frames received
+    stride: int = 1  # stepped down: in a hold, the model runs on one frame in this many at most
 
     @property
     def drop_fraction(self) -> float:
         return self.dropped / self.received if self.received else 0.0
+
+    @property
+    def received_fps(self) -> float:
+        return self._rate(self.received)
+
+    @property
+    def coached_fps(self) -> float:
+        return self._rate(self.processed)
+
+    @property
+    def reused_fps(self) -> float:
+        return self._rate(self.skipped)
+
+    def _rate(self, count: int) -> float:
+        return count / self.seconds if self.seconds > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -111,7 +140,8 @@ class LiveCoach:
 
     ``estimators``: ``detect(rgb, timestamp_s)`` callables that take turns, frame by frame; by
     default ``ESTIMATORS`` ``PoseEstimator``s in video mode, created on the first frame (so merely
-    showing the page loads no model) and closed by ``close``.
+    showing the page loads no model) and closed by ``close``. ``background``: where a stepped-down
+    coach coaches frames while the stream goes on (default: a thread of its own).
     """
 
     def __init__(
@@ -123,6 +153,7 @@ class LiveCoach:
         estimators: Sequence[Detector] = (),
         queue_size: int = RESULT_QUEUE_SIZE,
         on_checkpoint: Callable[[LiveOutcome], None] | None = None,
+        background: Executor | None = None,
     ) -> None:
         self.reference = reference
         self.settings = settings or Settings()
@@ -139,8 +170,14 @@ class LiveCoach:
         self._last_t: float | None = None
         self._started_at: datetime | None = None
         self._finished = False
-        self._skip_next = False
+        self._stride = 1  # stepped down: the model runs on one frame in this many of a hold
+        self._skip_run = 0  # frames skipped since the model last ran
+        # Stepped down, the model coaches in the background while frames go back at once.
+        self._background_pool = background or ThreadPoolExecutor(1, "pose-coach-live-background")
+        self._background: Future[list[np.ndarray]] | None = None
+        self._held: list[tuple[np.ndarray, float]] = []  # shown, not coached yet
         self._received = self._processed = self._dropped = self._skipped = 0
+        self._received_t: tuple[float, float] | None = None  # first and newest frame received
         self._busy_s = 0.0
         self._on_checkpoint = on_checkpoint
         self._checkpoint_t = 0.0
@@ -149,7 +186,6 @@ class LiveCoach:
         self._recent: deque[int] = deque(maxlen=DROP_WINDOW)  # 1 per frame dropped, 0 coached
         self._last: FrameResult | None = None
         self._coached_t: deque[float] = deque(maxlen=RATE_FRAMES)  # stream times of the last ones
-        self.stepped_down = False
         self.error: str | None = None
 
     # -- the stream's side -------------------------------------------------------------------
@@ -161,39 +197,90 @@ class LiveCoach:
         Only one frame goes back: the stream sends one frame per camera frame, so frames returned
         together would queue up there and add a frame interval of latency each.
         """
+        self._note_received(frames)
+        if self._stepped_down_now():
+            return [self._show_last(frames)]
+        self._wait_background()  # the session sees its frames in time order
         newest = frames[-self._capacity() :]
-        self._received += len(frames)
         self._count_dropped(len(frames) - len(newest))
-        if self._skip_one():
-            self._skipped += len(newest)
-            return [_video_frame(self._overlay_last(newest[-1].to_ndarray(format="rgb24")))]
         coached = self.process_many(
             [(frame.to_ndarray(format="rgb24"), self._timestamp(frame)) for frame in newest]
         )
         return [_video_frame(coached[-1])]
+
+    def _note_received(self, frames: list[av.VideoFrame]) -> None:
+        self._received += len(frames)
+        newest = self._timestamp(frames[-1])
+        first = self._received_t[0] if self._received_t else self._timestamp(frames[0])
+        self._received_t = (first, newest)
 
     def _count_dropped(self, dropped: int) -> None:
         self._dropped += dropped
         if self._processed < WARM_UP_FRAMES:  # frames queued while the model loaded
             return
         self._recent.extend([1] * dropped)
-        full = len(self._recent) == self._recent.maxlen
-        if not self.stepped_down and full and sum(self._recent) > MAX_DROP * len(self._recent):
-            self.stepped_down = True
+        recent = self._recent
+        full = len(recent) == recent.maxlen
+        if full and sum(recent) > MAX_DROP * len(recent) and self._stride < MAX_STRIDE:
             LOG.warning("live coaching cannot keep up: %d of the last %d frames dropped; "
-                        "coaching every other frame of steady holds", sum(self._recent), len(self._recent))  # fmt: skip
+                        "in steady holds the model now runs on one frame in %d",
+                        sum(recent), len(recent), self._stride + 1)  # fmt: skip
+            self._stride += 1
+            recent.clear()  # the next step is judged on frames received at this one
 
-    def _skip_one(self) -> bool:
-        """After stepping down: every other frame of a hold (the person holding still in the
-        stretch, where a frame says little the next does not) is not coached."""
-        last = self._last
-        if not self.stepped_down or last is None or last.phase is not Phase.HOLDING:
+    def _note_shown(self, count: int) -> None:
+        """``count`` frames were coached or shown with the last coaching (none dropped)."""
+        if self._processed >= WARM_UP_FRAMES:
+            self._recent.extend([0] * count)
+
+    @property
+    def stepped_down(self) -> bool:
+        """True once the coach could not keep up and skips frames of steady holds."""
+        return self._stride > 1
+
+    def _stepped_down_now(self) -> bool:
+        """Stepped down, in a hold (the person holding still in the stretch, where a frame says
+        little the next does not)."""
+        if self._stride == 1 or self._finished or self.error is not None:
             return False
-        if self._recent_fps() < MIN_SKIP_FPS:  # too few frames already: coach every one
-            self._skip_next = False
-            return False
-        self._skip_next = not self._skip_next
-        return self._skip_next
+        return self._last is not None and self._last.phase is Phase.HOLDING
+
+    def _show_last(self, frames: list[av.VideoFrame]) -> av.VideoFrame:
+        """Stepped down: the newest frame goes back at once with the last coaching drawn on it
+        (older ones are dropped), and the stream never waits for the model. When no coaching is
+        under way and ``_stride`` frames have passed since the last, the model coaches this frame
+        in the background; when it coaches fewer than MIN_SKIP_FPS, every frame it can, with the
+        one held back before it side by side."""
+        self._count_dropped(len(frames) - 1)
+        rgb, t = frames[-1].to_ndarray(format="rgb24"), self._timestamp(frames[-1])
+        busy = self._background is not None and not self._background.done()
+        # Below MIN_SKIP_FPS coached, the checks over time need every frame the model can take.
+        few = self._recent_fps() < MIN_SKIP_FPS
+        if (few or self._skip_run >= self._stride - 1) and not busy:
+            side_by_side = self._held if few and self._capacity() > 1 else []
+            if not side_by_side:
+                self._let_go(self._held)  # never to be coached
+            batch = [*side_by_side, (rgb.copy(), t)]
+            self._held, self._skip_run = [], 0
+            self._background = self._background_pool.submit(self.process_many, batch)
+        else:
+            self._skip_run += 1
+            self._let_go(self._held)  # superseded: they will never be coached
+            self._held = [(rgb.copy(), t)]
+        return _video_frame(self._overlay_last(rgb))
+
+    def _let_go(self, held: list[tuple[np.ndarray, float]]) -> None:
+        """Frames shown with the last coaching and never coached."""
+        self._skipped += len(held)
+        self._note_shown(len(held))
+
+    def _wait_background(self) -> None:
+        """Wait for the coaching under way in the background, if any (errors are its own)."""
+        self._let_go(self._held)
+        self._held = []
+        if self._background is not None:
+            self._background.result()
+            self._background = None
 
     def _recent_fps(self) -> float:
         """Frames coached a second of stream time, over the last ``RATE_FRAMES`` coached."""
@@ -239,8 +326,7 @@ class LiveCoach:
         for (rgb, _), result in zip(todo, results, strict=True):
             draw(rgb, result, self.reference)
             self._publish(result)
-        if self._processed >= WARM_UP_FRAMES:
-            self._recent.extend([0] * len(todo))
+        self._note_shown(len(todo))
         self._processed += len(todo)
         self._busy_s += busy_s
         if checkpoint is not None and self._on_checkpoint is not None:
@@ -359,9 +445,11 @@ class LiveCoach:
     def stats(self) -> LiveStats:
         processed = self._processed
         mean_ms = 1000 * self._busy_s / processed if processed else 0.0
-        fps = processed / self._last_t if self._last_t else 0.0
-        return LiveStats(max(self._received, processed), processed, self._dropped, mean_ms, fps,
-                         self._skipped)  # fmt: skip
+        first, newest = self._received_t or (0.0, 0.0)
+        recent = self._recent
+        return LiveStats(max(self._received, processed), processed, self._dropped, mean_ms,
+                         newest - first, self._skipped, sum(recent) / len(recent) if recent else 0.0,
+                         self._stride)  # fmt: skip
 
     @property
     def started(self) -> bool:
@@ -392,6 +480,7 @@ class LiveCoach:
             self._close_estimators()
 
     def _close_estimators(self) -> None:
+        self._background_pool.shutdown(wait=False)  # it may be the caller: never join it
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None

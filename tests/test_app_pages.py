@@ -54,13 +54,18 @@ class FakeStreamer:
             self.playing = False
         return SimpleNamespace(state=SimpleNamespace(playing=self.playing))
 
-    def feed(self, seconds: float, start_s: float = 0.0, fps: int = 30) -> None:
+    def feed(self, seconds: float, start_s: float = 0.0, fps: int = 30, queued: int = 1) -> None:
+        """Camera frames for ``seconds``, ``queued`` at a time (more than one: falling behind)."""
         callback = self.kwargs["queued_video_frames_callback"]
+        frames = []
         for n in range(round(seconds * fps)):
             frame = av.VideoFrame.from_ndarray(np.zeros((HEIGHT, WIDTH, 3), np.uint8), "rgb24")
             frame.time_base = Fraction(1, 90_000)
             frame.pts = round((start_s + n / fps) * 90_000)
-            asyncio.run(callback([frame]))
+            frames.append(frame)
+            if len(frames) == queued:
+                asyncio.run(callback(frames))
+                frames = []
 
 
 @pytest.fixture(autouse=True)
@@ -171,6 +176,28 @@ def test_live_session_shows_timer_and_cue_then_saves_a_summary(streamer, home):
     assert "too_deep" in stored.record.fault_counts()
     assert "Saved to your history" in texts(at)
     assert not at.selectbox(key="live_stretch").disabled
+
+
+def test_live_says_when_it_steps_down_and_counts_the_frames(streamer):
+    at = page("live")
+    at.run()
+    at.selectbox(key="live_stretch").set_value("kneeling_psoas")
+    at.run()
+    streamer.playing = True
+    at.run()
+    streamer.feed(seconds=3.0)  # keeping up: in position, holding
+    at.run()
+    assert "cannot coach every camera frame" not in texts(at)
+    assert "Camera: 90 frames received" in texts(at)
+    streamer.feed(seconds=1.2, start_s=3.0, queued=2)  # falling behind: one in two dropped
+    streamer.feed(seconds=2.0, start_s=4.2)
+    at.run()
+    [info] = [i.value for i in at.info if "cannot coach" in i.value]
+    assert "runs the pose model beside the video, on every other frame at most" in info
+    [caption] = [c.value for c in at.caption if c.value.startswith("Camera:")]
+    assert "Camera: 186 frames received" in caption
+    assert "shown with the last coaching" in caption
+    assert "of the last 90 frames" in caption
 
 
 def test_live_mute_speaks_nothing(streamer):

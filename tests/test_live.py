@@ -4,6 +4,10 @@ bounded result queue, finish."""
 from __future__ import annotations
 
 import asyncio
+import functools
+import threading
+import time
+from concurrent.futures import Executor, Future
 from fractions import Fraction
 
 import av
@@ -27,6 +31,15 @@ class FakeEstimator:
         assert rgb.shape == (HEIGHT, WIDTH, 3)
         self.times.append(t)
         return kneeling(t)
+
+
+class Inline(Executor):
+    """Runs what a stepped-down coach hands to the background at once, so tests are exact."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
 
 
 def video_frame(pts: int | None, time_base: Fraction = Fraction(1, 90_000)) -> av.VideoFrame:
@@ -188,7 +201,9 @@ def test_a_frame_that_fails_keeps_the_session_so_far(fake):
 
 
 def test_a_coach_that_cannot_keep_up_steps_down_in_steady_holds(fake):
-    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[fake])
+    coach = LiveCoach(
+        get_reference("kneeling_psoas"), sides=("left",), estimators=[fake], background=Inline()
+    )
     # Frames arrive one at a time (keeping up) for 3 s: the hold starts, no step-down.
     for n in range(90):
         asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
@@ -205,7 +220,9 @@ def test_a_coach_that_cannot_keep_up_steps_down_in_steady_holds(fake):
 
 
 def test_a_stepped_down_coach_skips_nothing_when_it_already_coaches_few_frames(fake):
-    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[fake])
+    coach = LiveCoach(
+        get_reference("kneeling_psoas"), sides=("left",), estimators=[fake], background=Inline()
+    )
     for n in range(90):  # keeping up for 3 s: the hold starts
         asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
     # Then six at a time for 4 s: five of each six dropped, 5 frames a second coached.
@@ -217,3 +234,109 @@ def test_a_stepped_down_coach_skips_nothing_when_it_already_coaches_few_frames(f
         asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
     # Every frame is coached: the checks over time (the bounce's running median) need them all.
     assert len(fake.times) - coached == 6 and coach.stats().skipped == skipped
+
+
+def test_a_coach_that_still_drops_steps_down_again_to_one_frame_in_three(fake):
+    coach = LiveCoach(
+        get_reference("kneeling_psoas"), sides=("left",), estimators=[fake], background=Inline()
+    )
+    for n in range(90):  # keeping up for 3 s: the hold starts
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+    n = 90
+    while not coach.stepped_down:  # two at a time: one of each pair dropped
+        asyncio.run(coach.recv_queued([video_frame(n * 3000), video_frame((n + 1) * 3000)]))
+        n += 2
+    assert coach.stats().stride == 2
+    # Still two at a time: a skipped pair shows its newest frame and drops the older, a coached
+    # pair coaches its newest: half are still dropped, so after a fresh window it steps again.
+    while coach.stats().stride == 2 and n < 600:
+        asyncio.run(coach.recv_queued([video_frame(n * 3000), video_frame((n + 1) * 3000)]))
+        n += 2
+    assert coach.stats().stride == 3
+    for k in range(n, n + 60):  # one at a time: the rate coached rises above MIN_SKIP_FPS
+        asyncio.run(coach.recv_queued([video_frame(k * 3000)]))
+    coached, skipped = len(fake.times), coach.stats().skipped
+    for k in range(n + 60, n + 90):
+        asyncio.run(coach.recv_queued([video_frame(k * 3000)]))
+    assert len(fake.times) - coached == 10, "one frame in three of the steady hold"
+    assert coach.stats().skipped - skipped == 20
+    assert coach.stats().recent_drop_fraction == 0.0
+
+
+def test_stats_count_frames_received_coached_and_dropped(fake):
+    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[fake])
+    for n in range(90):
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+    for n in range(90, 98, 2):  # four pairs: one of each dropped, too few to step down
+        asyncio.run(coach.recv_queued([video_frame(n * 3000), video_frame((n + 1) * 3000)]))
+    stats = coach.stats()
+    assert (stats.received, stats.processed, stats.dropped, stats.skipped) == (98, 94, 4, 0)
+    assert not coach.stepped_down and stats.stride == 1
+    assert stats.seconds == pytest.approx(97 / 30), "the span of the frames received"
+    assert stats.received_fps == pytest.approx(98 / stats.seconds)
+    assert stats.coached_fps == pytest.approx(94 / stats.seconds)
+    assert stats.reused_fps == 0.0
+    # Counted after the warm-up (WARM_UP_FRAMES): the last 68 frames, 4 of them dropped.
+    assert stats.recent_drop_fraction == pytest.approx(4 / 68)
+
+
+def test_a_stepped_down_coach_never_makes_the_stream_wait_for_the_model():
+    release = threading.Event()
+    fake = FakeEstimator()
+
+    def slow(rgb, t):  # fast while keeping up, then a slow model
+        if t > 4.5:
+            release.wait(2)
+        return fake(rgb, t)
+
+    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",), estimators=[slow])
+    n = 0
+    while not coach.stepped_down:  # keeping up for 3 s, then two at a time
+        queued = 1 if n < 90 else 2
+        asyncio.run(coach.recv_queued([video_frame((n + k) * 3000) for k in range(queued)]))
+        n += queued
+    for k in range(n, n + 30):  # past 4.5 s: the model blocks until released
+        asyncio.run(coach.recv_queued([video_frame(k * 3000)]))
+    started = time.monotonic()
+    out = asyncio.run(coach.recv_queued([video_frame((n + 30) * 3000)]))
+    assert time.monotonic() - started < 1.0, "the frame went back while the model was busy"
+    assert len(out) == 1 and out[0].to_ndarray(format="rgb24").any(), "with the last coaching"
+    release.set()
+    assert coach.finish() is not None
+
+
+class Deferred(Executor):
+    """Holds what is handed to the background until ``run`` (the model busy meanwhile)."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[Future, functools.partial]] = []
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        self.jobs.append((Future(), functools.partial(fn, *args, **kwargs)))
+        return self.jobs[-1][0]
+
+    def run(self) -> None:
+        for future, job in self.jobs:
+            future.set_result(job())
+        self.jobs = []
+
+
+def test_a_stepped_down_coach_short_of_frames_coaches_two_side_by_side_when_free():
+    first, second, background = FakeEstimator(), FakeEstimator(), Deferred()
+    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",),
+                      estimators=[first, second], background=background)  # fmt: skip
+    for n in range(90):  # keeping up for 3 s: the hold starts
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+    for n in range(90, 210, 6):  # six at a time: stepped down, coaching too few a second
+        asyncio.run(coach.recv_queued([video_frame((n + k) * 3000) for k in range(6)]))
+        background.run()
+    assert coach.stepped_down and coach._recent_fps() < MIN_SKIP_FPS
+    for n in (210, 211, 212):  # the first goes to the model; meanwhile two are shown, not held
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+    background.run()  # the model is free again
+    skipped = coach.stats().skipped
+    asyncio.run(coach.recv_queued([video_frame(213 * 3000)]))
+    background.run()
+    coached = sorted(first.times + second.times)[-3:]
+    assert [round(t * 30) for t in coached] == [210, 212, 213], "212 held back, coached with 213"
+    assert coach.stats().skipped == skipped

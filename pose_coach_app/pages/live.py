@@ -18,7 +18,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 from pose_coach.input.pose import ModelError, load_model_bytes
 from pose_coach.judge.reference import Reference
 from pose_coach.judge.session import FrameResult, Phase
-from pose_coach.live import LiveCoach
+from pose_coach.live import DROP_WINDOW, LiveCoach, LiveStats
 from pose_coach.live_journal import LiveJournal
 from pose_coach.terms import program_name
 from pose_coach_app import phone, widgets
@@ -40,9 +40,12 @@ COACH, JOURNAL, CONFIG, LAST, CUE, OUTCOME = (
     "live_outcome",  # (record, stretch name, save error, coach error) of the last session
 )
 STEPPED_DOWN = (
-    "This machine cannot coach every camera frame: to keep up, the coach now skips every other "
-    "frame while you hold still (the hold timer and the checks are unchanged)."
+    "This machine cannot coach every camera frame: to keep up, while you hold still the coach now "
+    "shows its last coaching on every frame at once and runs the pose model beside the video, on "
+    "{share} at most (on all it can while that is under 8 a second); the hold timer and the checks "
+    "go on. A lite pose model (Settings) is faster, if you have one."
 )
+STRIDE_TEXT = {2: "every other frame", 3: "one frame in three"}
 PHASE_TEXT = {
     Phase.NO_PERSON: "No person in view",
     Phase.WRONG_VIEW: "Wrong camera view",
@@ -141,10 +144,25 @@ def show_status(coach: LiveCoach, result: FrameResult | None) -> None:
     st.dataframe(angles_frame(result, reference), hide_index=True, width="stretch")
     stats = coach.stats()
     if coach.stepped_down:
-        st.info(STEPPED_DOWN, icon=":material/speed:")
-    st.caption(
-        f"{stats.processed} frames coached ({stats.coached_fps:.1f} a second), "
-        f"{100 * stats.drop_fraction:.0f}% dropped to keep up, {stats.mean_process_ms:.0f} ms per frame"
+        share = STRIDE_TEXT.get(stats.stride, f"one frame in {stats.stride}")
+        st.info(STEPPED_DOWN.format(share=share), icon=":material/speed:")
+    st.caption(throughput(stats))
+
+
+def throughput(stats: LiveStats) -> str:
+    """How the coach keeps up with the camera: frames received, coached by the pose model, shown
+    with the last coaching (stepped down), dropped; rates per second of the camera's time."""
+    reused = (
+        f" + shown with the last coaching {stats.skipped} ({stats.reused_fps:.1f} a second)"
+        if stats.skipped
+        else ""
+    )
+    return (
+        f"Camera: {stats.received} frames received ({stats.received_fps:.1f} a second). "
+        f"Coached by the pose model: {stats.processed} ({stats.coached_fps:.1f} a second){reused}. "
+        f"Dropped: {stats.dropped} ({100 * stats.drop_fraction:.0f}%; "
+        f"{100 * stats.recent_drop_fraction:.0f}% of the last {DROP_WINDOW} frames). "
+        f"{stats.mean_process_ms:.0f} ms per coached frame."
     )
 
 

@@ -52,13 +52,17 @@ class Running(Server):
     process: subprocess.Popen
 
 
-def start_server(folder: Path, *options: str, home: Path | None = None) -> Running:
+def start_server(
+    folder: Path, *options: str, home: Path | None = None, path: tuple[Path, ...] = ()
+) -> Running:
     """``streamlit run app.py`` on a free port with POSE_COACH_HOME ``home`` (default: a new one
-    in ``folder``), extra ``options`` on its command line; returns once it answers."""
+    in ``folder``), extra ``options`` on its command line and folders ``path`` on its PYTHONPATH;
+    returns once it answers."""
     home = home or folder / "home"
     log = folder / f"streamlit-{time.monotonic_ns()}.log"
     port = free_port()
-    env = {**os.environ, "POSE_COACH_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    python_path = os.pathsep.join(map(str, (ROOT, *path)))
+    env = {**os.environ, "POSE_COACH_HOME": str(home), "PYTHONPATH": python_path}
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.address", "127.0.0.1", "--server.port", str(port),
