@@ -15,6 +15,7 @@ import errno
 import io
 import ipaddress
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -157,10 +158,15 @@ def run(chosen: Plan) -> int:
     print(banner(chosen), flush=True)
     env = {**os.environ, SERVED_URL_ENV: chosen.url}
     process = subprocess.Popen(streamlit_command(chosen), cwd=APP.parent, env=env)
+    # Stopped with SIGTERM (kill, a service manager, a test's teardown): stop Streamlit too, or it
+    # outlives this process, holding the port and coaching any camera still connected.
+    previous = signal.signal(signal.SIGTERM, lambda *_: process.terminate())
     try:
         return process.wait()
     except KeyboardInterrupt:  # the terminal sent Ctrl-C to Streamlit too: let it stop
         return process.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def check_free(bind: str, port: int) -> None:

@@ -15,6 +15,7 @@ from cryptography import x509
 from pose_coach import serve, tls
 from pose_coach.cli import main
 from pose_coach_app.phone_link import PhoneLink
+from tests.browser.harness import served_over_https
 
 URL = "https://192.168.1.23:8501/camera"
 
@@ -142,6 +143,17 @@ def test_banner_names_the_camera_page_and_the_fingerprint(tmp_path):
     assert "https://127.0.0.1:8502/camera" in text
     assert chosen.certificate.fingerprint_sha256 in text
     assert "new certificate" in text
+
+
+@pytest.mark.slow
+def test_serve_stopped_with_sigterm_stops_streamlit_and_frees_its_port(tmp_path):
+    with served_over_https(tmp_path / "home", tmp_path / "serve.log") as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        with pytest.raises(serve.ServeError, match="in use"):  # Streamlit listens
+            serve.check_free("127.0.0.1", port)
+    # served_over_https sent SIGTERM to ``pose-coach serve`` and waited for it to exit: Streamlit,
+    # its child, must have stopped too (it used to live on, holding the port).
+    serve.check_free("127.0.0.1", port)
 
 
 class FakeTrack:
