@@ -36,7 +36,7 @@ from tests.browser.test_app_browser import (  # noqa: E402
     shipped,
     wait_for,
 )
-from tests.browser.test_phone_camera import what_pages_show  # noqa: E402
+from tests.browser.test_phone_camera import record_console, what_pages_show  # noqa: E402
 from tests.browser.webcam import write_y4m  # noqa: E402
 
 SAMPLE = ROOT / "sample_videos" / "kneeling_psoas_good.mp4"
@@ -64,12 +64,6 @@ def stamped_page(browser):
     return page
 
 
-def log_console(page, name: str, log) -> None:
-    """Write what ``page`` logs in its console (and its uncaught errors) to ``log``."""
-    page.on("console", lambda message: log.write(f"{name} {message.type}: {message.text}\n"))
-    page.on("pageerror", lambda error: log.write(f"{name} error: {error}\n"))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -77,17 +71,16 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     folder = Path(tempfile.mkdtemp(prefix="phone-latency-"))
     webcam = write_y4m(SAMPLE, folder / "camera.y4m", clip_start(SAMPLE), 4.0)
-    pages = {}
+    pages, console = {}, []
     with (
         served_over_https(folder / "home", folder / "serve.log") as server,
         sync_playwright() as driver,
-        (folder / "console.log").open("w") as console,
     ):
         browser = launch(driver, webcam)
         try:
             print("baseline: this computer's webcam", flush=True)
             local = pages["local"] = stamped_page(browser)
-            log_console(local, "local", console)
+            record_console(local, "local", console)
             local.goto(server.url)
             choose(local, "Stretch", shipped().name)
             start(local)
@@ -98,8 +91,8 @@ def main() -> None:
             print("the phone route: the camera page -> the server -> the Live page", flush=True)
             phone = pages["phone"] = stamped_page(browser)
             live = pages["live"] = new_page(browser, ignore_https_errors=True)
-            log_console(phone, "phone", console)
-            log_console(live, "live", console)
+            record_console(phone, "phone", console)
+            record_console(live, "live", console)
             live.goto(server.url)
             choose(live, "Stretch", shipped().name)
             live.get_by_text("A phone on the home network").click()
@@ -110,8 +103,8 @@ def main() -> None:
             start(live)
             routed = measure(live, args.seconds)
         except Exception:
-            what_pages_show(pages, folder)
-            print(f"the server's log, the browser's console and screenshots are in {folder}")
+            what_pages_show(pages, folder, console)
+            print(f"the server's log and the pages' screenshots are in {folder}")
             raise
         finally:
             browser.close()
