@@ -36,6 +36,7 @@ from tests.browser.test_app_browser import (  # noqa: E402
     shipped,
     wait_for,
 )
+from tests.browser.test_phone_camera import record_console, what_pages_show  # noqa: E402
 from tests.browser.webcam import write_y4m  # noqa: E402
 
 SAMPLE = ROOT / "sample_videos" / "kneeling_psoas_good.mp4"
@@ -70,6 +71,7 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     folder = Path(tempfile.mkdtemp(prefix="phone-latency-"))
     webcam = write_y4m(SAMPLE, folder / "camera.y4m", clip_start(SAMPLE), 4.0)
+    pages, console = {}, []
     with (
         served_over_https(folder / "home", folder / "serve.log") as server,
         sync_playwright() as driver,
@@ -77,16 +79,20 @@ def main() -> None:
         browser = launch(driver, webcam)
         try:
             print("baseline: this computer's webcam", flush=True)
-            local = stamped_page(browser)
+            local = pages["local"] = stamped_page(browser)
+            record_console(local, "local", console)
             local.goto(server.url)
             choose(local, "Stretch", shipped().name)
             start(local)
             baseline = measure(local, args.seconds)
             local.context.close()
+            del pages["local"]
 
             print("the phone route: the camera page -> the server -> the Live page", flush=True)
-            phone = stamped_page(browser)
-            live = new_page(browser, ignore_https_errors=True)
+            phone = pages["phone"] = stamped_page(browser)
+            live = pages["live"] = new_page(browser, ignore_https_errors=True)
+            record_console(phone, "phone", console)
+            record_console(live, "live", console)
             live.goto(server.url)
             choose(live, "Stretch", shipped().name)
             live.get_by_text("A phone on the home network").click()
@@ -96,6 +102,10 @@ def main() -> None:
             live.get_by_text("Phone camera connected").wait_for()
             start(live)
             routed = measure(live, args.seconds)
+        except Exception:
+            what_pages_show(pages, folder, console)
+            print(f"the server's log and the pages' screenshots are in {folder}")
+            raise
         finally:
             browser.close()
     print(f"load average after: {os.getloadavg()[0]:.1f}")

@@ -158,7 +158,8 @@ def run(chosen: Plan) -> int:
     print(banner(chosen), flush=True)
     env = {**os.environ, SERVED_URL_ENV: chosen.url}
     process = subprocess.Popen(streamlit_command(chosen), cwd=APP.parent, env=env)
-    # Stopped with SIGTERM (a service manager, `kill`), Streamlit stops too instead of living on.
+    # Stopped with SIGTERM (kill, a service manager, a test's teardown): stop Streamlit too, or it
+    # outlives this process, holding the port and coaching any camera still connected.
     previous = signal.signal(signal.SIGTERM, lambda *_: process.terminate())
     try:
         return process.wait()

@@ -4,14 +4,8 @@ the phone link that lets one phone at a time be the camera."""
 from __future__ import annotations
 
 import ipaddress
-import os
-import signal
 import socket
-import ssl
 import stat
-import subprocess
-import sys
-import time
 
 import cv2
 import numpy as np
@@ -21,7 +15,7 @@ from cryptography import x509
 from pose_coach import serve, tls
 from pose_coach.cli import main
 from pose_coach_app.phone_link import PhoneLink
-from tests.browser.harness import free_port, wait_healthy
+from tests.browser.harness import served_over_https
 
 URL = "https://192.168.1.23:8501/camera"
 
@@ -151,6 +145,17 @@ def test_banner_names_the_camera_page_and_the_fingerprint(tmp_path):
     assert "new certificate" in text
 
 
+@pytest.mark.slow
+def test_serve_stopped_with_sigterm_stops_streamlit_and_frees_its_port(tmp_path):
+    with served_over_https(tmp_path / "home", tmp_path / "serve.log") as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        with pytest.raises(serve.ServeError, match="in use"):  # Streamlit listens
+            serve.check_free("127.0.0.1", port)
+    # served_over_https sent SIGTERM to ``pose-coach serve`` and waited for it to exit: Streamlit,
+    # its child, must have stopped too (it used to live on, holding the port).
+    serve.check_free("127.0.0.1", port)
+
+
 class FakeTrack:
     def __init__(self) -> None:
         self.readyState = "live"
@@ -183,35 +188,3 @@ def test_a_phone_that_reconnects_keeps_the_camera_with_its_new_track():
     link.connect("phone-a", old)
     assert link.connect("phone-a", new)
     assert link.phone().track is new
-
-
-@pytest.mark.slow
-def test_serve_stopped_with_sigterm_stops_streamlit_too(tmp_path):
-    """A service manager or ``kill`` stops ``pose-coach serve`` with SIGTERM: the Streamlit server
-    it started must stop with it, not keep the port (and the camera page) open."""
-    port, log = free_port(), tmp_path / "serve.log"
-    env = {**os.environ, "POSE_COACH_HOME": str(tmp_path / "home")}
-    command = [sys.executable, "-m", "pose_coach.cli", "serve", "--address", "127.0.0.1",
-               "--port", str(port)]  # fmt: skip
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        cert = tmp_path / "home" / "tls" / "cert.pem"
-        deadline = time.monotonic() + 60
-        while not cert.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        wait_healthy(f"https://127.0.0.1:{port}", process, log, ssl.create_default_context(
-            cafile=str(cert)))  # fmt: skip
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-        deadline = time.monotonic() + 15
-        while listening(port) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not listening(port), f"Streamlit still serves port {port} after SIGTERM"
-    finally:
-        process.kill()
-
-
-def listening(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0

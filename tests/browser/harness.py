@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -138,10 +139,11 @@ def served_over_https(home: Path, log: Path) -> Iterator[Server]:
     env = {**os.environ, "POSE_COACH_HOME": str(home), "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "pose_coach.cli", "serve", "--address", "127.0.0.1",
                "--port", str(port)]  # fmt: skip
-    with log.open("wb") as output:
+    with log.open("wb") as output:  # its own process group: ``stop`` ends Streamlit with it
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
     try:
         cert = home / "tls" / "cert.pem"
         deadline = time.monotonic() + SERVER_START_S
@@ -156,9 +158,14 @@ def served_over_https(home: Path, log: Path) -> Iterator[Server]:
 
 
 def stop(process: subprocess.Popen) -> None:
+    """Stop ``process`` (SIGTERM, then after 20 s SIGKILL to its whole process group, if it leads
+    one: ``pose-coach serve`` and the Streamlit it runs, which must not outlive a test)."""
     process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
-        process.kill()
+        if os.getpgid(process.pid) == process.pid:
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
         process.wait()

@@ -62,26 +62,38 @@ def too_deep_cue() -> str:
     return shipped().angles["working_hip"].too_low.cue
 
 
-def what_pages_show(pages: dict, folder) -> None:
-    """After a failure: each page's messages and errors, and a screenshot of it in ``folder``."""
+def record_console(page, name: str, lines: list[str]) -> None:
+    """Keep what ``page`` logs in its console (and its uncaught errors) in ``lines``."""
+    page.on("console", lambda message: lines.append(f"{name} {message.type}: {message.text}"))
+    page.on("pageerror", lambda error: lines.append(f"{name} error: {error}"))
+
+
+def what_pages_show(pages: dict, folder, console: list[str] = ()) -> None:
+    """After a failure: each page's messages and errors, the size and text of its video
+    component, a screenshot of it in ``folder``, and the last lines of the browser's console."""
     for name, page in pages.items():
         with contextlib.suppress(Exception):
             texts = page.locator(
                 "[data-testid=stAlert], [data-testid=stException]"
             ).all_inner_texts()
-            frames = page.locator("iframe[title*='webrtc']").count()
-            print(f"{name} page: {frames} webrtc frame(s); shows {texts}")
+            frames = page.locator("iframe[title*='webrtc']")
+            boxes = [frames.nth(i).bounding_box() for i in range(frames.count())]
+            print(f"{name} page: webrtc frame(s) {boxes}; shows {texts}")
             page.screenshot(path=folder / f"{name}.png", timeout=10_000)
+            held = webrtc(page).locator("body").inner_text(timeout=5_000)
+            print(f"{name} page's video component holds: {held!r}")
+    print("\n".join(["browser console, last lines:", *console[-40:]]))
 
 
 def test_phone_camera_coached_on_the_live_page(https_server, playwright, tmp_path):
     faulty = sample("too_deep")
     webcam = write_y4m(faulty, tmp_path / "phone.y4m", clip_start(faulty), CLIP_S, stamped=True)
     browser = launch(playwright, webcam)
-    pages = {}
+    pages, console = {}, []
     try:
         # The computer: the Live page, waiting for a phone, shows the camera page's address.
         live = pages["live"] = new_page(browser, ignore_https_errors=True)
+        record_console(live, "live", console)
         live.goto(https_server.url)  # the Live page is the first
         choose(live, "Stretch", shipped().name)
         live.get_by_text(PHONE_OPTION).click()
@@ -92,6 +104,7 @@ def test_phone_camera_coached_on_the_live_page(https_server, playwright, tmp_pat
 
         # The phone: its camera page sends (each frame of the clip carries its number).
         phone = pages["phone"] = new_page(browser, ignore_https_errors=True)
+        record_console(phone, "phone", console)
         phone.goto(f"{https_server.url}/camera")
         webrtc(phone).get_by_role("button", name="START").click()
         phone.get_by_text("Sending to the computer").wait_for()
@@ -129,7 +142,7 @@ def test_phone_camera_coached_on_the_live_page(https_server, playwright, tmp_pat
         screenshot(live, "phone_3_live_coached")
         stop_live(live)
     except Exception:
-        what_pages_show(pages, tmp_path)
+        what_pages_show(pages, tmp_path, console)
         raise
     finally:
         browser.close()
