@@ -57,7 +57,15 @@ FAULT_KINDS = tuple(
 )  # what the ground truth labels
 CREDIT_SHARE = 0.8  # a good-form hold is credited when this share of its time counted as good
 ANGLES_3D = ("hip_left", "hip_right", "knee_left", "knee_right")
-BUCKETS = ("height", "pitch", "yaw", "orientation", "body", "stretch", "turn")  # from the set's manifest
+BUCKETS = (
+    "height",
+    "pitch",
+    "yaw",
+    "orientation",
+    "body",
+    "stretch",
+    "turn",
+)  # from the set's manifest
 
 
 @dataclass

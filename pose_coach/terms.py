@@ -68,6 +68,7 @@ def program_name(relative: str, side: str) -> str:
     role, joint = relative.split("_", 1)
     return f"{joint}_{side if role == 'working' else other_side(side)}"
 
+
 # History: whose sessions, when no one is named (a single user never sees it).
 DEFAULT_PERSON = "me"
 # Progress: left and right further apart than this (weekly medians, degrees) is called out.
