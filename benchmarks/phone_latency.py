@@ -97,7 +97,7 @@ def main() -> None:
             choose(live, "Stretch", shipped().name)
             live.get_by_text("A phone on the home network").click()
             phone.goto(f"{server.url}/camera")
-            start(phone)
+            phone.get_by_role("button", name="Start the camera").click()
             phone.get_by_text("Sending to the computer").wait_for()
             live.get_by_text("Phone camera connected").wait_for()
             start(live)

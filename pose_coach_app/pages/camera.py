@@ -8,6 +8,8 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pose_coach_app import phone
 
+CAMERA_ON = "phone_camera_on"  # session state: the person asked this phone to send
+
 
 def render() -> None:
     st.title("Phone camera")
@@ -21,19 +23,31 @@ def render() -> None:
         st.error(phone.refusal(other), icon=":material/block:")
         st.button("Try again")
         return
+    # The page, not the video component, says whether the camera should send: the component
+    # stops its stream whenever the connection reads "disconnected" (a moment's Wi-Fi drop, a busy
+    # computer), and given a desired state it starts again by itself.
+    on = st.session_state.setdefault(CAMERA_ON, False)
+    if st.button(
+        "Stop the camera" if on else "Start the camera", type="secondary" if on else "primary"
+    ):
+        st.session_state[CAMERA_ON] = on = not on
     context = webrtc_streamer(
         key="phone_camera",
         mode=WebRtcMode.SENDONLY,
         rtc_configuration=phone.RTC_CONFIGURATION,
         media_stream_constraints=phone.PHONE_CAMERA,
+        desired_playing_state=on,
     )
     track = context.input_video_track if context.state.playing else None
     if track is None:
         link.disconnect(me)
-        st.info(
-            "Press START and allow the camera. Then put the phone at hip height, 2 to 3 metres "
-            "to your side, and go to the computer."
-        )
+        if on:
+            st.info("Connecting to the computer...", icon=":material/sync:")
+        else:
+            st.info(
+                "Press Start the camera and allow the camera. Then put the phone at hip height, "
+                "2 to 3 metres to your side, and go to the computer."
+            )
     elif link.connect(me, track):
         st.success(
             "Sending to the computer. Keep this page open, with the screen on.",

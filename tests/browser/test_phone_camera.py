@@ -46,6 +46,36 @@ SPOKEN = """
 """
 
 
+# Keeps every RTCPeerConnection a page (and its frames) makes, so a test can make one read as
+# "disconnected", as a moment's Wi-Fi drop does.
+KEEP_PEERS = """
+(() => {
+    const Original = window.RTCPeerConnection;
+    if (!Original) return;
+    window.__peers = [];
+    window.RTCPeerConnection = function (...args) {
+        const peer = new Original(...args);
+        window.__peers.push(peer);
+        return peer;
+    };
+    window.RTCPeerConnection.prototype = Original.prototype;
+})();
+"""
+DROP_PEER = """
+() => {
+    const peer = window.__peers.at(-1);
+    Object.defineProperty(peer, "connectionState", { get: () => "disconnected" });
+    peer.dispatchEvent(new Event("connectionstatechange"));
+    return window.__peers.length;
+}
+"""
+
+
+def component_frame(page):
+    """The page's video component's frame (where its peer connections live)."""
+    return next(f for f in page.frames if f.evaluate("() => (window.__peers || []).length > 0"))
+
+
 def decode_qr(png: bytes) -> str:
     image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
     text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
@@ -104,9 +134,10 @@ def test_phone_camera_coached_on_the_live_page(https_server, playwright, tmp_pat
 
         # The phone: its camera page sends (each frame of the clip carries its number).
         phone = pages["phone"] = new_page(browser, ignore_https_errors=True)
+        phone.context.add_init_script(KEEP_PEERS)
         record_console(phone, "phone", console)
         phone.goto(f"{https_server.url}/camera")
-        webrtc(phone).get_by_role("button", name="START").click()
+        phone.get_by_role("button", name="Start the camera").click()
         phone.get_by_text("Sending to the computer").wait_for()
         screenshot(phone, "phone_2_camera")
 
@@ -141,6 +172,20 @@ def test_phone_camera_coached_on_the_live_page(https_server, playwright, tmp_pat
         )
         screenshot(live, "phone_3_live_coached")
         stop_live(live)
+
+        # The phone's connection reads "disconnected" for a moment (Wi-Fi): the video component
+        # stops its stream, and the camera page starts it again by itself, with a new connection.
+        connected = live.get_by_text("Phone camera connected")
+        before = connected.inner_text()  # "... connected at HH:MM:SS."
+        frame = component_frame(phone)
+        peers = frame.evaluate(DROP_PEER)
+        phone.bring_to_front()
+        assert wait_for(lambda: frame.evaluate("() => window.__peers.length") > peers), (
+            "the camera page connects again by itself"
+        )
+        phone.get_by_text("Sending to the computer").wait_for(timeout=WAIT_S * 1000)
+        live.bring_to_front()
+        assert wait_for(lambda: connected.inner_text() != before), "the Live page sees it again"
     except Exception:
         what_pages_show(pages, tmp_path, console)
         raise
