@@ -266,7 +266,11 @@ class LiveCoach:
         else:
             self._skip_run += 1
             self._let_go(self._held)  # superseded: they will never be coached
-            self._held = [(rgb.copy(), t)]
+            # Kept (a copy: the overlay is drawn on ``rgb``) only to be coached side by side with
+            # the next, which happens only while the model coaches too few frames.
+            self._held = [(rgb.copy(), t)] if few else []
+            if not few:
+                self._let_go([(rgb, t)])
         return _video_frame(self._overlay_last(rgb))
 
     def _let_go(self, held: list[tuple[np.ndarray, float]]) -> None:
