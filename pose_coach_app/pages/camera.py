@@ -27,10 +27,8 @@ def render() -> None:
     # stops its stream whenever the connection reads "disconnected" (a moment's Wi-Fi drop, a busy
     # computer), and given a desired state it starts again by itself.
     on = st.session_state.setdefault(CAMERA_ON, False)
-    if st.button(
-        "Stop the camera" if on else "Start the camera", type="secondary" if on else "primary"
-    ):
-        st.session_state[CAMERA_ON] = on = not on
+    st.button("Stop the camera" if on else "Start the camera", type="secondary" if on else "primary",
+              on_click=_toggle_camera)  # fmt: skip
     context = webrtc_streamer(
         key="phone_camera",
         mode=WebRtcMode.SENDONLY,
@@ -57,3 +55,8 @@ def render() -> None:
         st.error(phone.refusal(link.taken_by_other(me)), icon=":material/block:")
     with st.expander("If it does not connect"):
         phone.how_to_connect()
+
+
+def _toggle_camera() -> None:
+    """Before the page runs again: the button's label then matches the camera's state."""
+    st.session_state[CAMERA_ON] = not st.session_state.get(CAMERA_ON, False)
