@@ -87,8 +87,54 @@ class VideoScore:
     matched_detected: list[bool] = field(default_factory=list)
     # Good-form videos: per true hold, whether at least CREDIT_SHARE of it counted as good form.
     holds_credited: list[bool] = field(default_factory=list)
-    errors_3d: dict[str, list[float]] = field(default_factory=dict)  # in true holds
+    hold_sides: list[str] = field(default_factory=list)  # the side of each of holds_credited
+    # Side -> angle -> errors against the true 3D angle, in that side's true holds.
+    errors_3d_by_side: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     buckets: dict[str, str] = field(default_factory=dict)
+    # Side -> "near" or "far": whether its working leg was the one nearer the camera, in its true
+    # hold (from the truth's world landmarks); empty when the truth has none.
+    legs: dict[str, str] = field(default_factory=dict)
+    # Set on the part of a video kept by ``for_sides``: whether the whole video was good form.
+    whole_video_good_form: bool | None = None
+
+    @property
+    def good_form(self) -> bool:
+        """A good-form video: no fault in its truth."""
+        if self.whole_video_good_form is not None:
+            return self.whole_video_good_form
+        return not self.true_faults
+
+    @property
+    def errors_3d(self) -> dict[str, list[float]]:
+        """Angle -> errors against the true 3D angle, in all the true holds."""
+        merged: dict[str, list[float]] = defaultdict(list)
+        for errors in self.errors_3d_by_side.values():
+            for angle, values in errors.items():
+                merged[angle] += values
+        return dict(merged)
+
+    def for_sides(self, sides: set[str]) -> VideoScore:
+        """The figures of ``sides`` only: their holds, faults, hold errors and 3D errors."""
+        true = [(t, m) for t, m in zip(self.true_faults, self.matched_true, strict=True)
+                if t["side"] in sides]  # fmt: skip
+        found = [(e, m) for e, m in zip(self.detected, self.matched_detected, strict=True)
+                 if e["side"] in sides]  # fmt: skip
+        return replace(
+            self,
+            whole_video_good_form=self.good_form,
+            true_faults=[t for t, _ in true],
+            matched_true=[m for _, m in true],
+            detected=[e for e, _ in found],
+            matched_detected=[m for _, m in found],
+            hold_error_s={k: v for k, v in self.hold_error_s.items() if k in sides},
+            holds_credited=[
+                c
+                for c, side in zip(self.holds_credited, self.hold_sides, strict=True)
+                if side in sides
+            ],  # fmt: skip
+            hold_sides=[side for side in self.hold_sides if side in sides],
+            errors_3d_by_side={k: v for k, v in self.errors_3d_by_side.items() if k in sides},
+        )
 
 
 TRUTH_SUFFIXES = (".truth.json.gz", ".truth.json")  # gzipped in the repository
@@ -149,11 +195,13 @@ def _hold_time(holds: list[dict], side: str) -> float:
     return sum(h["end_s"] - h["start_s"] for h in holds if h["side"] == side)
 
 
-def _in_true_holds(truth: dict, n: int) -> np.ndarray:
+def _in_true_holds(truth: dict, n: int, side: str | None = None) -> np.ndarray:
+    """Which of ``n`` frames are in a true hold (of ``side``, if given)."""
     times = np.arange(n) / truth["fps"]
     inside = np.zeros(n, dtype=bool)
     for hold in truth["holds"]:
-        inside |= (times >= hold["start_s"]) & (times <= hold["end_s"])
+        if side is None or hold["side"] == side:
+            inside |= (times >= hold["start_s"]) & (times <= hold["end_s"])
     return inside
 
 
@@ -173,16 +221,18 @@ def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
         both = [_difference(m, t) for m, t in pairs if not math.isnan(m)]
         errors[angle] = both
         frames[angle] = (len(both), len(pairs))
-    errors_3d: dict[str, list[float]] = {}
-    if "angles_3d" in truth:
-        held = _in_true_holds(truth, len(measured))
-        for angle in ANGLES_3D:
-            true_values = truth["angles_3d"][angle]
-            errors_3d[angle] = [
+    errors_3d: dict[str, dict[str, list[float]]] = {}
+    for side in truth["sides"] if "angles_3d" in truth else []:
+        held = _in_true_holds(truth, len(measured), side)
+        errors_3d[side] = {
+            angle: [
                 _difference(value(i, angle), true_values[i])
                 for i in np.flatnonzero(held[: len(true_values)])
                 if true_values[i] is not None and not math.isnan(value(i, angle))
             ]
+            for angle in ANGLES_3D
+            for true_values in [truth["angles_3d"][angle]]
+        }
     detected = [e.to_dict() for e in run.events if e.kind.value in FAULT_KINDS]
     true_faults = truth["faults"]
     holds = [hold.to_dict() for hold in run.holds]
@@ -198,7 +248,7 @@ def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
             side: abs(_hold_time(holds, side) - _hold_time(truth["holds"], side))
             for side in truth["sides"]
         },
-        errors_3d=errors_3d,
+        errors_3d_by_side=errors_3d,
     )
     if not true_faults:
         good = run.good_form_s()
@@ -206,11 +256,29 @@ def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
             good.get(h["side"], 0.0) >= CREDIT_SHARE * (h["end_s"] - h["start_s"])
             for h in truth["holds"]
         ]
+        score.hold_sides = [h["side"] for h in truth["holds"]]
+    score.legs = _working_legs(truth)
     score.wrong_view = not run.reference.judged_from(truth["view"])
     score.wrong_view_reported = any(e.kind is Fault.WRONG_VIEW for e in run.events)
     score.matched_true = [any(_overlaps(e, t) for e in detected) for t in true_faults]
     score.matched_detected = [any(_overlaps(e, t) for t in true_faults) for e in detected]
     return score
+
+
+LEFT_HIP, RIGHT_HIP = 23, 24  # BlazePose landmark indices
+
+
+def _working_legs(truth: dict) -> dict[str, str]:
+    """Side -> "near" or "far": its leg's place at the middle of its true hold, from the world
+    landmarks' depth (camera axes: z grows away from the camera)."""
+    world = truth.get("landmarks_world_mm")
+    legs = {}
+    for hold in truth["holds"] if world else []:
+        i = min(int((hold["start_s"] + hold["end_s"]) / 2 * truth["fps"]), len(world) - 1)
+        z_left, z_right = world[i][3 * LEFT_HIP + 2], world[i][3 * RIGHT_HIP + 2]
+        near = "left" if z_left < z_right else "right"
+        legs[hold["side"]] = "near" if hold["side"] == near else "far"
+    return legs
 
 
 def _reference_for(truth: dict):
@@ -316,7 +384,7 @@ def _judgement(scores: list[VideoScore]) -> dict:
     credited = [c for s in in_view for c in s.holds_credited]
     true_hits = [m for s in in_view for m in s.matched_true]
     det_hits = [m for s in in_view for m in s.matched_detected]
-    clean = [s for s in in_view if not s.true_faults]
+    clean = [s for s in in_view if s.good_form]
     errors_3d = [e for s in scores for errors in s.errors_3d.values() for e in errors]
     return {
         "videos": len(scores),
@@ -366,7 +434,7 @@ def summarise(scores: list[VideoScore]) -> dict:
         faults.append({"kind": kind, "true": len(true_hits), "detected": len(det_hits),
                        "precision": _ratio(sum(det_hits), len(det_hits)),
                        "recall": _ratio(sum(true_hits), len(true_hits))})  # fmt: skip
-    clean = [s for s in in_view if not s.true_faults]
+    clean = [s for s in in_view if s.good_form]
     other_view = [s for s in scores if s.wrong_view]
     hold_errors = defaultdict(list)
     for score in in_view:
@@ -385,6 +453,16 @@ def summarise(scores: list[VideoScore]) -> dict:
                 groups[score.buckets[dimension]].append(score)
         if groups:
             buckets[dimension] = {name: _judgement(group) for name, group in sorted(groups.items())}
+    legs: dict[str, list[VideoScore]] = defaultdict(list)
+    for score in scores:
+        for leg in ("near", "far"):
+            sides = {side for side, place in score.legs.items() if place == leg}
+            if sides:
+                legs[leg].append(score.for_sides(sides))
+    if legs:
+        buckets["working leg"] = {
+            leg: _judgement(legs[leg]) for leg in ("near", "far") if leg in legs
+        }
     return {
         "videos": len(scores),
         "angles": angles,

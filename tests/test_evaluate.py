@@ -10,6 +10,7 @@ import pytest
 from pose_coach.evaluate import (
     VideoScore,
     _overlaps,
+    _working_legs,
     evaluate_folder,
     find_labelled,
     format_table,
@@ -101,7 +102,7 @@ def test_good_form_holds_are_credited_and_figures_are_given_per_bucket():
     raised, level = score([], []), score([], [fault("hip_misaligned", "left", 5, 9)])
     raised.holds_credited, raised.buckets = [True, False], {"height": "high", "body": "tall_light"}
     level.holds_credited, level.buckets = [True, True], {"height": "low", "body": "tall_light"}
-    raised.errors_3d = {"hip_left": [4.0, 6.0]}
+    raised.errors_3d_by_side = {"left": {"hip_left": [4.0, 6.0]}}
     table = summarise([raised, level])
     assert (table["good_holds_credited"], table["good_holds"]) == (3, 4)
     high, low = table["buckets"]["height"]["high"], table["buckets"]["height"]["low"]
@@ -110,3 +111,41 @@ def test_good_form_holds_are_credited_and_figures_are_given_per_bucket():
     assert high["mae_3d_deg"] == 5.0 and low["mae_3d_deg"] is None
     assert table["buckets"]["body"]["tall_light"]["videos"] == 2
     assert "By height:" in format_table(table)
+
+
+def test_figures_are_given_for_the_working_leg_near_and_far_from_the_camera():
+    """A person who did not turn round: the left side on the near leg, the right on the far."""
+    true = [fault("bounce", "right", 10, 20)]
+    found = [fault("bounce", "right", 11, 19), fault("too_deep", "left", 3, 8)]
+    video = score(true, found)
+    video.hold_error_s = {"left": 0.5, "right": 3.0}
+    video.legs = {"left": "near", "right": "far"}
+    video.errors_3d_by_side = {"left": {"hip_left": [2.0], "hip_right": [4.0]},
+                               "right": {"hip_left": [10.0], "hip_right": [20.0]}}  # fmt: skip
+    good = score([], [fault("bounce", "right", 5, 9)])
+    good.holds_credited, good.hold_sides = [True, False], ["left", "right"]
+    good.legs = {"left": "near", "right": "far"}
+    legs = summarise([video, good])["buckets"]["working leg"]
+    near, far = legs["near"], legs["far"]
+    assert (near["good_holds_credited"], near["good_holds"]) == (1, 1)
+    assert (far["good_holds_credited"], far["good_holds"]) == (0, 1)
+    # the too-deep on the near leg is in a video with a fault: not a fault in a good-form video
+    assert (near["faults_in_good_form"], far["faults_in_good_form"]) == (0, 1)
+    assert (near["fault_recall"], near["fault_precision"]) == (None, 0.0)
+    assert (far["fault_recall"], far["fault_precision"]) == (1.0, 0.5)  # and the false bounce
+    assert near["mae_3d_deg"] == 3.0 and far["mae_3d_deg"] == 15.0
+
+
+def test_the_working_leg_is_near_or_far_from_the_world_landmarks_depth():
+    def frame(z_left, z_right):
+        world = [0.0] * 99
+        world[3 * 23 + 2], world[3 * 24 + 2] = z_left, z_right
+        return world
+
+    truth = {"fps": 10.0, "landmarks_world_mm": [frame(-100, 100)] * 10 + [frame(100, -100)] * 10,
+             "holds": [{"side": "left", "start_s": 0.0, "end_s": 0.9},
+                       {"side": "right", "start_s": 1.0, "end_s": 1.9}]}  # fmt: skip
+    assert _working_legs(truth) == {"left": "near", "right": "near"}  # turned round
+    truth["holds"][1]["side"] = "left"  # the same side twice: the second time it is the far leg
+    truth["holds"][0]["side"] = "right"
+    assert _working_legs(truth) == {"right": "far", "left": "far"}
