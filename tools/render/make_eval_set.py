@@ -39,7 +39,7 @@ from tools.render.scene import Appearance
 from tools.render.stretches import STRETCHES
 from tools.render.video import VideoSpec
 
-SPLIT_SEEDS = {"dev": 2_024_101, "dev2": 5_151_977, "test": 7_770_313}
+SPLIT_SEEDS = {"dev": 2_024_101, "dev2": 5_151_977, "dev3": 3_300_917, "test": 7_770_313}
 STRETCH_IDS = tuple(STRETCHES)
 
 # Fault sizes of make_samples.fault_sizes(stretch, "default") with the references as they were
@@ -83,6 +83,15 @@ MIX = {
         "faults_per_kind": 4,
         "one_fewer": ("skip_side", "jerk", "hold_too_short"),
         "full_holds": 1,
+    },
+    # A third (round 4): nobody turns round, so every second side is worked on the far leg, where
+    # the test split showed most of what is left.
+    "dev3": {
+        "good_per_stretch": 6,
+        "faults_per_kind": 3,
+        "one_fewer": ("skip_side", "jerk"),
+        "full_holds": 1,
+        "turn": False,
     },
     "test": {
         "good_per_stretch": 6,
@@ -268,12 +277,13 @@ def plan(split: str) -> list[dict]:
     jobs = []
     for sid in STRETCH_IDS:
         for k in range(mix["good_per_stretch"]):
-            jobs.append({"stretch": sid, "fault": None, "turn": k % 2 == 0})
+            jobs.append({"stretch": sid, "fault": None, "turn": mix.get("turn", k % 2 == 0)})
     for kind in FAULT_KINDS:
         n = mix["faults_per_kind"] - (1 if kind in mix["one_fewer"] else 0)
         stretches = list(rng.permutation(STRETCH_IDS))
         for k in range(n):
-            jobs.append({"stretch": stretches[k % 4], "fault": kind, "turn": rng.random() < 0.5})
+            turn = rng.random() < 0.5
+            jobs.append({"stretch": stretches[k % 4], "fault": kind, "turn": mix.get("turn", turn)})
     full = list(
         rng.choice([i for i, j in enumerate(jobs) if j["fault"] is None], mix["full_holds"], False)
     )
