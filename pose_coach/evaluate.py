@@ -45,7 +45,7 @@ import numpy as np
 from pose_coach.coach import CoachingRun, coach_video
 from pose_coach.config import Settings
 from pose_coach.events import Fault
-from pose_coach.input.landmarks import NUM_LANDMARKS, PoseFrame
+from pose_coach.input.landmarks import NUM_LANDMARKS, Landmark, PoseFrame
 from pose_coach.input.pose import PoseEstimator, default_model_path
 from pose_coach.input.video import iter_frames
 from pose_coach.judge.reference import get_reference
@@ -265,9 +265,6 @@ def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
     return score
 
 
-LEFT_HIP, RIGHT_HIP = 23, 24  # BlazePose landmark indices
-
-
 def _working_legs(truth: dict) -> dict[str, str]:
     """Side -> "near" or "far": its leg's place at the middle of its true hold, from the world
     landmarks' depth (camera axes: z grows away from the camera)."""
@@ -275,7 +272,7 @@ def _working_legs(truth: dict) -> dict[str, str]:
     legs = {}
     for hold in truth["holds"] if world else []:
         i = min(int((hold["start_s"] + hold["end_s"]) / 2 * truth["fps"]), len(world) - 1)
-        z_left, z_right = world[i][3 * LEFT_HIP + 2], world[i][3 * RIGHT_HIP + 2]
+        z_left, z_right = (world[i][3 * hip + 2] for hip in (Landmark.LEFT_HIP, Landmark.RIGHT_HIP))
         near = "left" if z_left < z_right else "right"
         legs[hold["side"]] = "near" if hold["side"] == near else "far"
     return legs

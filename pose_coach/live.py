@@ -266,10 +266,11 @@ class LiveCoach:
         else:
             self._skip_run += 1
             self._let_go(self._held)  # superseded: they will never be coached
-            # Kept (a copy: the overlay is drawn on ``rgb``) only to be coached side by side with
-            # the next, which happens only while the model coaches too few frames.
-            self._held = [(rgb.copy(), t)] if few else []
-            if not few:
+            if few:  # kept to be coached side by side with the next (a copy: the overlay is
+                # drawn on ``rgb``)
+                self._held = [(rgb.copy(), t)]
+            else:
+                self._held = []
                 self._let_go([(rgb, t)])
         return _video_frame(self._overlay_last(rgb))
 
