@@ -47,7 +47,9 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
             group.add_argument(flag, dest=field.name, action=argparse.BooleanOptionalAction,
                                default=None, help=f"{HELP[field.name]} (default: {default})")  # fmt: skip
         else:
-            kind = Path if field.name == "model_path" else type(default)
+            kind = (
+                Path if field.name == "model_path" else float if default is None else type(default)
+            )
             group.add_argument(flag, dest=field.name, type=kind, default=None,
                                help=f"{HELP[field.name]} (default: {default})")  # fmt: skip
 

@@ -10,13 +10,16 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from pose_coach.input.model_files import model_visibility
+
 
 @dataclass(frozen=True)
 class Settings:
     """How the coach measures and talks. Every field has a help text in ``HELP``."""
 
     model_path: Path | None = None
-    min_visibility: float = 0.5
+    # None: the pose model's own threshold (``input.model_files.MODEL_VISIBILITY``).
+    min_visibility: float | None = None
     # The jitter filter (measure/filtering.py), measured to remove jitter but keep a bounce
     # (benchmarks/filter_response.py): the cutoff at rest (Hz) and how fast it opens with speed
     # (Hz per torso length per second).
@@ -44,8 +47,15 @@ class Settings:
             value = getattr(self, field.name)
             if isinstance(value, float) and not value >= 0:
                 raise ValueError(f"setting {field.name} must be >= 0, got {value}")
-        if not 0 <= self.min_visibility <= 1:
+        if self.min_visibility is not None and not 0 <= self.min_visibility <= 1:
             raise ValueError(f"min_visibility must be in [0, 1], got {self.min_visibility}")
+
+    @property
+    def visibility(self) -> float:
+        """The visibility a landmark needs to be used: ``min_visibility``, else the model's own."""
+        if self.min_visibility is not None:
+            return self.min_visibility
+        return model_visibility(self.model_path)
 
     def with_changes(self, **changes: object) -> Settings:
         """A copy with some fields changed (validated again)."""
@@ -53,8 +63,11 @@ class Settings:
 
 
 HELP: dict[str, str] = {
-    "model_path": "A MediaPipe pose landmarker .task file to use instead of the shipped model",
-    "min_visibility": "Landmarks seen with less confidence than this give no angle (NaN)",
+    "model_path": "The pose model: 'heavy' for the shipped BlazePose heavy (far more accurate on the "
+    "leg farther from the camera, about three times slower than the default full), or the path of "
+    "a MediaPipe pose landmarker .task file; empty for the default",
+    "min_visibility": "Landmarks seen with less confidence than this give no angle (NaN); empty for "
+    "the pose model's own (0.5 for full, 0.3 for heavy)",
     "filter_min_cutoff": "Jitter filter: cutoff frequency (Hz) when still; lower = smoother",
     "filter_beta": "Jitter filter: how fast the cutoff opens with speed (Hz per torso length per "
     "second); higher = less lag, lower = smoother",

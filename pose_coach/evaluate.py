@@ -46,7 +46,7 @@ from pose_coach.coach import CoachingRun, coach_video
 from pose_coach.config import Settings
 from pose_coach.events import Fault
 from pose_coach.input.landmarks import NUM_LANDMARKS, Landmark, PoseFrame
-from pose_coach.input.pose import PoseEstimator, default_model_path
+from pose_coach.input.pose import PoseEstimator, resolve_model_path
 from pose_coach.input.video import iter_frames
 from pose_coach.judge.reference import get_reference
 from pose_coach.review import coach_file, video_facts
@@ -289,7 +289,7 @@ def _reference_for(truth: dict):
 
 
 def _cache_file(video: Path, settings: Settings, cache: Path) -> Path:
-    model = settings.model_path or default_model_path()
+    model = resolve_model_path(settings.model_path)
     stat, model_stat = video.stat(), Path(model).stat()
     key = f"{video.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{model}|{model_stat.st_size}"
     return cache / f"{video.stem}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.npz"
@@ -512,7 +512,10 @@ def evaluate_folder(
             scores.append(future.result())
             if progress:
                 progress(f"reviewed {video.name}")
-    return summarise(scores)
+    table = summarise(scores)
+    table["model"] = {"file": resolve_model_path(settings.model_path).name,
+                      "min_visibility": settings.visibility}  # fmt: skip
+    return table
 
 
 def _cell(value: float | None) -> str:
@@ -525,7 +528,10 @@ def _cell(value: float | None) -> str:
 
 def format_table(table: dict) -> str:
     """The evaluation as plain-text tables (also pasted into the README)."""
-    lines = [f"{table['videos']} labelled videos", "", "Angle error (mean absolute, degrees):",
+    model = table.get("model")
+    used = (f", pose model {model['file']} (landmarks used from visibility {model['min_visibility']})"
+            if model else "")  # fmt: skip
+    lines = [f"{table['videos']} labelled videos{used}", "", "Angle error (mean absolute, degrees):",
              f"  {'stretch':<26} {'view':<14} {'angle':<16} {'MAE':>6} {'coverage':>9}"]  # fmt: skip
     for row in table["angles"]:
         lines.append(f"  {row['stretch']:<26} {row['view']:<14} {row['angle']:<16} "

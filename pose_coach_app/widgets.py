@@ -88,6 +88,11 @@ def settings_sidebar() -> Settings:
                 values[field.name] = st.number_input(
                     label, min_value=0.0, value=default, step=0.1, help=HELP[field.name], key=key
                 )
+            elif default is None and "float" in str(field.type):  # empty: the model's own
+                values[field.name] = st.number_input(
+                    label, min_value=0.0, value=None, step=0.1, help=HELP[field.name], key=key,
+                    placeholder="the pose model's own",
+                )  # fmt: skip
             elif default is None or isinstance(default, Path):
                 text = st.text_input(label, value="", help=HELP[field.name], key=key)
                 values[field.name] = Path(text.strip()) if text.strip() else None

@@ -11,8 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pose_coach.config import Settings
 from pose_coach.input.landmarks import Landmark, PoseFrame
-from pose_coach.input.pose import ModelError, PoseEstimator, default_model_path, load_model_bytes
+from pose_coach.input.model_files import (
+    default_model_path,
+    resolve_model_path,
+    shipped_model_path,
+)
+from pose_coach.input.pose import ModelError, PoseEstimator, load_model_bytes
 from pose_coach.input.video import iter_frames, probe
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,10 +42,15 @@ def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
 # --- the shipped model -----------------------------------------------------------------------------
 
 
-def test_shipped_model_passes_its_sha256_check() -> None:
+def test_shipped_models_pass_their_sha256_check() -> None:
     result = run_tool("--check")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("OK ")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and all(line.startswith("OK ") for line in lines)
+    assert {Path(line.split()[1]).name for line in lines} == {
+        "pose_landmarker_full.task",
+        "pose_landmarker_heavy.task",
+    }
 
 
 def test_check_rejects_a_changed_model(tmp_path: Path) -> None:
@@ -47,7 +58,7 @@ def test_check_rejects_a_changed_model(tmp_path: Path) -> None:
     data = bytearray(default_model_path().read_bytes())
     data[len(data) // 2] ^= 0xFF
     changed.write_bytes(bytes(data))
-    result = run_tool("--check", "--output", str(changed))
+    result = run_tool("--check", "--variant", "heavy", "--output", str(changed))
     assert result.returncode == 1
     assert "does not match the expected" in result.stderr
 
@@ -55,8 +66,27 @@ def test_check_rejects_a_changed_model(tmp_path: Path) -> None:
 def test_default_model_is_the_shipped_bundle() -> None:
     path = default_model_path()
     assert path.name == "pose_landmarker_full.task" and path.is_file()
-    with zipfile.ZipFile(path) as bundle:
-        assert bundle.namelist() == ["pose_detector.tflite", "pose_landmarks_detector.tflite"]
+    for model in (path, shipped_model_path("heavy")):
+        with zipfile.ZipFile(model) as bundle:
+            assert bundle.namelist() == ["pose_detector.tflite", "pose_landmarks_detector.tflite"]
+
+
+def test_shipped_models_are_chosen_by_name(tmp_path: Path, monkeypatch) -> None:
+    assert resolve_model_path(None) == default_model_path()
+    assert resolve_model_path("heavy") == shipped_model_path("heavy")
+    assert resolve_model_path(Path("full")) == default_model_path()
+    assert resolve_model_path(tmp_path / "mine.task") == tmp_path / "mine.task"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "heavy").write_bytes(b"a file of that name wins")
+    assert resolve_model_path("heavy") == Path("heavy")
+
+
+def test_each_shipped_model_has_its_own_visibility_threshold() -> None:
+    assert Settings().visibility == 0.5  # full
+    assert Settings(model_path=Path("heavy")).visibility == 0.3
+    assert Settings(model_path=shipped_model_path("heavy")).visibility == 0.3
+    assert Settings(model_path=Path("heavy"), min_visibility=0.6).visibility == 0.6  # chosen wins
+    assert Settings(model_path=Path("elsewhere.task")).visibility == 0.5
 
 
 def test_model_bytes_are_read_once_per_process() -> None:
@@ -196,12 +226,13 @@ def test_finds_the_person_in_a_picture(picture: Path) -> None:
 
 
 @pytest.mark.skipif(not SAMPLE_VIDEOS, reason="no sample_videos/*.mp4 yet")
+@pytest.mark.parametrize("model", [None, "heavy"])
 @pytest.mark.parametrize("video", SAMPLE_VIDEOS[:1], ids=lambda p: p.name)
-def test_tracks_the_person_through_a_sample_video(video: Path) -> None:
+def test_tracks_the_person_through_a_sample_video(video: Path, model: str | None) -> None:
     info = probe(video)
     found = 0
     frames = 0
-    with PoseEstimator() as estimator:
+    with PoseEstimator(model) as estimator:
         for rgb, t in iter_frames(video):
             frames += 1
             pose = estimator.detect(rgb, t)

@@ -1,8 +1,8 @@
 """The pose adapter: the only module in the package that imports mediapipe.
 
 It runs MediaPipe's PoseLandmarker (BlazePose) on RGB frames and returns our own `PoseFrame`,
-so everything downstream is independent of the pose library. The model ships with the package
-(`pose_coach/models/pose_landmarker_full.task`) and nothing is ever downloaded.
+so everything downstream is independent of the pose library. The models ship with the package
+(`pose_coach/models/`: BlazePose full, the default, and heavy) and nothing is ever downloaded.
 
 Model bytes are read once per process and shared; a `PoseEstimator` is per video stream, because in
 video mode MediaPipe tracks the person from frame to frame.
@@ -26,19 +26,14 @@ import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
 from pose_coach.input.landmarks import NUM_LANDMARKS, PoseFrame
+from pose_coach.input.model_files import resolve_model_path
 
-MODEL_FILENAME = "pose_landmarker_full.task"
 # A MediaPipe pose landmarker bundle is a zip holding these two models.
 _BUNDLE_MEMBERS = frozenset({"pose_detector.tflite", "pose_landmarks_detector.tflite"})
 
 
 class ModelError(ValueError):
     """The pose model file is missing or is not a MediaPipe pose landmarker `.task`."""
-
-
-def default_model_path() -> Path:
-    """The BlazePose full model shipped inside the package."""
-    return Path(__file__).resolve().parents[1] / "models" / MODEL_FILENAME
 
 
 def load_model_bytes(path: Path) -> bytes:
@@ -124,7 +119,7 @@ class PoseEstimator:
     ) -> None:
         _check_confidence("min_detection_confidence", min_detection_confidence)
         _check_confidence("min_tracking_confidence", min_tracking_confidence)
-        self.model_path = Path(model_path) if model_path is not None else default_model_path()
+        self.model_path = resolve_model_path(model_path)
         self.video_mode = video_mode
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_buffer=load_model_bytes(self.model_path)),

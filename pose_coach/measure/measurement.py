@@ -38,7 +38,7 @@ class Measurer:
     """Filters landmarks over time and measures each frame; one per video or live stream."""
 
     def __init__(self, settings: Settings) -> None:
-        self.min_visibility = settings.min_visibility
+        self.min_visibility = settings.visibility
         self.filter = LandmarkFilter(settings.filter_min_cutoff, settings.filter_beta)
         self.view_tracker = ViewTracker()
 
