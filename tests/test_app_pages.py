@@ -124,6 +124,11 @@ def test_app_starts_on_the_live_page_with_settings_in_the_sidebar(streamer):
     # One widget per Settings field, defaults from Settings.
     assert at.sidebar.number_input(key="setting_min_fault_s").value == Settings().min_fault_s
     assert at.sidebar.checkbox(key="setting_annotate").value is True
+    # The visibility is left to the pose model unless chosen: the shipped heavy model's own.
+    assert at.sidebar.number_input(key="setting_min_visibility").value is None
+    at.sidebar.text_input(key="setting_model_path").input("heavy").run()
+    assert not at.exception
+    assert at.session_state[widgets.SETTINGS_KEY].visibility == 0.3
 
 
 # -- live ----------------------------------------------------------------------------------------
