@@ -47,8 +47,10 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
             group.add_argument(flag, dest=field.name, action=argparse.BooleanOptionalAction,
                                default=None, help=f"{HELP[field.name]} (default: {default})")  # fmt: skip
         else:
+            # An optional number (left empty: chosen elsewhere) is a float flag, as in the app.
+            optional_float = default is None and "float" in str(field.type)
             kind = (
-                Path if field.name == "model_path" else float if default is None else type(default)
+                Path if field.name == "model_path" else float if optional_float else type(default)
             )
             group.add_argument(flag, dest=field.name, type=kind, default=None,
                                help=f"{HELP[field.name]} (default: {default})")  # fmt: skip

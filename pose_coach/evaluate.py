@@ -46,7 +46,8 @@ from pose_coach.coach import CoachingRun, coach_video
 from pose_coach.config import Settings
 from pose_coach.events import Fault
 from pose_coach.input.landmarks import NUM_LANDMARKS, Landmark, PoseFrame
-from pose_coach.input.pose import PoseEstimator, resolve_model_path
+from pose_coach.input.model_files import resolve_model_path
+from pose_coach.input.pose import PoseEstimator
 from pose_coach.input.video import iter_frames
 from pose_coach.judge.reference import get_reference
 from pose_coach.review import coach_file, video_facts

@@ -58,7 +58,7 @@ def test_check_rejects_a_changed_model(tmp_path: Path) -> None:
     data = bytearray(default_model_path().read_bytes())
     data[len(data) // 2] ^= 0xFF
     changed.write_bytes(bytes(data))
-    result = run_tool("--check", "--variant", "heavy", "--output", str(changed))
+    result = run_tool("--check", "--variant", "full", "--output", str(changed))
     assert result.returncode == 1
     assert "does not match the expected" in result.stderr
 

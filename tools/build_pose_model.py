@@ -258,28 +258,31 @@ def _download_npm(folder: Path) -> Path:
     return target
 
 
-def build(
-    variant: Variant, output: Path, wheel: Path | None, npm: Path | None, venv: Path | None
-) -> str:
-    """Build a variant's bundle to `output` through a venv and verify its sha256."""
+def build(names: list[str], output: Path | None, wheel: Path | None, npm: Path | None,
+          venv: Path | None) -> list[str]:  # fmt: skip
+    """Build the named variants' bundles through one venv (to `output` for a single one, else to
+    pose_coach/models/) and verify their sha256; the sources are fetched once."""
+    variants = [VARIANTS[name] for name in names]
     with tempfile.TemporaryDirectory(prefix="build_pose_model_") as scratch:
         scratch_dir = Path(scratch)
         wheel = wheel or _download_wheel(scratch_dir)
-        if npm is None and any(m.source == "npm" for m in variant.members):
+        if npm is None and any(m.source == "npm" for v in variants for m in v.members):
             npm = _download_npm(scratch_dir)
         python = _prepare_venv(venv or scratch_dir / "venv", wheel)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        partial = output.with_name(output.name + ".partial")
-        name = next(key for key, value in VARIANTS.items() if value is variant)
         sources = ["--wheel", wheel] + (["--npm", npm] if npm else [])
-        try:
-            _run(
-                python, __file__, "--inside-venv", "--variant", name, *sources, "--output", partial
-            )
-            partial.replace(output)
-        finally:
-            partial.unlink(missing_ok=True)
-    return check(output, variant)
+        verdicts = []
+        for name, variant in zip(names, variants, strict=True):
+            target = output or MODELS_DIR / variant.filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(target.name + ".partial")
+            try:
+                _run(python, __file__, "--inside-venv", "--variant", name, *sources,
+                     "--output", partial)  # fmt: skip
+                partial.replace(target)
+            finally:
+                partial.unlink(missing_ok=True)
+            verdicts.append(check(target, variant))
+    return verdicts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -309,15 +312,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.output and len(names) > 1:
         parser.error("--output needs one --variant")
     try:
+        if not (args.inside_venv or args.check):
+            print("\n".join(build(names, args.output, args.wheel, args.npm, args.venv)))
+            return 0
         for name in names:
             variant = VARIANTS[name]
             output = args.output or MODELS_DIR / variant.filename
             if args.inside_venv:
                 build_inside_venv(variant, args.wheel, args.npm, output)
-            elif args.check:
-                print(check(output, variant))
             else:
-                print(build(variant, output, args.wheel, args.npm, args.venv))
+                print(check(output, variant))
     except (BuildError, OSError, zipfile.BadZipFile, tarfile.TarError, KeyError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
