@@ -30,6 +30,30 @@ Progress = Callable[[int, int], None]  # (frames done, frames expected)
 FrameObserver = Callable[[np.ndarray, FrameResult], None]
 
 
+def paced(detector: Detector, max_fps: float) -> Detector:
+    """``detector`` run on at most about ``max_fps`` frames a second of video time, each pose held
+    (re-timed) for the frames in between; 0: every frame.
+
+    A frame is analysed when at least 0.85 of ``1 / max_fps`` has passed since the last analysed
+    one, so a 30 or 25 fps video is analysed on every other frame and a 60 fps one on every fourth,
+    whatever the jitter in its timestamps. The judgement runs on every frame as before.
+    """
+    if max_fps <= 0:
+        return detector
+    gap_s = 0.85 / max_fps
+    analysed_s: float | None = None
+    pose: PoseFrame | None = None
+
+    def detect(rgb: np.ndarray, timestamp_s: float) -> PoseFrame | None:
+        nonlocal analysed_s, pose
+        if analysed_s is None or not 0 <= timestamp_s - analysed_s < gap_s:
+            analysed_s, pose = timestamp_s, detector(rgb, timestamp_s)
+            return pose
+        return None if pose is None else replace(pose, timestamp_s=timestamp_s)
+
+    return detect
+
+
 @dataclass(frozen=True)
 class VideoFacts:
     """What was coached: the source's name and its frames' size and rate."""

@@ -20,6 +20,11 @@ class Settings:
     model_path: Path | None = None
     # None: the pose model's own threshold (``input.model_files.MODEL_VISIBILITY``).
     min_visibility: float | None = None
+    # The pose model runs on at most about this many frames a second of a recorded video, each pose
+    # held for the frames in between (``coach.paced``); 0: every frame. Stretches move slowly: at 15
+    # the development splits' judgement is within one hold and one fault of every frame's, for
+    # half the model time (README, "The pose model").
+    analysis_fps: float = 15.0
     # The jitter filter (measure/filtering.py), measured to remove jitter but keep a bounce
     # (benchmarks/filter_response.py): the cutoff at rest (Hz) and how fast it opens with speed
     # (Hz per torso length per second).
@@ -63,11 +68,13 @@ class Settings:
 
 
 HELP: dict[str, str] = {
-    "model_path": "The pose model: 'heavy' for the shipped BlazePose heavy (far more accurate on the "
-    "leg farther from the camera, about three times slower than the default full), or the path of "
-    "a MediaPipe pose landmarker .task file; empty for the default",
+    "model_path": "The pose model: empty for the shipped defaults (BlazePose heavy for a recorded "
+    "video, full for live coaching, which must keep up with the camera), 'full' or 'heavy' for "
+    "that shipped model everywhere, or the path of a MediaPipe pose landmarker .task file",
     "min_visibility": "Landmarks seen with less confidence than this give no angle (NaN); empty for "
     "the pose model's own (0.5 for full, 0.3 for heavy)",
+    "analysis_fps": "The pose model looks at about this many frames a second of a recorded video "
+    "(the pose is held in between); 0 for every frame, slower",
     "filter_min_cutoff": "Jitter filter: cutoff frequency (Hz) when still; lower = smoother",
     "filter_beta": "Jitter filter: how fast the cutoff opens with speed (Hz per torso length per "
     "second); higher = less lag, lower = smoother",

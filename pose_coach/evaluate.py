@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pose_coach.coach import CoachingRun, coach_video
+from pose_coach.coach import CoachingRun, coach_video, paced
 from pose_coach.config import Settings
 from pose_coach.events import Fault
 from pose_coach.input.landmarks import NUM_LANDMARKS, Landmark, PoseFrame
@@ -293,6 +293,8 @@ def _cache_file(video: Path, settings: Settings, cache: Path) -> Path:
     model = resolve_model_path(settings.model_path)
     stat, model_stat = video.stat(), Path(model).stat()
     key = f"{video.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{model}|{model_stat.st_size}"
+    if settings.analysis_fps > 0:
+        key += f"|{settings.analysis_fps:g}"
     return cache / f"{video.stem}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.npz"
 
 
@@ -300,7 +302,8 @@ def detect_all(video: Path, settings: Settings) -> list[tuple[float, PoseFrame |
     """The pose model's detections of every frame of ``video``, as ``coach_file`` would make them."""
     facts = video_facts(video)
     with PoseEstimator(settings.model_path, video_mode=not facts.is_image) as estimator:
-        return [(t, estimator.detect(rgb, t)) for rgb, t in iter_frames(video)]
+        detect = estimator.detect if facts.is_image else paced(estimator.detect, settings.analysis_fps)
+        return [(t, detect(rgb, t)) for rgb, t in iter_frames(video)]
 
 
 def _save_detections(path: Path, poses: list[tuple[float, PoseFrame | None]]) -> None:
@@ -515,7 +518,8 @@ def evaluate_folder(
                 progress(f"reviewed {video.name}")
     table = summarise(scores)
     table["model"] = {"file": resolve_model_path(settings.model_path).name,
-                      "min_visibility": settings.visibility}  # fmt: skip
+                      "min_visibility": settings.visibility,
+                      "analysis_fps": settings.analysis_fps}  # fmt: skip
     return table
 
 
@@ -530,8 +534,12 @@ def _cell(value: float | None) -> str:
 def format_table(table: dict) -> str:
     """The evaluation as plain-text tables (also pasted into the README)."""
     model = table.get("model")
-    used = (f", pose model {model['file']} (landmarks used from visibility {model['min_visibility']})"
-            if model else "")  # fmt: skip
+    used = ""
+    if model:
+        rate = model.get("analysis_fps")
+        used = (f", pose model {model['file']} (landmarks used from visibility "
+                f"{model['min_visibility']}; " + (f"about {rate:g} frames a second analysed)"
+                if rate else "every frame analysed)"))  # fmt: skip
     lines = [f"{table['videos']} labelled videos{used}", "", "Angle error (mean absolute, degrees):",
              f"  {'stretch':<26} {'view':<14} {'angle':<16} {'MAE':>6} {'coverage':>9}"]  # fmt: skip
     for row in table["angles"]:

@@ -57,6 +57,7 @@ import numpy as np
 from pose_coach.coach import Coach, Detector
 from pose_coach.config import Settings
 from pose_coach.input.landmarks import PoseFrame
+from pose_coach.input.model_files import default_model_path
 from pose_coach.input.pose import ModelError, PoseEstimator
 from pose_coach.judge.cues import Phase
 from pose_coach.judge.reference import Reference
@@ -157,6 +158,8 @@ class LiveCoach:
     ) -> None:
         self.reference = reference
         self.settings = settings or Settings()
+        if self.settings.model_path is None:  # live keeps up with full, not heavy (model_files)
+            self.settings = self.settings.with_changes(model_path=default_model_path(live=True))
         self.coach = Coach(reference, self.settings, sides)
         self.rom = RomSampler(reference)
         self.sides = self.coach.sides

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pose_coach.coach import CoachingRun, VideoFacts, coach_video, rejudge
+from pose_coach.coach import CoachingRun, VideoFacts, coach_video, paced, rejudge
 from pose_coach.config import Settings
 from pose_coach.events import Fault
 from pose_coach.judge.session import FrameResult
@@ -93,6 +93,55 @@ def test_rejudging_with_a_wider_tolerance_clears_the_fault_without_the_model():
     again = rejudge(run, replace(KNEELING, angles=wide))
     assert Fault.TOO_DEEP not in {e.kind for e in again.events}
     assert [f.measurement for f in again.frames] == [f.measurement for f in run.frames]
+
+
+class CountingDetector:
+    """Records the times it was asked about; finds a person on every frame but the first second."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+
+    def __call__(self, rgb: np.ndarray, t: float):
+        self.times.append(t)
+        return kneeling(t) if t >= 1.0 else None
+
+
+@pytest.mark.parametrize("fps, every", [(30, 2), (25, 2), (24, 2), (60, 4), (10, 1)])
+def test_paced_runs_the_model_on_about_15_frames_a_second(fps, every):
+    inner = CountingDetector()
+    clip = frames(4.0, fps)
+    detect = paced(inner, 15.0)
+    poses = [detect(rgb, t) for rgb, t in clip]
+    assert inner.times == [t for _, t in clip[::every]]
+    assert poses[: int(fps)] == [None] * int(fps)  # nobody found is held as nobody
+    for (_, t), pose in zip(clip[int(fps) + every :], poses[int(fps) + every :], strict=True):
+        assert pose.timestamp_s == t  # a held pose carries its own frame's time
+        analysed = max(s for s in inner.times if s <= t)
+        assert np.array_equal(pose.image, kneeling(analysed).image)
+
+
+def test_paced_timestamps_with_jitter_keep_the_rate_and_zero_means_every_frame():
+    rng = np.random.default_rng(0)
+    times = np.cumsum(rng.uniform(0.028, 0.039, 300))
+    inner = CountingDetector()
+    detect = paced(inner, 15.0)
+    for t in times:
+        detect(None, float(t))
+    assert 0.45 < len(inner.times) / len(times) < 0.55
+    assert min(np.diff(inner.times)) >= 0.85 / 15
+    every = CountingDetector()
+    detect = paced(every, 0.0)
+    for t in times:
+        detect(None, float(t))
+    assert every.times == list(times)
+
+
+def test_paced_analyses_again_when_time_goes_backwards():
+    inner = CountingDetector()
+    detect = paced(inner, 15.0)
+    for t in (2.0, 2.01, 1.5, 1.51):
+        detect(None, t)
+    assert inner.times == [2.0, 1.5]
 
 
 def _imports(path: Path) -> set[str]:

@@ -9,6 +9,7 @@ import threading
 import time
 from concurrent.futures import Executor, Future
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import numpy as np
@@ -172,6 +173,17 @@ def test_a_completed_side_is_checkpointed_at_once(fake):
             break
     assert outcomes[-1].summary.sides_done == ("left",)
     assert round(outcomes[-1].duration_s * 30) % 90 != 0, "not one of the periodic checkpoints"
+
+
+def test_live_coaching_runs_the_full_model_unless_another_is_chosen():
+    from pose_coach.config import Settings
+    from pose_coach.input.model_files import shipped_model_path
+
+    coach = LiveCoach(get_reference("kneeling_psoas"))
+    assert coach.settings.model_path == shipped_model_path("full")
+    assert coach.settings.visibility == 0.5 and coach.coach.measurer.min_visibility == 0.5
+    chosen = LiveCoach(get_reference("kneeling_psoas"), Settings(model_path=Path("heavy")))
+    assert chosen.settings.model_path == Path("heavy") and chosen.settings.visibility == 0.3
 
 
 def test_a_bad_model_stops_the_coach_with_a_clear_error(tmp_path):

@@ -55,7 +55,7 @@ def test_shipped_models_pass_their_sha256_check() -> None:
 
 def test_check_rejects_a_changed_model(tmp_path: Path) -> None:
     changed = tmp_path / "changed.task"
-    data = bytearray(default_model_path().read_bytes())
+    data = bytearray(shipped_model_path("full").read_bytes())
     data[len(data) // 2] ^= 0xFF
     changed.write_bytes(bytes(data))
     result = run_tool("--check", "--variant", "full", "--output", str(changed))
@@ -63,10 +63,10 @@ def test_check_rejects_a_changed_model(tmp_path: Path) -> None:
     assert "does not match the expected" in result.stderr
 
 
-def test_default_model_is_the_shipped_bundle() -> None:
-    path = default_model_path()
-    assert path.name == "pose_landmarker_full.task" and path.is_file()
-    for model in (path, shipped_model_path("heavy")):
+def test_default_models_are_the_shipped_bundles() -> None:
+    assert default_model_path().name == "pose_landmarker_heavy.task"  # a recorded video
+    assert default_model_path(live=True).name == "pose_landmarker_full.task"
+    for model in (default_model_path(), default_model_path(live=True)):
         with zipfile.ZipFile(model) as bundle:
             assert bundle.namelist() == ["pose_detector.tflite", "pose_landmarks_detector.tflite"]
 
@@ -74,7 +74,7 @@ def test_default_model_is_the_shipped_bundle() -> None:
 def test_shipped_models_are_chosen_by_name(tmp_path: Path, monkeypatch) -> None:
     assert resolve_model_path(None) == default_model_path()
     assert resolve_model_path("heavy") == shipped_model_path("heavy")
-    assert resolve_model_path(Path("full")) == default_model_path()
+    assert resolve_model_path(Path("full")) == shipped_model_path("full")
     assert resolve_model_path(tmp_path / "mine.task") == tmp_path / "mine.task"
     monkeypatch.chdir(tmp_path)
     (tmp_path / "heavy").write_bytes(b"a file of that name wins")
@@ -82,7 +82,8 @@ def test_shipped_models_are_chosen_by_name(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_each_shipped_model_has_its_own_visibility_threshold() -> None:
-    assert Settings().visibility == 0.5  # full
+    assert Settings().visibility == 0.3  # heavy, the default
+    assert Settings(model_path=Path("full")).visibility == 0.5
     assert Settings(model_path=Path("heavy")).visibility == 0.3
     assert Settings(model_path=shipped_model_path("heavy")).visibility == 0.3
     assert Settings(model_path=Path("heavy"), min_visibility=0.6).visibility == 0.6  # chosen wins

@@ -29,7 +29,7 @@ FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 # From the README's "Accuracy": the frozen test split of rendered videos, hip error in true holds.
 HOW_MEASURED = (
     "How these figures are measured. The range of motion is the working hip's angle in the body's "
-    "own sagittal plane, read by MediaPipe's pose model (BlazePose full) from an ordinary camera, "
+    "own sagittal plane, read by MediaPipe's pose model (BlazePose) from an ordinary camera, "
     "filtered against jitter, and taken only from frames the coach judged to be good form inside "
     "a hold: per hold the median and the best (largest) value; per week the median of the holds' "
     "medians and the best of their bests. Hip extension (the leg behind the body) is the measure "
