@@ -30,28 +30,21 @@ Progress = Callable[[int, int], None]  # (frames done, frames expected)
 FrameObserver = Callable[[np.ndarray, FrameResult], None]
 
 
-def paced(detector: Detector, max_fps: float) -> Detector:
-    """``detector`` run on at most about ``max_fps`` frames a second of video time, each pose held
-    (re-timed) for the frames in between; 0: every frame.
+class Pace:
+    """Which frames of a video the pose model analyses: about ``max_fps`` a second of video time
+    (0: every frame). A frame is due when at least 0.85 of ``1 / max_fps`` has passed since the
+    last due one (or time went back), so at 15 a 24-30 fps video is analysed on every other frame
+    and a 60 fps one on every fourth, whatever the jitter in its timestamps."""
 
-    A frame is analysed when at least 0.85 of ``1 / max_fps`` has passed since the last analysed
-    one, so a 30 or 25 fps video is analysed on every other frame and a 60 fps one on every fourth,
-    whatever the jitter in its timestamps. The judgement runs on every frame as before.
-    """
-    if max_fps <= 0:
-        return detector
-    gap_s = 0.85 / max_fps
-    analysed_s: float | None = None
-    pose: PoseFrame | None = None
+    def __init__(self, max_fps: float) -> None:
+        self.gap_s = 0.85 / max_fps if max_fps > 0 else 0.0
+        self._last_s: float | None = None
 
-    def detect(rgb: np.ndarray, timestamp_s: float) -> PoseFrame | None:
-        nonlocal analysed_s, pose
-        if analysed_s is None or not 0 <= timestamp_s - analysed_s < gap_s:
-            analysed_s, pose = timestamp_s, detector(rgb, timestamp_s)
-            return pose
-        return None if pose is None else replace(pose, timestamp_s=timestamp_s)
-
-    return detect
+    def due(self, timestamp_s: float) -> bool:
+        if self._last_s is not None and 0 <= timestamp_s - self._last_s < self.gap_s:
+            return False
+        self._last_s = timestamp_s
+        return True
 
 
 @dataclass(frozen=True)
@@ -141,22 +134,42 @@ def coach_video(
 ) -> CoachingRun:
     """Coach every ``(rgb, timestamp_s)`` frame, in time order, against ``reference``.
 
+    The detector sees about ``settings.analysis_fps`` frames a second (``Pace``); the poses of the
+    frames between two it saw are on the straight line between those two (``PoseFrame.toward``),
+    so the judge still measures every frame, as smoothly as the person moves.
     ``video``: the facts of the source (from its container); without them they are taken from the
     frames. A single frame is judged as a still: no hold is expected of it.
     """
     settings = settings or Settings()
     coach = Coach(reference, settings, sides)
+    pace = Pace(settings.analysis_fps)
     results: list[FrameResult] = []
     size = (0, 0)
     expected = video.expected_frames if video else 0
-    for rgb, t in frames:
-        result = coach.step(detector(rgb, t), t)
+
+    def step(rgb: np.ndarray, t: float, pose: PoseFrame | None) -> None:
+        result = coach.step(pose, t)
         results.append(result)
-        size = (rgb.shape[1], rgb.shape[0])
         if on_frame is not None:
             on_frame(rgb, result)
         if progress is not None:
             progress(len(results), expected)
+
+    seen: PoseFrame | None = None  # the pose in the last frame the detector saw
+    between: list[tuple[np.ndarray, float]] = []  # frames since then, waiting for the next one
+    for rgb, t in frames:
+        size = (rgb.shape[1], rgb.shape[0])
+        if not pace.due(t):
+            between.append((rgb, t))
+            continue
+        pose = detector(rgb, t)
+        for waiting, t_waiting in between:
+            step(waiting, t_waiting, seen and seen.toward(pose, t_waiting))
+        between.clear()
+        step(rgb, t, pose)
+        seen = pose
+    for waiting, t_waiting in between:  # after the last frame seen: its pose, held
+        step(waiting, t_waiting, seen and seen.toward(None, t_waiting))
     if video is None:
         video = _facts_from(results, size)
     is_image = video.is_image or len(results) == 1

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pose_coach.coach import CoachingRun, coach_video, paced
+from pose_coach.coach import CoachingRun, Pace, coach_video
 from pose_coach.config import Settings
 from pose_coach.events import Fault
 from pose_coach.input.landmarks import NUM_LANDMARKS, Landmark, PoseFrame
@@ -302,8 +302,9 @@ def detect_all(video: Path, settings: Settings) -> list[tuple[float, PoseFrame |
     """The pose model's detections of every frame of ``video``, as ``coach_file`` would make them."""
     facts = video_facts(video)
     with PoseEstimator(settings.model_path, video_mode=not facts.is_image) as estimator:
-        detect = estimator.detect if facts.is_image else paced(estimator.detect, settings.analysis_fps)
-        return [(t, detect(rgb, t)) for rgb, t in iter_frames(video)]
+        pace = Pace(settings.analysis_fps)  # the frames coach_video asks about; None for the rest
+        frames = iter_frames(video)
+        return [(t, estimator.detect(rgb, t) if pace.due(t) else None) for rgb, t in frames]
 
 
 def _save_detections(path: Path, poses: list[tuple[float, PoseFrame | None]]) -> None:

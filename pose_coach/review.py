@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pose_coach.coach import CoachingRun, Detector, Progress, VideoFacts, coach_video, paced
+from pose_coach.coach import CoachingRun, Detector, Progress, VideoFacts, coach_video
 from pose_coach.config import Settings
 from pose_coach.input.pose import PoseEstimator
 from pose_coach.input.video import iter_frames, probe
@@ -110,7 +110,7 @@ def _detector(detector: Detector | None, settings: Settings, still: bool) -> Ite
         yield detector
         return
     with PoseEstimator(settings.model_path, video_mode=not still) as estimator:
-        yield estimator.detect if still else paced(estimator.detect, settings.analysis_fps)
+        yield estimator.detect
 
 
 def coach_file(

@@ -6,7 +6,7 @@ so the rest of the package can be tested with literals and can outlive a model c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 
 import numpy as np
@@ -115,3 +115,18 @@ class PoseFrame:
     def with_points(self, image: np.ndarray, world: np.ndarray) -> PoseFrame:
         """A copy with other coordinates (used by the smoothing filter)."""
         return PoseFrame(image, self.visibility, world, self.timestamp_s, self.width, self.height)
+
+    def toward(self, later: PoseFrame | None, timestamp_s: float) -> PoseFrame:
+        """This pose moved on to ``timestamp_s`` on the straight line to ``later`` (a frame the pose
+        model did not look at, between two it did); this pose, re-timed, when ``later`` is None."""
+        if later is None or later.timestamp_s <= self.timestamp_s:
+            return replace(self, timestamp_s=timestamp_s)
+        w = (timestamp_s - self.timestamp_s) / (later.timestamp_s - self.timestamp_s)
+        return PoseFrame(
+            (1 - w) * self.image + w * later.image,
+            (1 - w) * self.visibility + w * later.visibility,
+            (1 - w) * self.world + w * later.world,
+            timestamp_s,
+            self.width,
+            self.height,
+        )

@@ -2,7 +2,8 @@
 
 It runs MediaPipe's PoseLandmarker (BlazePose) on RGB frames and returns our own `PoseFrame`,
 so everything downstream is independent of the pose library. The models ship with the package
-(`pose_coach/models/`: BlazePose full, the default, and heavy) and nothing is ever downloaded.
+(`pose_coach/models/`: BlazePose heavy, the default for recorded video, and full, live coaching's)
+and nothing is ever downloaded.
 
 Model bytes are read once per process and shared; a `PoseEstimator` is per video stream, because in
 video mode MediaPipe tracks the person from frame to frame.
