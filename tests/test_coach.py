@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pose_coach.coach import CoachingRun, VideoFacts, coach_video, paced, rejudge
+from pose_coach.coach import CoachingRun, Pace, VideoFacts, coach_video, rejudge
 from pose_coach.config import Settings
 from pose_coach.events import Fault
 from pose_coach.judge.session import FrameResult
@@ -96,52 +96,63 @@ def test_rejudging_with_a_wider_tolerance_clears_the_fault_without_the_model():
 
 
 class CountingDetector:
-    """Records the times it was asked about; finds a person on every frame but the first second."""
+    """Records the times it was asked about; finds nobody in the first second, then the kneeling
+    stretch with the back hip swinging 15 degrees either way every 2 s."""
 
     def __init__(self) -> None:
         self.times: list[float] = []
 
     def __call__(self, rgb: np.ndarray, t: float):
         self.times.append(t)
-        return kneeling(t) if t >= 1.0 else None
+        return kneeling(t, working_hip_offset=15.0 * np.sin(np.pi * t)) if t >= 1.0 else None
 
 
 @pytest.mark.parametrize("fps, every", [(30, 2), (25, 2), (24, 2), (60, 4), (10, 1)])
-def test_paced_runs_the_model_on_about_15_frames_a_second(fps, every):
+def test_the_model_sees_about_15_frames_a_second_and_the_judge_every_frame(fps, every):
     inner = CountingDetector()
     clip = frames(4.0, fps)
-    detect = paced(inner, 15.0)
-    poses = [detect(rgb, t) for rgb, t in clip]
+    run = coach_video(clip, detector=inner, reference=KNEELING, settings=Settings(), sides=("left",))
     assert inner.times == [t for _, t in clip[::every]]
-    assert poses[: int(fps)] == [None] * int(fps)  # nobody found is held as nobody
-    for (_, t), pose in zip(clip[int(fps) + every :], poses[int(fps) + every :], strict=True):
-        assert pose.timestamp_s == t  # a held pose carries its own frame's time
-        analysed = max(s for s in inner.times if s <= t)
-        assert np.array_equal(pose.image, kneeling(analysed).image)
+    assert [f.timestamp_s for f in run.frames] == [t for _, t in clip]
+    found = int(fps) + every  # the first frame seen with the person, or after it
+    assert not any(f.measurement.person for f in run.frames[: int(fps)])  # nobody held as nobody
+    assert all(f.measurement.person for f in run.frames[found:])
+    every_frame = coach_video(clip, detector=CountingDetector(), reference=KNEELING,
+                              settings=Settings(analysis_fps=0), sides=("left",))  # fmt: skip
+    assert len(inner.times) < len(clip) or every == 1
+    for paced, full in zip(run.frames[found:], every_frame.frames[found:], strict=True):
+        if paced.timestamp_s < 1.5:
+            continue  # the jitter filter settles on the person's first poses
+        if paced.timestamp_s > inner.times[-1]:
+            break  # after the last frame seen the pose is held
+        # Between two frames seen, the pose is on the line between them: the angles follow.
+        assert paced.angles.hip_left == pytest.approx(full.angles.hip_left, abs=0.5)
 
 
-def test_paced_timestamps_with_jitter_keep_the_rate_and_zero_means_every_frame():
+def test_a_pose_between_two_frames_seen_is_on_the_line_between_them():
+    a, b = kneeling(1.0), kneeling(1.2, working_hip_offset=20.0)
+    mid = a.toward(b, 1.05)
+    assert mid.timestamp_s == 1.05
+    assert np.allclose(mid.image, 0.75 * a.image + 0.25 * b.image)
+    assert np.allclose(mid.world, 0.75 * a.world + 0.25 * b.world)
+    held = a.toward(None, 1.05)
+    assert held.timestamp_s == 1.05 and np.array_equal(held.image, a.image)
+
+
+def test_the_pace_keeps_its_rate_through_jitter_and_zero_means_every_frame():
     rng = np.random.default_rng(0)
     times = np.cumsum(rng.uniform(0.028, 0.039, 300))
-    inner = CountingDetector()
-    detect = paced(inner, 15.0)
-    for t in times:
-        detect(None, float(t))
-    assert 0.45 < len(inner.times) / len(times) < 0.55
-    assert min(np.diff(inner.times)) >= 0.85 / 15
-    every = CountingDetector()
-    detect = paced(every, 0.0)
-    for t in times:
-        detect(None, float(t))
-    assert every.times == list(times)
+    pace = Pace(15.0)
+    due = [t for t in times if pace.due(float(t))]
+    assert 0.45 < len(due) / len(times) < 0.55
+    assert min(np.diff(due)) >= 0.85 / 15
+    every = Pace(0.0)
+    assert all(every.due(float(t)) for t in times)
 
 
-def test_paced_analyses_again_when_time_goes_backwards():
-    inner = CountingDetector()
-    detect = paced(inner, 15.0)
-    for t in (2.0, 2.01, 1.5, 1.51):
-        detect(None, t)
-    assert inner.times == [2.0, 1.5]
+def test_the_pace_analyses_again_when_time_goes_backwards():
+    pace = Pace(15.0)
+    assert [pace.due(t) for t in (2.0, 2.01, 1.5, 1.51)] == [True, False, True, False]
 
 
 def _imports(path: Path) -> set[str]:
