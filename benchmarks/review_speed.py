@@ -66,8 +66,10 @@ def main() -> None:
     whole = min(review_s(args.video, args.stretch, annotate=True) for _ in range(args.repeat))
     plain = min(review_s(args.video, args.stretch, annotate=False) for _ in range(args.repeat))
 
-    print(f"video: {args.video.name}, {n} frames at {width}x{height}, {analysed} analysed by the "
-          f"pose model ({resolve_model_path(None).name})")
+    print(
+        f"video: {args.video.name}, {n} frames at {width}x{height}, {analysed} analysed by the "
+        f"pose model ({resolve_model_path(None).name})"
+    )
     print(f"bare inference:            {n / bare:7.1f} fps  ({1000 * bare / n:.2f} ms/frame)")
     print(f"whole review (annotated):  {n / whole:7.1f} fps  ({1000 * whole / n:.2f} ms/frame)")
     print(f"review without video out:  {n / plain:7.1f} fps  ({1000 * plain / n:.2f} ms/frame)")

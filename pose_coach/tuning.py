@@ -100,6 +100,11 @@ def steady_frames(table: AngleTable, names: list[str]) -> np.ndarray:
     return steady
 
 
+def _seen_frames(table: AngleTable, name: str) -> int:
+    values = table.values.get(name)
+    return 0 if values is None else int(np.isfinite(values).sum())
+
+
 def learn_targets(
     table: AngleTable, names: list[str], *, hysteresis_deg: float
 ) -> dict[str, tuple[float, float]]:
@@ -111,8 +116,12 @@ def learn_targets(
     the stretch, the knee eases), and a band of a few standard deviations about the median flagged
     the clip's own easing frames; a band edge at the bulk of the frames flags a whole hold, since a
     fault clears only ``hysteresis_deg`` back inside.
+
+    An angle the clip hardly shows (fewer than ``MIN_LEARN_FRAMES`` frames; the pose model may not
+    see the far arm) is left out of the result, so it keeps its values; the others are learned.
     """
-    steady = steady_frames(table, names)
+    seen = [name for name in names if _seen_frames(table, name) >= MIN_LEARN_FRAMES]
+    steady = steady_frames(table, seen) if seen else np.zeros(len(table), bool)
     if steady.sum() < MIN_LEARN_FRAMES:
         raise LearnError(
             f"only {int(steady.sum())} steady frames with every angle visible; learning needs "
@@ -121,7 +130,7 @@ def learn_targets(
         )
     tail = (1.0 - COVERED) / 2
     learned = {}
-    for name in names:
+    for name in seen:
         low, high = np.quantile(table.values[name][steady], [tail, 1.0 - tail])
         half_width = (high - low) / 2 + hysteresis_deg
         tolerance = min(max(half_width, MIN_TOLERANCE_DEG), MAX_TOLERANCE_DEG)

@@ -111,7 +111,9 @@ class CountingDetector:
 def test_the_model_sees_about_15_frames_a_second_and_the_judge_every_frame(fps, every):
     inner = CountingDetector()
     clip = frames(4.0, fps)
-    run = coach_video(clip, detector=inner, reference=KNEELING, settings=Settings(), sides=("left",))
+    run = coach_video(
+        clip, detector=inner, reference=KNEELING, settings=Settings(), sides=("left",)
+    )
     assert inner.times == [t for _, t in clip[::every]]
     assert [f.timestamp_s for f in run.frames] == [t for _, t in clip]
     found = int(fps) + every  # the first frame seen with the person, or after it

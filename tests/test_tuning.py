@@ -106,6 +106,18 @@ def test_learning_needs_enough_steady_visible_frames():
         learn_targets(table([0.0] * 10 + [math.nan] * 100), ["working_hip"], hysteresis_deg=2.0)
 
 
+def test_an_angle_the_clip_hardly_shows_is_kept_and_the_others_learned():
+    # The pose model may not see the far arm at all: the hip is still learned from the clip.
+    n = 100
+    clip = AngleTable(np.arange(n) / FPS, ("left",) * n, np.full(n, True),
+                      {"working_hip": np.full(n, 10.0),
+                       "other_shoulder": np.r_[np.full(20, 150.0), np.full(n - 20, np.nan)]})  # fmt: skip
+    learned = learn_targets(clip, ["working_hip", "other_shoulder"], hysteresis_deg=2.0)
+    assert list(learned) == ["working_hip"] and learned["working_hip"][0] == 10.0
+    tuned = tuned_reference(KNEELING, learned)
+    assert tuned.angles["other_shoulder"] == KNEELING.angles["other_shoulder"]
+
+
 def test_targets_learned_from_a_clip_flag_fewer_of_its_frames():
     # A hold whose back leg sits 14 degrees short of the shipped target for its first 8 s, then on
     # target: the shipped band (+-12) flags those 8 s; a band about the median (+-5) flagged

@@ -154,9 +154,13 @@ def _learn(reference: Reference, run: CoachingRun) -> None:
         st.session_state[_key(reference, name, "tolerance")] = _clamp(tolerance, TOLERANCE_RANGE)
     after = _tuned(reference)
     st.session_state[LEARNED] = _before_after(run, before, after)
+    unseen = [
+        widgets.ANGLE_LABELS.get(name, name) for name in reference.checks() if name not in learned
+    ]
+    kept = f" Not seen in this clip, so kept as they were: {', '.join(unseen)}." if unseen else ""
     st.session_state[MESSAGE] = (
         "success",
-        "Learned the targets and tolerances from the clip: check them, then save.",
+        f"Learned the targets and tolerances from the clip: check them, then save.{kept}",
     )
 
 
