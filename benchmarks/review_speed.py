@@ -4,7 +4,7 @@
 
 Prints frames per second of bare inference (frames decoded into memory first, then only
 ``PoseEstimator.detect`` on the frames the review analyses: about ``Settings.analysis_fps`` a
-second, see ``coach.paced``), of the whole review (decode, inference, filter, angles, checks, drawing,
+second, see ``coach.Pace``), of the whole review (decode, inference, filter, angles, checks, drawing,
 H.264 encoding, CSV and report), their ratio, and the per-frame cost of everything except inference.
 Each figure is the best of ``--repeat`` runs, to damp the noise of a shared machine.
 """
@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pose_coach.coach import paced
+from pose_coach.coach import Pace
 from pose_coach.config import Settings
 from pose_coach.input.model_files import resolve_model_path
 from pose_coach.input.pose import PoseEstimator
@@ -30,17 +30,14 @@ DEFAULT_VIDEO = Path(__file__).resolve().parent.parent / "sample_videos" / "knee
 def bare_inference_s(frames: list) -> tuple[float, int]:
     """Seconds of inference on the frames a review analyses, and how many frames that is."""
     with PoseEstimator(video_mode=True) as estimator:
-        analysed = []
-
-        def detect(rgb, t):
-            analysed.append(t)
-            return estimator.detect(rgb, t)
-
-        paced_detect = paced(detect, Settings().analysis_fps)
+        pace = Pace(Settings().analysis_fps)
+        analysed = 0
         start = time.perf_counter()
         for rgb, t in frames:
-            paced_detect(rgb, t)
-        return time.perf_counter() - start, len(analysed)
+            if pace.due(t):
+                estimator.detect(rgb, t)
+                analysed += 1
+        return time.perf_counter() - start, analysed
 
 
 def review_s(video: Path, stretch: str, annotate: bool) -> float:
