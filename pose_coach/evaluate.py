@@ -538,9 +538,9 @@ def format_table(table: dict) -> str:
     used = ""
     if model:
         rate = model.get("analysis_fps")
+        pace = f"about {rate:g} frames a second analysed" if rate else "every frame analysed"
         used = (f", pose model {model['file']} (landmarks used from visibility "
-                f"{model['min_visibility']}; " + (f"about {rate:g} frames a second analysed)"
-                if rate else "every frame analysed)"))  # fmt: skip
+                f"{model['min_visibility']}; {pace})")  # fmt: skip
     lines = [f"{table['videos']} labelled videos{used}", "", "Angle error (mean absolute, degrees):",
              f"  {'stretch':<26} {'view':<14} {'angle':<16} {'MAE':>6} {'coverage':>9}"]  # fmt: skip
     for row in table["angles"]:

@@ -124,7 +124,7 @@ def learn_targets(
     steady = steady_frames(table, seen) if seen else np.zeros(len(table), bool)
     if steady.sum() < MIN_LEARN_FRAMES:
         raise LearnError(
-            f"only {int(steady.sum())} steady frames with every angle visible; learning needs "
+            f"only {int(steady.sum())} steady frames with its angles visible; learning needs "
             f"{MIN_LEARN_FRAMES}: use a clip that holds the stretch still for a few seconds, "
             "filmed as the stretch's camera instructions say"
         )
