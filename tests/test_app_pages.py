@@ -248,8 +248,9 @@ def test_a_live_session_is_in_the_history_before_stop_and_once_after(streamer, h
     assert (open_session.record.status, open_session.record.person) == ("open", "sam")
     assert open_session.record.good_form_s()["left"] > 5.0
     # The hold in progress, with the range of motion reached so far (the fake model holds the
-    # left leg at the target, extension 0, until 6 s).
-    assert open_session.record.holds[0].rom_median_deg == pytest.approx(0.0, abs=1.0)
+    # left leg at the target until 6 s: its extension is the target's, negated).
+    target = KNEELING.angles["working_hip"].target
+    assert open_session.record.holds[0].rom_median_deg == pytest.approx(-target, abs=1.0)
     shown = page("history")
     shown.session_state[widgets.PERSON_KEY] = "sam"
     assert "in progress" in set(shown.run().dataframe[0].value["ended"])
@@ -258,7 +259,7 @@ def test_a_live_session_is_in_the_history_before_stop_and_once_after(streamer, h
     [done] = history.list_sessions()
     assert (done.id, done.record.status, done.record.person) == (open_session.id, "done", "sam")
     assert done.record.duration_s > open_session.record.duration_s
-    assert done.record.holds[0].rom_median_deg == pytest.approx(0.0, abs=1.0)
+    assert done.record.holds[0].rom_median_deg == pytest.approx(-target, abs=1.0)
 
 
 def test_a_restarted_app_says_which_session_ended_without_stop(streamer, home):
@@ -523,8 +524,10 @@ def test_sessions_are_saved_for_the_person_chosen(clip):
     [stored] = history.list_sessions()
     assert stored.record.person == "sam"
     assert stored.record.content == history.file_digest(clip)  # found again if reviewed again
-    # The fake model holds the left leg at the target (extension 0) except 6-10 s.
-    assert stored.record.holds[0].rom_median_deg == pytest.approx(0.0, abs=1.0)
+    # The fake model holds the left leg at the target (its extension: the target negated) except
+    # 6-10 s.
+    target = KNEELING.angles["working_hip"].target
+    assert stored.record.holds[0].rom_median_deg == pytest.approx(-target, abs=1.0)
 
 
 # -- shared widgets ------------------------------------------------------------------------------

@@ -190,3 +190,31 @@ def test_single_frame_spikes_of_the_pose_model_are_not_a_bounce(monkeypatch):
     assert run_bounce(values, t) == []
     monkeypatch.setattr("pose_coach.judge.checks.SPIKE_MEDIAN_N", 1)  # the rule switched off
     assert run_bounce(values, t) != []
+
+
+def paced_spikes(t: np.ndarray, every_s: float, size: float) -> np.ndarray:
+    """Spikes as a review paced at 15 analysed frames a second sees them: one analysed frame off
+    by ``size``, its neighbours (drawn on the line to it) off by half."""
+    spikes = np.zeros_like(t)
+    for centre in np.arange(1.0, t[-1] - 1.0, every_s):
+        i = int(round(centre * FPS))
+        spikes[i - 1 : i + 2] = (size / 2, size, size / 2)
+    return spikes
+
+
+def test_a_misplaced_joint_in_one_analysed_frame_is_not_a_bounce(monkeypatch):
+    """With the frames between analysed ones interpolated, a one-frame mistake of the pose model is
+    three frames wide: the running median keeps it, the spike rule draws it out."""
+    t = times(20)
+    values = -10 + jitter(t, 0.4) - paced_spikes(t, every_s=0.7, size=16.0)
+    assert run_bounce(values, t) == []
+    monkeypatch.setattr("pose_coach.judge.checks.SPIKE_REACH_S", 0.0)  # the rule switched off
+    assert run_bounce(values, t) != []
+
+
+def test_a_jerk_out_and_back_in_a_third_of_a_second_is_still_a_bounce():
+    """A jerk is wider in time than a misplaced joint: 12 degrees out and back over 0.3 s."""
+    t = times(20)
+    jerk = np.where((t >= 7.3) & (t < 7.6), 12 * np.sin(np.pi * (t - 7.3) / 0.3), 0.0)
+    [event] = run_bounce(-10 + jitter(t, 0.4) - jerk, t)
+    assert event.kind is Fault.BOUNCE and 7.0 <= event.start_s <= 8.0

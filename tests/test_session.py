@@ -162,11 +162,13 @@ def test_staying_short_of_the_target_from_the_start_is_a_fault():
 
 
 def test_a_fault_that_comes_back_within_moments_is_reported_once():
-    # Slowly 15 degrees short (tolerance 12), back to 9 for a moment, and 15 again: in band
-    # (12 less the 2-degree hysteresis) from 16.5 s to 18.25 s, closer than MERGE_GAP_S.
-    results, summary = run(left_side((0, 0, 0), (2, 0, 0), (4, 1, 0), (10, 1, 0), (11.5, 1, 15),
-                                     (14, 1, 15), (17, 1, 9), (17.5, 1, 9), (19, 1, 15),
-                                     (23, 1, 15), (24.5, 1, 0), (40, 1, 0), (42, 0, 0),
+    # Slowly 3 degrees past the tolerance short, back to 3 inside it for a moment, and out again: in
+    # band (the tolerance less the 2-degree hysteresis) for under 2 s, closer than MERGE_GAP_S.
+    tol = REFERENCE.angles["working_hip"].tolerance
+    out, back = tol + 3, tol - 3
+    results, summary = run(left_side((0, 0, 0), (2, 0, 0), (4, 1, 0), (10, 1, 0), (11.5, 1, out),
+                                     (14, 1, out), (17, 1, back), (17.5, 1, back), (19, 1, out),
+                                     (23, 1, out), (24.5, 1, 0), (40, 1, 0), (42, 0, 0),
                                      (44, 0, 0)), sides=("left",))  # fmt: skip
     flagged = [Fault.TOO_SHALLOW in r.faults for r in results if 13 < r.timestamp_s < 21]
     assert not all(flagged), "the fault did clear between the two episodes"

@@ -29,8 +29,9 @@ MERGE_GAP_S = 2.0
 # very end is the person coming out of the stretch, not a fault.
 EASE_S = 5.0
 EDGE_S = 1.0  # "at the very start or end": this close to it
-# Faults that easing into the stretch looks like: short of it, or the leg settling with a swing.
-EASING_IN = (Fault.TOO_SHALLOW, Fault.BOUNCE)
+# Faults that easing into the stretch looks like: short of it, past it (an overshoot that settles),
+# or the leg settling with a swing.
+EASING_IN = (Fault.TOO_SHALLOW, Fault.BOUNCE, Fault.TOO_DEEP)
 # The trunk is judged against the person's own start position, as this camera sees it: the start
 # of each stretch has the trunk where the stretch wants it (flat on the floor, a flat back on all
 # fours, upright), and a raised or turned camera reads it tens of degrees off its true angle. The
