@@ -12,6 +12,7 @@ from pose_coach.coach import judge_measurements
 from pose_coach.config import Settings
 from pose_coach.events import Fault
 from pose_coach.judge.cues import Phase
+from pose_coach.judge.holds import EASING_IN
 from pose_coach.judge.reference import get_reference
 from pose_coach.measure.measurement import Measurement
 from pose_coach.measure.view import BodyView
@@ -186,3 +187,46 @@ def test_the_trunk_is_judged_against_the_start_position_this_camera_sees(monkeyp
     monkeypatch.setattr("pose_coach.judge.holds.MAX_TRUNK_SHIFT", 0.0)  # the rule switched off
     _, summary = run(frames(keys, view=lying), reference=LYING, sides=("left",))
     assert Fault.TRUNK_MISALIGNED in {e.kind for e in summary.events}
+
+
+@pytest.mark.parametrize(("start", "reported"), [(5.2, False), (10.0, True)])
+def test_an_overshoot_as_the_leg_settles_is_easing_not_too_deep(monkeypatch, start, reported):
+    """The back leg 10 degrees past the band for 2 s right as the hold starts is an overshoot that
+    settles; the same 2 s mid-hold is too deep."""
+    limit = HALF_KNEELING.angles["working_hip"]
+    overshoot = STEP | {"working_hip": limit.target - limit.tolerance - 10.0}
+    keys = [
+        (0, TALL),
+        (3, TALL),
+        (5, STEP),
+        (start, STEP),
+        (start + 0.3, overshoot),
+        (start + 2.0, overshoot),
+        (start + 2.3, STEP),
+        (25, STEP),
+        (27, TALL),
+        (29, TALL),
+    ]
+    _, summary = run(frames(keys, side="right"), sides=("right",))
+    assert (Fault.TOO_DEEP in {e.kind for e in summary.events}) is reported
+    easing = tuple(k for k in EASING_IN if k is not Fault.TOO_DEEP)
+    monkeypatch.setattr("pose_coach.judge.holds.EASING_IN", easing)  # the rule switched off
+    _, summary = run(frames(keys, side="right"), sides=("right",))
+    assert Fault.TOO_DEEP in {e.kind for e in summary.events}
+
+
+def test_a_standing_knee_lifted_short_of_the_stretch_is_a_hold_that_is_too_shallow():
+    """Standing, the knee lifted and bent but the thigh only 12 degrees forward: the person is in
+    the stretch, short of it (the bent knee tells it from standing at rest)."""
+    standing = get_reference("standing_psoas")
+    rest = {"working_hip": 0.0, "other_hip": 0.0, "working_knee": 2.0, "trunk": 0.0}
+    short = rest | {"working_hip": 12.0, "working_knee": 75.0}
+    keys = [(0, rest), (3, rest), (5, short), (20, short), (22, rest), (24, rest)]
+    upright = BodyView("side", "left", "standing")
+    _, summary = run(frames(keys, view=upright), reference=standing, sides=("left",))
+    assert [e.kind for e in summary.events] == [Fault.TOO_SHALLOW]
+    # Switched off (the zone as it was: the hip at least 15 forward of the other), it is not held.
+    zone = {"working_hip": (15.0, 130.0), "hip_gap": (15.0, 360.0)}
+    _, summary = run(frames(keys, view=upright), reference=dataclasses.replace(standing, hold_zone=zone),
+                     sides=("left",))  # fmt: skip
+    assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT]
