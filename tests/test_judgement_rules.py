@@ -230,3 +230,17 @@ def test_a_standing_knee_lifted_short_of_the_stretch_is_a_hold_that_is_too_shall
     _, summary = run(frames(keys, view=upright), reference=dataclasses.replace(standing, hold_zone=zone),
                      sides=("left",))  # fmt: skip
     assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT]
+
+
+def test_the_same_leg_moving_again_is_the_side_left(monkeypatch):
+    """The pose model calls the working leg "right" in both holds (from straight side-on it cannot
+    tell which leg is in front): the second hold is the left side, the one left to do."""
+    keys = [(0, TALL), (3, TALL), (5, STEP), (17, STEP), (19, TALL), (23, TALL), (25, STEP),
+            (37, STEP), (39, TALL), (42, TALL)]  # fmt: skip
+    _, summary = run(frames(keys, side="right"))
+    assert [h.side for h in summary.holds] == ["right", "left"]
+    assert summary.sides_done == ("right", "left") and summary.events == ()
+    monkeypatch.setattr("pose_coach.judge.holds.SAME_LEG_AGAIN", False)  # the rule switched off
+    _, summary = run(frames(keys, side="right"))
+    assert [h.side for h in summary.holds] == ["right"]
+    assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "left")]
