@@ -244,3 +244,17 @@ def test_the_same_leg_moving_again_is_the_side_left(monkeypatch):
     _, summary = run(frames(keys, side="right"))
     assert [h.side for h in summary.holds] == ["right"]
     assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "left")]
+
+
+def test_legs_whose_labels_swap_mid_hold_are_still_that_hold(monkeypatch):
+    """For 5 s mid-hold the pose model swaps its legs' labels (the working leg reads what the other
+    did, and the other the working leg's angles): still one hold, its good form counted through."""
+    keys = [(0, TALL), (3, TALL), (5, STEP), (18, STEP), (20, TALL), (22, TALL)]
+    swapped = [s if 9 <= m.timestamp_s < 14 else m
+               for m, s in zip(frames(keys, side="right"), frames(keys, side="left"), strict=True)]  # fmt: skip
+    _, summary = run(swapped, sides=("right",))
+    assert [h.side for h in summary.holds] == ["right"]
+    assert summary.holds[0].good_form_s >= 10.0 and summary.events == ()
+    monkeypatch.setattr("pose_coach.judge.holds.LABELS_SWAP", False)  # the rule switched off
+    _, summary = run(swapped, sides=("right",))
+    assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT] * 2

@@ -15,7 +15,7 @@ from pose_coach.judge.form import FormCheck, Judging, make_checks
 from pose_coach.judge.reference import Reference
 from pose_coach.measure.angles import Angles, RelativeAngles
 from pose_coach.measure.view import BodyView
-from pose_coach.terms import HIP_GAP, POSTURE_FAMILY, program_name
+from pose_coach.terms import HIP_GAP, POSTURE_FAMILY, other_side, program_name
 
 ENTER_S = 0.5  # in position this long starts a hold
 MIN_HOLD_S = 2.0  # shorter stays in position, or never holding still, are not holds
@@ -55,6 +55,18 @@ TURN_ROUND_S = 2.0
 # not measured. dev4: 57 -> 61 of 80 good holds credited, good-form reports 26 -> 22; the other
 # development splits unchanged.
 SAME_LEG_AGAIN = True
+# The pose model can also swap its legs' labels in the middle of a hold: from one moment to the
+# next the working leg reads what the other leg read, and the other what the working leg did
+# (`eval_videos/dev4`: dev4022, dev4038). A person cannot do that: a leg released passes through
+# the start position over seconds, and the other side's hold starts after that. So while a hold is
+# on and out of position, when for SWAP_S each leg reads within SWAP_DEG of what the other read the
+# last time the hold was steady, the labels swapped: the hold reads the other leg from then on, and
+# its form checks start afresh (``HoldTracker._swap_legs``). A swap of one frame is a glitch, left
+# alone: the landmark filter smears it over a few frames.
+LABELS_SWAP = True
+SWAP_DEG = 12.0
+SWAP_S = 0.5
+LEG_READINGS = ("working_hip", "working_knee", "other_hip", "other_knee")
 
 
 @dataclass
@@ -76,6 +88,8 @@ class ActiveHold:
     legs: str = (
         ""  # the leg whose angles are read, by the pose model's labels (``HoldTracker._legs``)
     )
+    steady_legs: tuple[float, ...] = ()  # the LEG_READINGS the last time the hold was steady
+    swap_since: float | None = None  # the legs have read swapped since then
 
     def __post_init__(self) -> None:
         self.legs = self.legs or self.side
@@ -130,12 +144,24 @@ class HoldTracker:
         when a leg is hidden (``Measurement.hint``)."""
         side = self.hold.side if self.hold else self._fit_side(angles, hint)
         legs = self._legs(side, angles, hint)
-        relative = angles.for_side(legs) if angles is not None and legs else None
-        in_zone = (
-            relative is not None
-            and not wrong_view
-            and self._in_zone(relative, view, _gap(angles, hint, legs))
-        )
+
+        def zone(legs: str | None) -> tuple[RelativeAngles | None, bool]:
+            relative = angles.for_side(legs) if angles is not None and legs else None
+            inside = relative is not None and not wrong_view and self._in_zone(
+                relative, view, _gap(angles, hint, legs))  # fmt: skip
+            return relative, inside
+
+        relative, in_zone = zone(legs)
+        if self.hold is not None and LABELS_SWAP and legs:
+            swapped, swapped_in = zone(other_side(legs)) if not in_zone else (None, False)
+            if swapped_in and _matches(swapped, self.hold.steady_legs):
+                if self.hold.swap_since is None:
+                    self.hold.swap_since = t
+                if t - self.hold.swap_since >= SWAP_S:
+                    self._swap_legs()
+                    relative, in_zone = swapped, swapped_in
+            else:
+                self.hold.swap_since = None
         events: list[Event] = []
         states: dict[str, int] = {}
         form_ok = False
@@ -161,6 +187,17 @@ class HoldTracker:
             if t - last >= self.settings.release_after_s:
                 events += self.end(last)
         return HoldStep(form_ok, states, events)
+
+    def _swap_legs(self) -> None:
+        """Read the other leg from now on (``LABELS_SWAP``). Every landmark of a leg changed, the
+        hip's too: the checks start afresh, and what they found before the swap stands if it
+        lasted long enough to be reported."""
+        hold = self.hold
+        assert hold is not None and hold.swap_since is not None
+        for check in hold.checks:
+            hold.faults += check.close(hold.swap_since, hold.side)
+        hold.checks = make_checks(self.reference, self.settings)
+        hold.legs, hold.swap_since = other_side(hold.legs), None
 
     def _legs(self, side: str | None, angles: Angles | None, hint: Angles | None) -> str | None:
         """The leg, by the pose model's labels, whose angles are read for ``side``: its own, but for
@@ -265,6 +302,8 @@ class HoldTracker:
             hold.faults += check.update(frame)
         # Bouncing in position is holding the stretch too, badly: it is a bounce, not also a hold
         # too short.
+        if steady:
+            hold.steady_legs = tuple(relative[name] for name in LEG_READINGS)
         if steady or frame.bouncing:
             if hold.first_steady_s is None:
                 hold.first_steady_s = max(hold.start_s, t - STEADY_WINDOW_S)
@@ -299,6 +338,16 @@ class HoldTracker:
         attempted = {h.side for h in self.holds}
         return [short_hold(self.reference, side, t, t, far=self.far_s[side] >= TURN_ROUND_S)
                 for side in self.pending() if side not in attempted]  # fmt: skip
+
+
+def _matches(relative: RelativeAngles | None, last: tuple[float, ...]) -> bool:
+    """Each leg reading (``LEG_READINGS``) seen in both within ``SWAP_DEG`` of ``last``, the
+    working hip among them."""
+    if relative is None or not last:
+        return False
+    pairs = [(relative[name], was) for name, was in zip(LEG_READINGS, last, strict=True)]
+    seen = [abs(now - was) for now, was in pairs if not (math.isnan(now) or math.isnan(was))]
+    return not math.isnan(pairs[0][0] - pairs[0][1]) and all(d <= SWAP_DEG for d in seen)
 
 
 def _gap(angles: Angles | None, hint: Angles | None, side: str | None) -> float:
