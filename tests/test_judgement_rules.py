@@ -4,6 +4,7 @@ sequence (``eval_videos`` measures them on rendered video); each test fails when
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -258,3 +259,27 @@ def test_legs_whose_labels_swap_mid_hold_are_still_that_hold(monkeypatch):
     monkeypatch.setattr("pose_coach.judge.holds.LABELS_SWAP", False)  # the rule switched off
     _, summary = run(swapped, sides=("right",))
     assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT] * 2
+
+
+def test_a_hidden_far_leg_on_the_side_left_is_held_where_mediapipe_places_it(monkeypatch):
+    """The person does the second side without turning round: the working leg is the far one,
+    below the visibility threshold for the whole hold. Where MediaPipe places it (the hint) is
+    the hold."""
+    near_right = BodyView("side", "right", "kneeling", near="right")
+    keys = [(0, TALL), (3, TALL), (5, STEP), (17, STEP), (19, TALL), (23, TALL), (25, STEP),
+            (37, STEP), (39, TALL), (42, TALL)]  # fmt: skip
+    first = frames(keys, view=near_right, side="right")
+    second = frames(keys, view=near_right, side="left")
+    measurements = []
+    for one, other in zip(first, second, strict=True):
+        if one.timestamp_s < 21:
+            measurements.append(one)
+        else:
+            hidden = dataclasses.replace(other.angles, hip_left=math.nan, knee_left=math.nan)
+            measurements.append(dataclasses.replace(other, angles=hidden, hint=other.angles))
+    _, summary = run(measurements)
+    assert [h.side for h in summary.holds] == ["right", "left"]
+    assert summary.sides_done == ("right", "left") and summary.events == ()
+    monkeypatch.setattr("pose_coach.judge.holds.FAR_LEG_HINT", False)  # the rule switched off
+    _, summary = run(measurements)
+    assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "left")]
