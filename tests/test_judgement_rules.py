@@ -285,13 +285,18 @@ def test_a_hidden_far_leg_on_the_side_left_is_held_where_mediapipe_places_it(mon
     assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "left")]
 
 
-def test_moments_when_the_legs_read_as_one_are_not_a_bounce(monkeypatch):
-    """Every 1.5 s of a still hold the pose model puts both legs' points near one leg for 0.2 s:
-    the hips read 50 degrees apart instead of 115, the working hip jumps there and back."""
+@pytest.mark.parametrize(
+    ("working", "other"),
+    [(-5.0, 45.0),  # the hips read 50 degrees apart instead of 115
+     (-12.0, 75.0)],  # the other leg read 20 degrees nearer the working one, which moved 8 nearer
+)  # fmt: skip
+def test_moments_when_the_legs_read_as_one_are_not_a_bounce(monkeypatch, working, other):
+    """Every 1.5 s of a still hold the pose model puts both legs' points near one leg for 0.2 s,
+    and the working hip jumps there and back."""
     out = []
     for m in half_kneeling(seconds_held=12.0):
         if 6.0 <= m.timestamp_s < 16.0 and m.timestamp_s % 1.5 < 0.2:
-            merged = dataclasses.replace(m.angles, hip_right=-5.0, hip_left=45.0)
+            merged = dataclasses.replace(m.angles, hip_right=working, hip_left=other)
             m = dataclasses.replace(m, angles=merged)
         out.append(m)
     _, summary = run(out, sides=("right",))
