@@ -176,6 +176,41 @@ class PelvisShift:
         return self.cue if self.episode.reported(t) else None
 
 
+class LegsAsOne:
+    """Readings in which the two legs came together: the pose model put both legs' points near
+    one leg for a moment (from the side it now and then does, for a few frames).
+
+    A person moves the working leg while the other stays (or both the same way, as the pelvis
+    pulses), so against their medians over the last ``window_s`` (once the hips are ``min_gap_deg``
+    apart) a reading is taken for legs read as one when the gap between the hips shrank below
+    ``fraction`` of its median, or the other leg moved ``other_deg`` or more towards the working
+    one while that did not move away.
+    """
+
+    def __init__(
+        self, window_s: float, min_gap_deg: float, fraction: float, other_deg: float
+    ) -> None:
+        self.window_s, self.min_gap_deg = window_s, min_gap_deg
+        self.fraction, self.other_deg = fraction, other_deg
+        self.samples: deque[tuple[float, float, float]] = deque()
+
+    def update(self, t: float, working: float, other: float) -> bool:
+        if math.isnan(working - other):
+            return False
+        self.samples.append((t, working, other))
+        while t - self.samples[0][0] > self.window_s:
+            self.samples.popleft()
+        usual_working = float(np.median([w for _, w, _ in self.samples]))
+        usual_other = float(np.median([o for _, _, o in self.samples]))
+        usual = usual_working - usual_other
+        if abs(usual) < self.min_gap_deg:
+            return False
+        toward = -1.0 if usual > 0 else 1.0  # from the working leg towards the other
+        closer = (working - usual_working) * toward >= 0
+        other_moved = (other - usual_other) * -toward >= self.other_deg
+        return (closer and other_moved) or (working - other) / usual < self.fraction
+
+
 class Steadiness:
     """Whether an angle is holding still: its range over the last ``window_s`` is within ``max_deg``.
 

@@ -16,13 +16,9 @@ Adding a check: write a class with this protocol and add it to ``FORM_CHECKS`` w
 
 from __future__ import annotations
 
-import math
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
-
-import numpy as np
 
 from pose_coach.config import Settings
 from pose_coach.events import Event, Fault
@@ -34,11 +30,6 @@ from pose_coach.terms import PELVIS
 # Readings taken against the trunk line: while the trunk is off they are off with it.
 TRUNK_RELATIVE = ("working_hip", "other_hip", "working_shoulder", "other_shoulder", "pelvis_tilt")
 SETTLE_S = 2.0  # where the pelvis sits over the first seconds held still is its baseline
-LEGS_MERGED = True  # readings with the legs come together are left out of bouncing (``Bouncing``)
-MERGED_FRACTION = 0.5
-MIN_GAP_DEG = 30.0
-GAP_WINDOW_S = 5.0
-OTHER_MOVED_DEG = 15.0
 
 
 @dataclass
@@ -140,45 +131,16 @@ class LimbLimits(_Limits):
 
 class Bouncing:
     """Bouncing and jerks (``checks.BounceDetector``): a short swing as the leg settles in or
-    comes out is easing, not a bounce (``holds.hold_faults``).
-
-    A reading in which the two legs came together is not the leg moving: from the side the pose
-    model now and then puts both legs' points near one leg for a few frames, and the reading jumps
-    there and back, a "bounce" of a person holding still. A person's bounce moves the working leg
-    while the other stays (or both move the same way, as the pelvis pulses). Left out are readings
-    (against their medians over the last ``GAP_WINDOW_S``, once the hips are ``MIN_GAP_DEG`` apart)
-    whose gap between the hips shrank below ``MERGED_FRACTION`` of its median, or in which the other
-    leg moved ``OTHER_MOVED_DEG`` or more towards the working one while that did not move away.
-    dev4: 19 -> 16 reports in good-form videos; dev-dev3: 123 -> 124 of 136 credited, reports in
-    good-form videos 11 -> 9, bounces right/reported 16/22 -> 15/19, found 28 -> 27 of 30.
-    """
+    comes out is easing, not a bounce (``holds.hold_faults``)."""
 
     def __init__(self, reference: Reference, settings: Settings) -> None:
         self.angle = reference.bounce.angle
         self.detector = BounceDetector(reference.bounce, settings.min_fault_s)
-        self.gaps: deque[tuple[float, float, float]] = deque()
-
-    def _merged(self, t: float, angles: RelativeAngles) -> bool:
-        working, other = angles.working_hip, angles.other_hip
-        if not LEGS_MERGED or math.isnan(working - other):
-            return False
-        self.gaps.append((t, working, other))
-        while t - self.gaps[0][0] > GAP_WINDOW_S:
-            self.gaps.popleft()
-        usual_w = float(np.median([w for _, w, _ in self.gaps]))
-        usual_o = float(np.median([o for _, _, o in self.gaps]))
-        usual = usual_w - usual_o
-        if abs(usual) < MIN_GAP_DEG:
-            return False
-        toward = -1.0 if usual > 0 else 1.0  # the direction from the working leg to the other
-        both = (working - usual_w) * toward >= 0 and (other - usual_o) * -toward >= OTHER_MOVED_DEG
-        return both or (working - other) / usual < MERGED_FRACTION
 
     def update(self, frame: Judging) -> list[Event]:
         events = []
         if not frame.hold_complete:  # a completed hold is being released
-            value = math.nan if self._merged(frame.t, frame.angles) else frame.angles[self.angle]
-            events = self.detector.update(frame.t, value, frame.side)
+            events = self.detector.update(frame.t, frame.angles[self.angle], frame.side)
         frame.bouncing = self.detector.episode.active
         return events
 
