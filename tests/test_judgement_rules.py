@@ -304,3 +304,19 @@ def test_moments_when_the_legs_read_as_one_are_not_a_bounce(monkeypatch, working
     monkeypatch.setattr("pose_coach.judge.holds.LEGS_AS_ONE", False)  # the rule switched off
     _, summary = run(out, sides=("right",))
     assert Fault.BOUNCE in {e.kind for e in summary.events}
+
+
+def test_the_start_position_is_the_one_held_still_just_before_the_hold(monkeypatch):
+    """Turning round reads the trunk 29 degrees off for seconds; the person then lies flat and
+    lifts the knee at once. The trunk is judged against the flat position, not the turning."""
+    turning = {"working_hip": 40.0, "other_hip": 40.0, "working_knee": 100.0, "trunk": -60.0}
+    flat = turning | {"trunk": -89.0}
+    lifted = flat | {"working_hip": 86.0, "working_knee": 88.0}
+    lying = BodyView("side", None, "lying")
+    keys = [(0, turning), (3.5, turning), (3.6, flat), (3.7, flat), (4.5, lifted), (18, lifted),
+            (20, flat), (22, flat)]  # fmt: skip
+    _, summary = run(frames(keys, view=lying), reference=LYING, sides=("left",))
+    assert summary.events == ()
+    monkeypatch.setattr("pose_coach.judge.holds.REST_STILL", False)  # the rule switched off
+    _, summary = run(frames(keys, view=lying), reference=LYING, sides=("left",))
+    assert Fault.TRUNK_MISALIGNED in {e.kind for e in summary.events}
