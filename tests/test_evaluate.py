@@ -109,6 +109,13 @@ def test_good_form_holds_are_credited_and_figures_are_given_per_bucket():
     assert (high["good_holds_credited"], high["good_holds"]) == (1, 2)
     assert (high["faults_in_good_form"], low["faults_in_good_form"]) == (0, 1)
     assert high["mae_3d_deg"] == 5.0 and low["mae_3d_deg"] is None
+    assert high["mae_3d_side_deg"] == 5.0 and table["mae_3d_side_deg"] == 5.0
+    # A three-quarter view counts in the 3D error, not in that of the side views.
+    level.view, level.errors_3d_by_side = "three_quarter", {"left": {"hip_left": [11.0]}}
+    table = summarise([raised, level])
+    assert table["buckets"]["height"]["low"]["mae_3d_deg"] == 11.0
+    assert table["buckets"]["height"]["low"]["mae_3d_side_deg"] is None
+    assert table["mae_3d_side_deg"] == 5.0
     assert table["buckets"]["body"]["tall_light"]["videos"] == 2
     assert "By height:" in format_table(table)
 
