@@ -44,6 +44,7 @@ SPLIT_SEEDS = {
     "dev2": 5_151_977,
     "dev3": 3_300_917,
     "dev4": 4_404_041,
+    "dev5": 5_505_052,
     "test": 7_770_313,
 }
 STRETCH_IDS = tuple(STRETCHES)
@@ -109,6 +110,15 @@ MIX = {
         "one_fewer": tuple(kind for kind in FAULT_KINDS if kind != "bounce"),
         "full_holds": 0,
         "turn": False,
+    },
+    # A fifth (round 6), rendered after that round's rules were chosen, to check them on videos
+    # none was chosen on: made like the test split (good form and every fault, half turning round),
+    # without its 30 s holds.
+    "dev5": {
+        "good_per_stretch": 6,
+        "faults_per_kind": 4,
+        "one_fewer": ("skip_side", "jerk", "hold_too_short"),
+        "full_holds": 0,
     },
     "test": {
         "good_per_stretch": 6,
