@@ -233,6 +233,32 @@ def test_a_standing_knee_lifted_short_of_the_stretch_is_a_hold_that_is_too_shall
     assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT]
 
 
+@pytest.mark.parametrize(
+    ("reference", "short", "old_zone"),
+    [
+        # Half-kneeling, the hips sat back (the back hip flexed 22 degrees) or the front foot far
+        # out (the front knee open to 30): in the stretch, short of it.
+        (HALF_KNEELING, STEP | {"working_hip": 22.0}, {"working_hip": (-70.0, 15.0)}),
+        (HALF_KNEELING, STEP | {"other_knee": 30.0}, {"other_knee": (40.0, 170.0)}),
+        # Lying, the knee lifted well above the other but the thigh 48 degrees from the trunk.
+        (LYING, {"working_hip": 48.0, "other_hip": 25.0, "working_knee": 88.0, "trunk": -89.0},
+         {"working_hip": (50.0, 170.0)}),
+    ],
+)
+def test_a_hold_short_of_the_stretch_is_held_and_told_too_shallow(reference, short, old_zone):
+    """The hold zone reaches past the too-shallow edge, so a person who holds short of the stretch
+    hears how to go deeper, and the report says too shallow, not "not held"."""
+    start = TALL if reference is HALF_KNEELING else short | {"working_hip": 40.0, "other_hip": 40.0}
+    view = UPRIGHT if reference is HALF_KNEELING else BodyView("side", "right", "lying")
+    keys = [(0, start), (3, start), (5, short), (20, short), (22, start), (24, start)]
+    _, summary = run(frames(keys, view=view), reference=reference, sides=("left",))
+    assert [e.kind for e in summary.events] == [Fault.TOO_SHALLOW]
+    # Switched off (the zone's edge where it was), the side is "not held".
+    narrow = dataclasses.replace(reference, hold_zone=reference.hold_zone | old_zone)
+    _, summary = run(frames(keys, view=view), reference=narrow, sides=("left",))
+    assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT]
+
+
 def test_the_same_leg_moving_again_is_the_side_left(monkeypatch):
     """The pose model calls the working leg "right" in both holds (from straight side-on it cannot
     tell which leg is in front): the second hold is the left side, the one left to do."""
