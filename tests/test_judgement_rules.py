@@ -11,9 +11,9 @@ import pytest
 
 from pose_coach.coach import judge_measurements
 from pose_coach.config import Settings
-from pose_coach.events import Fault
+from pose_coach.events import Event, Fault
 from pose_coach.judge.cues import Phase
-from pose_coach.judge.holds import EASING_IN
+from pose_coach.judge.holds import EASE_S, EASING_IN, hold_faults
 from pose_coach.judge.reference import get_reference
 from pose_coach.measure.measurement import Measurement
 from pose_coach.measure.view import BodyView
@@ -132,6 +132,17 @@ def test_a_swing_as_the_leg_settles_is_easing_not_a_bounce(start, reported):
         out.append(dataclasses.replace(m, angles=angles))
     _, summary = run(out)
     assert (Fault.BOUNCE in {e.kind for e in summary.events}) is reported
+
+
+def test_jerks_up_to_the_release_are_reported_and_the_release_alone_is_not(monkeypatch):
+    """Two jerks 1.8 s apart, the last as the leg comes down at 15.5 s: one run of 4.6 s, there
+    before the release; the last jerk alone is the release."""
+    jerk = [Event(Fault.BOUNCE, "right", 10.6, 12.0, 12.0, "jerk"),
+            Event(Fault.BOUNCE, "right", 13.8, 15.2, 11.0, "jerk")]  # fmt: skip
+    assert [(e.start_s, e.end_s) for e in hold_faults(jerk, 4.0, 15.5)] == [(10.6, 15.2)]
+    assert hold_faults(jerk[1:], 4.0, 15.5) == []
+    monkeypatch.setattr("pose_coach.judge.holds.RELEASE_S", EASE_S)  # switched off: as easing in
+    assert hold_faults(jerk, 4.0, 15.5) == []
 
 
 def test_passing_through_the_zone_without_holding_is_not_judged():

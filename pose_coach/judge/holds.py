@@ -29,6 +29,10 @@ MERGE_GAP_S = 2.0
 # very end is the person coming out of the stretch, not a fault.
 EASE_S = 5.0
 EDGE_S = 1.0  # "at the very start or end": this close to it
+# Coming out is quicker than easing in: a run of a fault that began more than RELEASE_S before the
+# end was there before the release (three jerks, the last one as the leg came down, were one run of
+# 4.6 s dropped whole). dev-dev5: bounces found 36 -> 38 of 44, nothing else changed.
+RELEASE_S = 3.0
 # Faults that easing into the stretch looks like: short of it, past it (an overshoot that settles),
 # or the leg settling with a swing.
 EASING_IN = (Fault.TOO_SHALLOW, Fault.BOUNCE, Fault.TOO_DEEP)
@@ -454,8 +458,8 @@ def short_hold(
 def hold_faults(events: list[Event], start: float, end: float) -> list[Event]:
     """The form faults of a hold from ``start`` to ``end``, as reported: one event for each run of
     one fault (episodes of a kind less than ``MERGE_GAP_S`` apart are joined; the longest gives
-    the value and message), without a short too-shallow run at the start (easing in) nor a short
-    run of any fault at the end (coming out of the stretch moves everything).
+    the value and message), without a short run of an ``EASING_IN`` fault at the start nor a
+    shorter run of any fault at the end (coming out of the stretch moves everything).
     """
     merged: list[Event] = []
     for kind in {e.kind for e in events}:
@@ -470,7 +474,8 @@ def hold_faults(events: list[Event], start: float, end: float) -> list[Event]:
     def easing(event: Event) -> bool:
         easing_in = event.kind in EASING_IN and event.start_s - start <= EDGE_S
         releasing = end - event.end_s <= EDGE_S
-        return (easing_in or releasing) and event.duration_s <= EASE_S
+        return (easing_in and event.duration_s <= EASE_S) or (
+            releasing and event.duration_s <= RELEASE_S)  # fmt: skip
 
     return sorted((e for e in merged if not easing(e)), key=lambda e: e.start_s)
 
