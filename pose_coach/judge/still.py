@@ -11,12 +11,12 @@ length and the pelvis moving from where it settled need a video: a photo says no
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from pose_coach.config import Settings
 from pose_coach.events import Fault
 from pose_coach.judge.form import TRUNK_RELATIVE
-from pose_coach.judge.holds import THREE_QUARTER_MARGIN_DEG, HoldTracker, _gap
+from pose_coach.judge.holds import HoldTracker, _gap
 from pose_coach.judge.reference import Reference
 from pose_coach.measure.measurement import Measurement
 from pose_coach.terms import POSTURE_FAMILY, SIDES, program_name
@@ -124,9 +124,7 @@ def judge_still(
     side = tracker._fit_side(angles, measurement.hint)
     assert side is not None  # sides is never empty
     relative = angles.for_side(side)
-    # A three-quarter view reads the limbs with a margin, as in a video (``THREE_QUARTER_MARGIN_DEG``).
-    margin = THREE_QUARTER_MARGIN_DEG if view.view == "three_quarter" else 0.0
-    verdicts = _angle_verdicts(reference, relative, side, margin)
+    verdicts = _angle_verdicts(reference, relative, side)
     if not tracker._in_zone(relative, view, _gap(angles, measurement.hint, side)):
         step = reference.instructions[min(1, len(reference.instructions) - 1)]
         return StillVerdict(False, f"Not in the stretch: the {side} leg is not in position. "
@@ -139,13 +137,8 @@ def judge_still(
     return StillVerdict(True, message, view.view, posture, side, verdicts)
 
 
-def _angle_verdicts(
-    reference: Reference, relative, side: str, limb_margin: float = 0.0
-) -> tuple[AngleVerdict, ...]:
+def _angle_verdicts(reference: Reference, relative, side: str) -> tuple[AngleVerdict, ...]:
     checks = reference.checks()
-    limbs = set(reference.angles) - {"trunk"}
-    checks = {role: replace(check, tolerance=check.tolerance + limb_margin) if role in limbs
-              else check for role, check in checks.items()}  # fmt: skip
     trunk = checks["trunk"].deviation(relative.trunk) if "trunk" in checks else 0.0
     trunk_off = not math.isnan(trunk) and trunk != 0.0
     verdicts = []
