@@ -44,7 +44,6 @@ class Judging:
     trunk_ok: bool = True  # set by the trunk check
     legs_ok: bool = True  # set by the limb checks
     bouncing: bool = False  # set by the bounce check
-    limb_margin_deg: float = 0.0  # added to the limbs' tolerances (the view reads them worse)
 
 
 class FormCheck(Protocol):
@@ -83,16 +82,11 @@ class _Limits:
     def found(self, frame: Judging) -> None:
         """Tell the checks after this one what it found."""
 
-    def margin(self, frame: Judging) -> float:
-        """Degrees added to every tolerance in this frame."""
-        return 0.0
-
     def update(self, frame: Judging) -> list[Event]:
         events = []
         for limit in self.limits:
             judge = self.judges(frame, limit.name)
-            events += limit.update(frame.t, frame.angles[limit.name], frame.side, judge=judge,
-                                   margin=self.margin(frame))  # fmt: skip
+            events += limit.update(frame.t, frame.angles[limit.name], frame.side, judge=judge)
         self.found(frame)
         return events
 
@@ -130,9 +124,6 @@ class LimbLimits(_Limits):
 
     def judges(self, frame: Judging, name: str) -> bool:
         return frame.judging and (frame.trunk_ok or name not in TRUNK_RELATIVE)
-
-    def margin(self, frame: Judging) -> float:
-        return frame.limb_margin_deg
 
     def found(self, frame: Judging) -> None:
         frame.legs_ok = self.ok()

@@ -93,14 +93,6 @@ LEG_READINGS = ("working_hip", "working_knee", "other_hip", "other_knee")
 # reports in good-form videos; dev-dev3: 123 -> 124 of 136 credited, reports 11 -> 9, bounces
 # right/reported 16/22 -> 15/19, found 28 -> 27 of 30.
 LEGS_AS_ONE = True
-# From a three-quarter view the hips and knees read further from the true joint angle than from the
-# side (development splits, good holds: the half-kneeling back hip 14-21 degrees deeper in some
-# three-quarter videos, 0-7 from the side), so a limb is out of its band there only past the
-# tolerance and this margin: its good form was reported too deep or too shallow, and its timer
-# stopped. dev-dev5: 235 -> 243 of 264 good holds credited, good-form reports 30 -> 20, no fault
-# found fewer (a margin of 12 missed a too-deep hold; the same margin from every view, 5 degrees,
-# missed two too-shallow and one too-deep).
-THREE_QUARTER_MARGIN_DEG = 10.0
 
 
 def legs_as_one() -> LegsAsOne:
@@ -225,7 +217,7 @@ class HoldTracker:
                 ):
                     form_ok, states = hold.form_ok, dict(hold.states)  # a misread: as it was
                 else:
-                    form_ok = hold.form_ok = self._judge(t, relative, states, view)
+                    form_ok = hold.form_ok = self._judge(t, relative, states)
                     hold.states = dict(states)
                 if form_ok:
                     hold.last_good_s = t
@@ -348,16 +340,12 @@ class HoldTracker:
         self.hold = ActiveHold(side, start, start, checks, trunk_shift=self._trunk_shift(start),
                                legs=legs or side)  # fmt: skip
 
-    def _judge(
-        self, t: float, relative: RelativeAngles, states: dict[str, int], view: BodyView | None
-    ) -> bool:
+    def _judge(self, t: float, relative: RelativeAngles, states: dict[str, int]) -> bool:
         hold = self.hold
         assert hold is not None
         relative = replace(relative, trunk=relative.trunk + hold.trunk_shift)
         steady = self.steady.update(t, relative[self.reference.bounce.angle])
-        three_quarter = view is not None and view.view == "three_quarter"
-        frame = Judging(t, hold.side, relative, steady and not hold.complete, hold.complete,
-                        limb_margin_deg=THREE_QUARTER_MARGIN_DEG if three_quarter else 0.0)  # fmt: skip
+        frame = Judging(t, hold.side, relative, steady and not hold.complete, hold.complete)
         for check in hold.checks:
             hold.faults += check.update(frame)
         # Bouncing in position is holding the stretch too, badly: it is a bounce, not also a hold
