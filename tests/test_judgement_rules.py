@@ -252,8 +252,11 @@ def test_a_standing_knee_lifted_short_of_the_stretch_is_a_hold_that_is_too_shall
         (HALF_KNEELING, STEP | {"working_hip": 22.0}, {"working_hip": (-70.0, 15.0)}),
         (HALF_KNEELING, STEP | {"other_knee": 30.0}, {"other_knee": (40.0, 170.0)}),
         # Lying, the knee lifted well above the other but the thigh 48 degrees from the trunk.
-        (LYING, {"working_hip": 48.0, "other_hip": 25.0, "working_knee": 88.0, "trunk": -89.0},
-         {"working_hip": (50.0, 170.0)}),
+        (
+            LYING,
+            {"working_hip": 48.0, "other_hip": 25.0, "working_knee": 88.0, "trunk": -89.0},
+            {"working_hip": (50.0, 170.0)},
+        ),
     ],
 )
 def test_a_hold_short_of_the_stretch_is_held_and_told_too_shallow(reference, short, old_zone):

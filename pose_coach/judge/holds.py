@@ -460,10 +460,10 @@ def hold_faults(events: list[Event], start: float, end: float) -> list[Event]:
         merged.append(_joined(run))
 
     def easing(event: Event) -> bool:
-        easing_in = event.kind in EASING_IN and event.start_s - start <= EDGE_S
-        releasing = end - event.end_s <= EDGE_S
-        return (easing_in and event.duration_s <= EASE_S) or (
-            releasing and event.duration_s <= RELEASE_S)  # fmt: skip
+        at_start, at_end = event.start_s - start <= EDGE_S, end - event.end_s <= EDGE_S
+        easing_in = at_start and event.kind in EASING_IN and event.duration_s <= EASE_S
+        releasing = at_end and event.duration_s <= RELEASE_S
+        return easing_in or releasing
 
     return sorted((e for e in merged if not easing(e)), key=lambda e: e.start_s)
 
