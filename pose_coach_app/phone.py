@@ -17,7 +17,10 @@ from pose_coach import serve
 from pose_coach.live import LiveCoach
 from pose_coach_app.phone_link import Phone, PhoneLink
 
-RTC_CONFIGURATION = {"iceServers": []}  # direct, on the local network only
+# No outside STUN/TURN server, in the browser or on this computer (whose default would ask
+# Google's STUN server): the browser and the app connect directly, on this computer or the home
+# network, offline.
+RTC_CONFIGURATION = {"iceServers": []}
 PHONE_CAMERA = {
     "video": {
         "facingMode": {"ideal": "environment"},  # the back camera: the person faces the phone
@@ -116,6 +119,7 @@ def coached_phone_stream(coach: LiveCoach, stopping: bool = False):
         key=f"live_phone_{shown}",  # a new stream for a new phone connection
         mode=WebRtcMode.RECVONLY,
         rtc_configuration=RTC_CONFIGURATION,
+        server_rtc_configuration=RTC_CONFIGURATION,
         media_stream_constraints={"video": True, "audio": False},
         source_video_track=coached,
         desired_playing_state=False if stopping else None,

@@ -142,7 +142,10 @@ def test_live_before_start_shows_instructions_camera_and_warm_up(streamer):
     assert reference.instructions[0] in shown
     assert reference.camera in shown
     assert "Warm up first" in shown and "two to three" in shown
+    # No outside STUN server on either end: the browser's and this computer's (aiortc would
+    # otherwise ask Google's).
     assert streamer.kwargs["rtc_configuration"] == {"iceServers": []}
+    assert streamer.kwargs["server_rtc_configuration"] == {"iceServers": []}
     assert streamer.kwargs["async_processing"] is True
 
 

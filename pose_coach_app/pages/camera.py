@@ -33,6 +33,7 @@ def render() -> None:
         key="phone_camera",
         mode=WebRtcMode.SENDONLY,
         rtc_configuration=phone.RTC_CONFIGURATION,
+        server_rtc_configuration=phone.RTC_CONFIGURATION,
         media_stream_constraints=phone.PHONE_CAMERA,
         desired_playing_state=on,
     )

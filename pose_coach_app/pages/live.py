@@ -23,8 +23,6 @@ from pose_coach.live_journal import LiveJournal
 from pose_coach.terms import program_name
 from pose_coach_app import phone, widgets
 
-# No outside STUN/TURN server: the app works offline, on localhost.
-RTC_CONFIGURATION = {"iceServers": []}
 MEDIA_CONSTRAINTS = {
     "video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30}},
     "audio": False,
@@ -208,7 +206,8 @@ def webcam_stream(coach: LiveCoach, stopping: bool = False):
     context = webrtc_streamer(
         key="live",
         mode=WebRtcMode.SENDRECV,
-        rtc_configuration=RTC_CONFIGURATION,
+        rtc_configuration=phone.RTC_CONFIGURATION,
+        server_rtc_configuration=phone.RTC_CONFIGURATION,
         media_stream_constraints=MEDIA_CONSTRAINTS,
         queued_video_frames_callback=coach.recv_queued,
         async_processing=True,
