@@ -22,6 +22,7 @@ from tests.coach_factories import angles_for
 FPS = 30.0
 HALF_KNEELING = get_reference("half_kneeling_hip_flexor")
 LYING = get_reference("lying_psoas")
+KNEELING = get_reference("kneeling_psoas")
 UPRIGHT = BodyView("side", "right", "kneeling")
 
 
@@ -287,6 +288,23 @@ def test_the_same_leg_moving_again_is_the_side_left(monkeypatch):
     assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "left")]
 
 
+def test_a_side_held_long_enough_counts_as_held_when_the_same_leg_moves_again(monkeypatch):
+    """The first hold is long enough but 5 s of it short of the stretch, so its good-form time
+    falls short of the target; then the same leg (by the pose model's labels) moves again: that is
+    the other side, not the first one again."""
+    short = STEP | {"working_hip": 5.0}
+    keys = [(0, TALL), (3, TALL), (5, STEP), (9, STEP), (10, short), (14, short), (15, STEP),
+            (17, STEP), (19, TALL), (23, TALL), (25, STEP), (37, STEP), (39, TALL), (42, TALL)]  # fmt: skip
+    _, summary = run(frames(keys, side="right"))
+    assert summary.holds[0].good_form_s < 10.0  # the first side is not complete
+    assert [h.side for h in summary.holds] == ["right", "left"]
+    assert "left" in summary.sides_done
+    monkeypatch.setattr("pose_coach.judge.holds.HELD_IS_DONE_FOR_LEGS", False)  # switched off
+    _, summary = run(frames(keys, side="right"))
+    assert [h.side for h in summary.holds] == ["right", "right"]
+    assert "left" not in summary.sides_done
+
+
 def test_legs_whose_labels_swap_mid_hold_are_still_that_hold(monkeypatch):
     """For 5 s mid-hold the pose model swaps its legs' labels (the working leg reads what the other
     did, and the other the working leg's angles): still one hold, its good form counted through."""
@@ -299,6 +317,28 @@ def test_legs_whose_labels_swap_mid_hold_are_still_that_hold(monkeypatch):
     monkeypatch.setattr("pose_coach.judge.holds.LABELS_SWAP", False)  # the rule switched off
     _, summary = run(swapped, sides=("right",))
     assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT] * 2
+
+
+def test_the_arms_keep_their_side_when_the_legs_swap_labels(monkeypatch):
+    """Kneeling, left then right, the pose model calls the back leg "left" in both holds but keeps
+    the arms' labels: in the right side's hold the left arm reaches. That hold is the right side,
+    its reaching arm the left one."""
+    fours = {"working_hip": 70.0, "other_hip": 70.0, "working_knee": 85.0, "other_knee": 85.0,
+             "working_shoulder": 70.0, "other_shoulder": 70.0, "trunk": 80.0}  # fmt: skip
+    legs = {"working_hip": -5.0, "working_knee": 5.0, "other_hip": 75.0}
+    left = fours | legs | {"other_shoulder": 160.0}  # the right arm reaches
+    right = fours | legs | {"working_shoulder": 160.0}  # the left arm reaches, the legs as before
+    keys = [(0, fours), (3, fours), (5, left), (17, left), (19, fours), (23, fours), (25, right),
+            (37, right), (39, fours), (42, fours)]  # fmt: skip
+    view = BodyView("side", "right", "all_fours")
+    measurements = frames(keys, view=view, side="left")
+    _, summary = run(measurements, reference=KNEELING)
+    assert [h.side for h in summary.holds] == ["left", "right"]
+    assert summary.sides_done == ("left", "right") and summary.events == ()
+    monkeypatch.setattr("pose_coach.judge.holds.ARMS_KEEP_SIDE", False)  # the rule switched off
+    _, summary = run(measurements, reference=KNEELING)
+    assert [h.side for h in summary.holds] == ["left"]
+    assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "right")]
 
 
 def test_a_hidden_far_leg_on_the_side_left_is_held_where_mediapipe_places_it(monkeypatch):

@@ -65,6 +65,7 @@ TURN_ROUND_S = 2.0
 # not measured. dev4: 57 -> 61 of 80 good holds credited, good-form reports 26 -> 22; the other
 # development splits unchanged.
 SAME_LEG_AGAIN = True
+HELD_IS_DONE_FOR_LEGS = True
 # A person who does the second side without turning round works the far leg, which can stay below
 # the visibility threshold for the whole hold: no angle, so never in position, and the side was
 # "not held". Where the pose model places it anyway (the hint) read 2-15 degrees from the true 3D
@@ -85,6 +86,12 @@ LABELS_SWAP = True
 SWAP_DEG = 12.0
 SWAP_S = 0.5
 LEG_READINGS = ("working_hip", "working_knee", "other_hip", "other_knee")
+LEG_ANGLES = {*LEG_READINGS, "pelvis_tilt", "pelvis_rotation"}  # what a swap of the legs changes
+# When the pose model swaps the legs' labels, it keeps the arms' (the face and shoulders tell
+# them): in the kneeling holds so read, the reaching arm was still the one it labels as the side's
+# opposite, and read from the swapped legs' side it was "down", so the hold never started
+# (`dev5005`). So the arms are read for the side worked, the legs for the legs that move.
+ARMS_KEEP_SIDE = True
 # From the side the pose model now and then puts both legs' points near one leg for a few frames:
 # the working leg's reading jumps there and back (a "bounce", a moment short of the stretch) while
 # the person holds still. A frame whose legs read as one (``checks.LegsAsOne``: the gap between the
@@ -181,7 +188,7 @@ class HoldTracker:
         last_hint = hint if FAR_LEG_HINT and self.done and self.pending() == [side] else None
 
         def zone(legs: str | None) -> tuple[RelativeAngles | None, bool]:
-            relative = _relative(angles, last_hint, legs, view)
+            relative = _relative(angles, last_hint, side, legs, view)
             inside = relative is not None and not wrong_view and self._in_zone(
                 relative, view, _gap(angles, hint, legs))  # fmt: skip
             return relative, inside
@@ -248,12 +255,25 @@ class HoldTracker:
         if self.hold is not None:
             return self.hold.legs
         gap = self.reference.hold_zone.get(HIP_GAP)
-        if not SAME_LEG_AGAIN or gap is None or angles is None or side is None or not self.done:
+        held = self._held()
+        if not SAME_LEG_AGAIN or gap is None or angles is None or side is None or not held:
             return side
-        if self.pending() != [side] or gap[0] <= _gap(angles, hint, side) <= gap[1]:
+        if self._to_do() != [side] or gap[0] <= _gap(angles, hint, side) <= gap[1]:
             return side
-        again = self.done[-1]
+        again = held[-1]
         return again if gap[0] <= _gap(angles, hint, again) <= gap[1] else side
+
+    def _held(self) -> list[str]:
+        """The sides done, and those held long enough but short of the good-form time
+        (``HELD_IS_DONE_FOR_LEGS``), in the order held."""
+        long = [h.side for h in self.holds
+                if h.end_s - h.start_s >= self.reference.hold_s - HOLD_SLACK_S]  # fmt: skip
+        held = long if HELD_IS_DONE_FOR_LEGS else []
+        return list(dict.fromkeys(s for s in [*held, *self.done] if s in self.sides))
+
+    def _to_do(self) -> list[str]:
+        held = self._held()
+        return [s for s in self.sides if s not in held]
 
     def _fit_side(self, angles: Angles | None, hint: Angles | None) -> str | None:
         """The pending side whose leg moved into the stretch (the hold zone's ``hip_gap``) or,
@@ -263,6 +283,8 @@ class HoldTracker:
             return pending[0] if pending else None
         gap = self.reference.hold_zone.get(HIP_GAP)
         if gap is not None:
+            if SAME_LEG_AGAIN and len(self._to_do()) == 1:  # ``_legs`` reads the leg that moves
+                return self._to_do()[0]
             moved = [s for s in pending if gap[0] <= _gap(angles, hint, s) <= gap[1]]
             return moved[0] if moved else pending[0]
 
@@ -357,7 +379,8 @@ class HoldTracker:
                 hold.first_steady_s = max(hold.start_s, t - STEADY_WINDOW_S)
             hold.last_steady_s = t
         for check in hold.checks:
-            states.update({program_name(n, hold.legs): s for n, s in check.states().items()})
+            states.update({program_name(n, hold.legs if n in LEG_ANGLES else hold.side): s
+                           for n, s in check.states().items()})  # fmt: skip
         return all(check.ok() for check in hold.checks)
 
     def end(self, end: float) -> list[Event]:
@@ -389,13 +412,22 @@ class HoldTracker:
 
 
 def _relative(
-    angles: Angles | None, hint: Angles | None, legs: str | None, view: BodyView | None
+    angles: Angles | None,
+    hint: Angles | None,
+    side: str | None,
+    legs: str | None,
+    view: BodyView | None,
 ) -> RelativeAngles | None:
-    """The angles named for ``legs``; the working leg from ``hint`` when it is the far one and
-    hidden."""
+    """The angles named for the working ``side``, the legs' (and the pelvis's) read from the leg
+    the pose model labels ``legs`` (``ARMS_KEEP_SIDE``); the working leg from ``hint`` when it is
+    the far one and hidden."""
     if angles is None or not legs:
         return None
     relative = angles.for_side(legs)
+    if ARMS_KEEP_SIDE and side is not None and side != legs:
+        arms = angles.for_side(side)
+        relative = replace(relative, working_shoulder=arms.working_shoulder,
+                           other_shoulder=arms.other_shoulder)  # fmt: skip
     far = view is not None and view.near not in (None, legs)
     if far and hint is not None and math.isnan(relative.working_hip):
         guessed = hint.for_side(legs)
