@@ -68,7 +68,7 @@ SAME_LEG_AGAIN = True
 # For that rule a side counts as done once its hold was long enough (not "too short" in the
 # report), not only once its good form reached the target: a 10 s hold with 9.7 s of good form
 # left the side pending, the same leg moving again was that side again, and the other side was
-# "not held" (`dev4025`). dev3-dev5: 153 -> 154 of 176 credited, good-form reports 25 -> 24.
+# "not held" (`dev4025`). dev3-dev5: 152 -> 153 of 176 credited, good-form reports 25 -> 24.
 HELD_IS_DONE_FOR_LEGS = True
 # A person who does the second side without turning round works the far leg, which can stay below
 # the visibility threshold for the whole hold: no angle, so never in position, and the side was
