@@ -164,6 +164,8 @@ class HoldTracker:
         self.zone_since: float | None = None
         self.holds: list[Hold] = []
         self.done: list[str] = []
+        # The sides done, and (``HELD_IS_DONE_FOR_LEGS``) those whose hold was long enough, in order.
+        self.held: list[str] = []
         self.rest: deque[tuple[float, float]] = deque()  # (t, trunk) in the start position
         self.far_s = dict.fromkeys(sides, 0.0)  # per side: seconds its leg was the far one
         self.turn_round = False  # the one side left is the far leg: ask to turn round
@@ -260,25 +262,16 @@ class HoldTracker:
         if self.hold is not None:
             return self.hold.legs
         gap = self.reference.hold_zone.get(HIP_GAP)
-        held = self._held()
-        if not SAME_LEG_AGAIN or gap is None or angles is None or side is None or not held:
+        if not SAME_LEG_AGAIN or gap is None or angles is None or side is None or not self.held:
             return side
         if self._to_do() != [side] or gap[0] <= _gap(angles, hint, side) <= gap[1]:
             return side
-        again = held[-1]
+        again = self.held[-1]
         return again if gap[0] <= _gap(angles, hint, again) <= gap[1] else side
 
-    def _held(self) -> list[str]:
-        """The sides done, and those held long enough but short of the good-form time
-        (``HELD_IS_DONE_FOR_LEGS``), in the order held."""
-        long = [h.side for h in self.holds
-                if h.end_s - h.start_s >= self.reference.hold_s - HOLD_SLACK_S]  # fmt: skip
-        held = long if HELD_IS_DONE_FOR_LEGS else []
-        return list(dict.fromkeys(s for s in [*held, *self.done] if s in self.sides))
-
     def _to_do(self) -> list[str]:
-        held = self._held()
-        return [s for s in self.sides if s not in held]
+        """The sides not yet held (``self.held``)."""
+        return [s for s in self.sides if s not in self.held]
 
     def _fit_side(self, angles: Angles | None, hint: Angles | None) -> str | None:
         """The pending side whose leg moved into the stretch (the hold zone's ``hip_gap``) or,
@@ -288,8 +281,9 @@ class HoldTracker:
             return pending[0] if pending else None
         gap = self.reference.hold_zone.get(HIP_GAP)
         if gap is not None:
-            if SAME_LEG_AGAIN and len(self._to_do()) == 1:  # ``_legs`` reads the leg that moves
-                return self._to_do()[0]
+            to_do = self._to_do()
+            if SAME_LEG_AGAIN and len(to_do) == 1:  # ``_legs`` reads the leg that moves
+                return to_do[0]
             moved = [s for s in pending if gap[0] <= _gap(angles, hint, s) <= gap[1]]
             return moved[0] if moved else pending[0]
 
@@ -403,9 +397,12 @@ class HoldTracker:
         # still in position.
         events = hold_faults(hold.faults, start, end)
         self.holds.append(Hold(hold.side, start, end, hold.good_form_s))
+        long_enough = end - start >= self.reference.hold_s - HOLD_SLACK_S
         if hold.complete:
             self.done.append(hold.side)
-        if end - start < self.reference.hold_s - HOLD_SLACK_S:
+        if (hold.complete or long_enough and HELD_IS_DONE_FOR_LEGS) and hold.side not in self.held:
+            self.held.append(hold.side)
+        if not long_enough:
             events.append(short_hold(self.reference, hold.side, start, end))
         return events
 
