@@ -6,7 +6,7 @@ and may narrow what the ones after it judge:
 
 - the trunk first: hip, shoulder and pelvis readings are taken against the trunk line, so while the
   trunk is off they are off with it, and only the trunk is reported;
-- the limbs (from a three-quarter view with a margin, ``THREE_QUARTER_MARGIN_DEG``), then bouncing;
+- the limbs, then bouncing;
 - the pelvis last: MediaPipe's hip landmarks follow the thighs, so while a leg is off its target
   the pelvis reads off with it, and only the leg is reported; and where the pelvis settled is
   taken, and compared, only while holding still (a bounce moves the pelvis too).
@@ -30,11 +30,6 @@ from pose_coach.terms import PELVIS
 # Readings taken against the trunk line: while the trunk is off they are off with it.
 TRUNK_RELATIVE = ("working_hip", "other_hip", "working_shoulder", "other_shoulder", "pelvis_tilt")
 SETTLE_S = 2.0  # where the pelvis sits over the first seconds held still is its baseline
-# From a three-quarter view a leg's hip and knee read further from the true joint angle than from
-# the side (per hold on the development splits, the near leg: 90% within 19 degrees, against 11 from
-# the side): there a limb is told too deep or too shallow only this far past its band (README, "A
-# wider band from a three-quarter view"). The trunk reads as well from there as from the side.
-THREE_QUARTER_MARGIN_DEG = 10.0
 
 
 @dataclass
@@ -49,7 +44,6 @@ class Judging:
     trunk_ok: bool = True  # set by the trunk check
     legs_ok: bool = True  # set by the limb checks
     bouncing: bool = False  # set by the bounce check
-    three_quarter: bool = False  # seen from a three-quarter view
 
 
 class FormCheck(Protocol):
@@ -88,15 +82,11 @@ class _Limits:
     def found(self, frame: Judging) -> None:
         """Tell the checks after this one what it found."""
 
-    def margin(self, frame: Judging) -> float:
-        return 0.0
-
     def update(self, frame: Judging) -> list[Event]:
-        events, margin = [], self.margin(frame)
+        events = []
         for limit in self.limits:
             judge = self.judges(frame, limit.name)
-            value = frame.angles[limit.name]
-            events += limit.update(frame.t, value, frame.side, judge=judge, margin=margin)
+            events += limit.update(frame.t, frame.angles[limit.name], frame.side, judge=judge)
         self.found(frame)
         return events
 
@@ -134,10 +124,6 @@ class LimbLimits(_Limits):
 
     def judges(self, frame: Judging, name: str) -> bool:
         return frame.judging and (frame.trunk_ok or name not in TRUNK_RELATIVE)
-
-    def margin(self, frame: Judging) -> float:
-        # A complete hold's release is told by the band itself.
-        return THREE_QUARTER_MARGIN_DEG if frame.three_quarter and not frame.hold_complete else 0.0
 
     def found(self, frame: Judging) -> None:
         frame.legs_ok = self.ok()

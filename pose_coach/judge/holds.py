@@ -231,7 +231,7 @@ class HoldTracker:
                 ):
                     form_ok, states = hold.form_ok, dict(hold.states)  # a misread: as it was
                 else:
-                    form_ok = hold.form_ok = self._judge(t, relative, states, view)
+                    form_ok = hold.form_ok = self._judge(t, relative, states)
                     hold.states = dict(states)
                 if form_ok:
                     hold.last_good_s = t
@@ -361,16 +361,12 @@ class HoldTracker:
         self.hold = ActiveHold(side, start, start, checks, trunk_shift=self._trunk_shift(start),
                                legs=legs or side)  # fmt: skip
 
-    def _judge(
-        self, t: float, relative: RelativeAngles, states: dict[str, int], view: BodyView | None
-    ) -> bool:
+    def _judge(self, t: float, relative: RelativeAngles, states: dict[str, int]) -> bool:
         hold = self.hold
         assert hold is not None
         relative = replace(relative, trunk=relative.trunk + hold.trunk_shift)
         steady = self.steady.update(t, relative[self.reference.bounce.angle])
-        judging = steady and not hold.complete
-        three_quarter = view is not None and view.view == "three_quarter"
-        frame = Judging(t, hold.side, relative, judging, hold.complete, three_quarter=three_quarter)
+        frame = Judging(t, hold.side, relative, steady and not hold.complete, hold.complete)
         for check in hold.checks:
             hold.faults += check.update(frame)
         # Bouncing in position is holding the stretch too, badly: it is a bounce, not also a hold

@@ -51,16 +51,14 @@ class AngleCheck:
     too_low: Bound
     too_high: Bound
 
-    def deviation(self, value: float, margin: float = 0.0) -> float:
-        """Degrees outside the tolerance band widened by ``margin`` (negative below, positive
-        above), 0 inside, NaN if unknown."""
+    def deviation(self, value: float) -> float:
+        """Degrees outside the tolerance band (negative below, positive above), 0 inside, NaN if unknown."""
         if math.isnan(value):
             return float("nan")
         offset = value - self.target
-        limit = self.tolerance + margin
-        if abs(offset) <= limit:
+        if abs(offset) <= self.tolerance:
             return 0.0
-        return offset - math.copysign(limit, offset)
+        return offset - math.copysign(self.tolerance, offset)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pose_coach.config import Settings
 from pose_coach.events import Fault
-from pose_coach.judge.form import THREE_QUARTER_MARGIN_DEG, TRUNK_RELATIVE
+from pose_coach.judge.form import TRUNK_RELATIVE
 from pose_coach.judge.holds import HoldTracker, _gap
 from pose_coach.judge.reference import Reference
 from pose_coach.measure.measurement import Measurement
@@ -124,7 +124,7 @@ def judge_still(
     side = tracker._fit_side(angles, measurement.hint)
     assert side is not None  # sides is never empty
     relative = angles.for_side(side)
-    verdicts = _angle_verdicts(reference, relative, side, view.view == "three_quarter")
+    verdicts = _angle_verdicts(reference, relative, side)
     if not tracker._in_zone(relative, view, _gap(angles, measurement.hint, side)):
         step = reference.instructions[min(1, len(reference.instructions) - 1)]
         return StillVerdict(False, f"Not in the stretch: the {side} leg is not in position. "
@@ -137,20 +137,14 @@ def judge_still(
     return StillVerdict(True, message, view.view, posture, side, verdicts)
 
 
-def _angle_verdicts(
-    reference: Reference, relative, side: str, three_quarter: bool
-) -> tuple[AngleVerdict, ...]:
-    """Each angle against its band; a limb's band from a three-quarter view as in a hold
-    (``form.THREE_QUARTER_MARGIN_DEG``)."""
+def _angle_verdicts(reference: Reference, relative, side: str) -> tuple[AngleVerdict, ...]:
     checks = reference.checks()
     trunk = checks["trunk"].deviation(relative.trunk) if "trunk" in checks else 0.0
     trunk_off = not math.isnan(trunk) and trunk != 0.0
-    margin = THREE_QUARTER_MARGIN_DEG if three_quarter else 0.0
     verdicts = []
     for role, check in checks.items():
         value = relative[role]
-        limb = role in reference.angles and role != "trunk"  # as ``form.LimbLimits`` judges
-        deviation = check.deviation(value, margin if limb else 0.0)
+        deviation = check.deviation(value)
         ok: bool | None = None if math.isnan(deviation) else deviation == 0.0
         if trunk_off and role in TRUNK_RELATIVE:
             ok = None  # read against an off trunk: off with it
