@@ -191,6 +191,34 @@ def test_an_estimator_left_open_exits_cleanly() -> None:
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")
+def test_mediapipe_threads_leave_ctrl_c_to_the_main_thread() -> None:
+    """A signal sent to the process goes to any thread not blocking it; Ctrl-C must reach the main
+    thread, where Python raises KeyboardInterrupt, never a MediaPipe thread."""
+    code = (
+        "import json, os, signal\n"
+        "import numpy as np\n"
+        "from pose_coach.input.pose import PoseEstimator\n"
+        "def blocked(tid):\n"
+        "    status = open(f'/proc/self/task/{tid}/status').read().splitlines()\n"
+        "    mask = int(next(l for l in status if l.startswith('SigBlk')).split()[1], 16)\n"
+        "    return [s for s in ('SIGINT', 'SIGTERM') if mask >> (getattr(signal, s) - 1) & 1]\n"
+        "before = set(os.listdir('/proc/self/task'))\n"
+        "with PoseEstimator() as estimator:\n"
+        "    estimator.detect(np.zeros((48, 64, 3), np.uint8), 0.0)\n"
+        "    new = sorted(set(os.listdir('/proc/self/task')) - before)\n"
+        "    print(json.dumps({'main': blocked(os.getpid()), 'new': [blocked(t) for t in new]}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    threads = json.loads(result.stdout)
+    assert threads["main"] == []
+    assert threads["new"], "MediaPipe started no thread"
+    assert all(signals == ["SIGINT", "SIGTERM"] for signals in threads["new"]), threads
+
+
 def _assert_plausible_person(pose: PoseFrame, width: int, height: int) -> None:
     inside = (
         (pose.image[:, 0] >= 0)

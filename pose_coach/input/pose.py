@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures.thread  # noqa: F401 - registers its exit hook before ours
+import contextlib
 import functools
 import io
 import math
+import signal
 import threading
 import weakref
 import zipfile
@@ -92,6 +94,26 @@ def _close_open_estimators() -> None:
 getattr(threading, "_register_atexit", atexit.register)(_close_open_estimators)
 
 
+# Ctrl-C and a request to stop are for the main thread, where Python turns them into exceptions.
+# The kernel hands a signal sent to the process to any thread that does not block it, and one that
+# landed on a MediaPipe thread left its graph waiting forever in the middle of a frame: a review
+# interrupted under load hung instead of stopping (1 in 2 at 2 s, with the other core busy). So they
+# are blocked while MediaPipe starts its threads, which keep the mask they start with.
+_MAIN_THREAD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _signals_kept_for_the_main_thread():
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no POSIX signal masks
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _MAIN_THREAD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _check_confidence(name: str, value: float) -> None:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{name} must be in [0, 1], got {value}")
@@ -130,7 +152,8 @@ class PoseEstimator:
             min_tracking_confidence=min_tracking_confidence,
         )
         try:
-            landmarker = vision.PoseLandmarker.create_from_options(options)
+            with _signals_kept_for_the_main_thread():
+                landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as error:
             raise ModelError(
                 f"MediaPipe could not load pose model {self.model_path}: {error}; "
