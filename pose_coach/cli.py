@@ -117,7 +117,7 @@ def _print_still(verdict: StillVerdict, review: Review) -> None:
 
 
 def _print_summary(review: Review) -> None:
-    from pose_coach.judge.explain import describe, uncounted
+    from pose_coach.judge.explain import describe, hold_view, uncounted, view_note
 
     run = review.run
     if run.still is not None:
@@ -132,6 +132,9 @@ def _print_summary(review: Review) -> None:
             missing = describe(uncounted(run.frames, hold, run.reference))
             if missing:
                 print(f"        {missing}")
+        note = view_note(hold_view(run.frames, hold))
+        if note:
+            print(f"        {note[0].upper()}{note[1:]}.")
     if not run.holds:
         print("  no hold found: was the stretch done in view of the camera?")
     for event in run.events:

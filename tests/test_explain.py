@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from pose_coach.judge.explain import describe, uncounted
+from pose_coach.judge.explain import describe, hold_view, uncounted, view_note
+from pose_coach.measure.view import BodyView
 from pose_coach.output.report import report
 from tests.coach_factories import kneeling_measurement, run_of
 
 FPS = 30
 
 
-def hold_with(blip_s: tuple[float, float] | None, end_s: float = 25.0):
+def hold_with(
+    blip_s: tuple[float, float] | None, end_s: float = 25.0, view: BodyView | None = None
+):
     """All fours for 1 s, into the left stretch over 1 s, held until ``end_s``, then back; the back
     leg drops 20 degrees short of its target during ``blip_s`` (too short to be reported)."""
     measurements = []
@@ -19,7 +22,9 @@ def hold_with(blip_s: tuple[float, float] | None, end_s: float = 25.0):
         t = n / FPS
         amount = min(max(t - 1.0, 0.0), 1.0) if t < end_s else 0.0
         short = blip_s is not None and blip_s[0] <= t < blip_s[1]
-        measurements.append(kneeling_measurement("left", amount, 20.0 if short else 0.0, t=t))
+        offset = 20.0 if short else 0.0
+        seen = {} if view is None else {"view": view}
+        measurements.append(kneeling_measurement("left", amount, offset, t=t, **seen))
     return run_of(measurements, sides=("left",))
 
 
@@ -51,3 +56,13 @@ def test_the_report_lists_the_seconds_not_counted_per_hold():
 def test_a_clean_hold_has_nothing_to_explain():
     run = hold_with(None)
     assert describe(uncounted(run.frames, run.holds[0], run.reference)) == ""
+
+
+def test_a_hold_seen_from_a_three_quarter_view_says_so_and_how_it_was_judged():
+    three_quarter = hold_with(None, view=BodyView("three_quarter", "right", "all_fours"))
+    [hold] = report(three_quarter)["holds"]
+    assert hold["view"] == "three_quarter"
+    assert "film from the side" in view_note(hold["view"])
+    side = hold_with(None)
+    assert hold_view(side.frames, side.holds[0]) == "side"
+    assert view_note("side") == ""

@@ -1,6 +1,6 @@
 """Why a hold's good-form time is less than its length: the seconds the hold timer did not count,
 and what the coach saw then (read from the frames' results, so it says what the judge decided and
-changes nothing of it).
+changes nothing of it); and the view the hold was seen from, where it makes the verdicts less sure.
 
 A fault is reported only after it lasts ``min_fault_s``, and easing into and out of the stretch is
 not reported at all (``holds.hold_faults``), yet the timer stops for both: without this, a hold of
@@ -9,6 +9,7 @@ not reported at all (``holds.hold_faults``), yet the timer stops for both: witho
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from pose_coach.events import Fault, Hold
@@ -89,3 +90,22 @@ def describe(spans: list[Uncounted], most: int = 3) -> str:
     parts = [f"{span.reason} at {span.start_s:.0f} s ({span.seconds:.1f} s)" for span in biggest]
     more = len(spans) - len(biggest)
     return f"{total:.1f} s not counted: " + ", ".join(parts) + (f" and {more} more" if more else "")
+
+
+def hold_view(frames: tuple[FrameResult, ...], hold: Hold) -> str | None:
+    """The view the camera had of the body for most of ``hold`` (``measure.view.VIEWS``), None if
+    the body's view was never read."""
+    views = Counter(frame.measurement.view.view for frame in frames
+                    if hold.start_s < frame.timestamp_s <= hold.end_s
+                    and frame.measurement.view is not None)  # fmt: skip
+    return views.most_common(1)[0][0] if views else None
+
+
+def view_note(view: str | None) -> str:
+    """What the person should know about a hold's view ("" when nothing): from a three-quarter
+    view hips and knees read further from the true joint angle than from the side (README,
+    "Accuracy"), so its depth verdicts are less sure."""
+    if view != "three_quarter":
+        return ""
+    return ("seen from a three-quarter view, where hips and knees read less surely than side-on: "
+            "film from the side for the surest judgement of depth")  # fmt: skip

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pose_coach.judge.explain import describe, uncounted
+from pose_coach.judge.explain import describe, hold_view, uncounted, view_note
 from pose_coach.judge.reference import Reference
 from pose_coach.judge.still import StillVerdict
 from pose_coach.review import Review
@@ -105,6 +105,9 @@ def show_review(shown: ShownReview) -> None:
         missing = describe(uncounted(run.frames, hold, run.reference))
         if missing and hold.good_form_s < run.reference.hold_s:
             st.caption(f"{hold.side.capitalize()} hold at {hold.start_s:.0f} s: {missing}.")
+        note = view_note(hold_view(run.frames, hold))
+        if note:
+            st.caption(f"{hold.side.capitalize()} hold at {hold.start_s:.0f} s: {note}.")
     if shown.saved_error:
         st.error(f"The review could not be saved to the history: {shown.saved_error}")
     st.markdown("**Key angles over time** (green: target band; orange: faults)")
