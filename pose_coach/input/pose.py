@@ -95,10 +95,10 @@ getattr(threading, "_register_atexit", atexit.register)(_close_open_estimators)
 
 
 # Ctrl-C and a request to stop are for the main thread, where Python turns them into exceptions.
-# The kernel hands a signal sent to the process to any thread that does not block it, and one that
-# landed on a MediaPipe thread left its graph waiting forever in the middle of a frame: a review
-# interrupted under load hung instead of stopping (1 in 2 at 2 s, with the other core busy). So they
-# are blocked while MediaPipe starts its threads, which keep the mask they start with.
+# The kernel hands a signal sent to the process to any thread that does not block it. A review
+# interrupted under load hung twice, its main thread waiting on a frame MediaPipe's graph never
+# finished; a signal taken by one of MediaPipe's threads is the likely cause (not reproduced since,
+# so not proven). So they are blocked while MediaPipe starts its threads, which keep that mask.
 _MAIN_THREAD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
