@@ -34,6 +34,13 @@ def blank(width: int = 640, height: int = 480) -> np.ndarray:
     return np.full((height, width, 3), 128, np.uint8)
 
 
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` in a fresh interpreter: a process of its own, its threads and exit its own."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
+
+
 def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, str(BUILD_TOOL), *args]
     return subprocess.run(command, capture_output=True, text=True, check=False, timeout=60)
@@ -184,9 +191,7 @@ def test_an_estimator_left_open_exits_cleanly() -> None:
         "estimator = PoseEstimator()\n"
         "estimator.detect(np.zeros((48, 64, 3), np.uint8), 0.0)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60
-    )
+    result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
 
@@ -209,9 +214,7 @@ def test_mediapipe_threads_leave_ctrl_c_to_the_main_thread() -> None:
         "    new = sorted(set(os.listdir('/proc/self/task')) - before)\n"
         "    print(json.dumps({'main': blocked(os.getpid()), 'new': [blocked(t) for t in new]}))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60
-    )
+    result = run_python(code)
     assert result.returncode == 0, result.stderr
     threads = json.loads(result.stdout)
     assert threads["main"] == []
