@@ -31,9 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from tools.render.camera import DEVICE_HFOV_DEG, Placement, short_side_fov
-from tools.render.choreography import (
-    FaultSpec,
-)
+from tools.render.choreography import FAULT_KINDS, FaultSpec
 from tools.render.raster import Lighting
 from tools.render.scene import Appearance
 from tools.render.stretches import STRETCHES
@@ -66,16 +64,6 @@ BASE_MULTIPLE = dict(shallow=2.0, deep=2.0, trunk=2.0, tilt=1.5, bounce=2.0, jer
 SIZE_MULTIPLES = (1.5, 2.0, 3.0)  # fault sizes, in reference tolerances
 SHORT_HOLD_FRACTIONS = (0.3, 0.5, 0.7)  # hold_too_short: the share of the target held
 
-FAULT_KINDS = (
-    "bounce",
-    "jerk",
-    "hip_misaligned",
-    "too_shallow",
-    "too_deep",
-    "trunk_misaligned",
-    "hold_too_short",
-    "skip_side",
-)
 # Per split: good-form videos per stretch, fault videos per kind, good videos with a 30 s hold.
 MIX = {
     "dev": {
