@@ -9,6 +9,9 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 from pose_coach_app import phone
 
 CAMERA_ON = "phone_camera_on"  # session state: the person asked this phone to send
+# Session state: how many times the connection stopped by itself, whether it was connecting or
+# sending at the last run, and whether a new video component is being put on the page.
+DROPS, ACTIVE, FRESH = "phone_camera_drops", "phone_camera_active", "phone_camera_fresh"
 
 
 def render() -> None:
@@ -23,20 +26,32 @@ def render() -> None:
         st.error(phone.refusal(other), icon=":material/block:")
         st.button("Try again")
         return
-    # The page, not the video component, says whether the camera should send: the component
-    # stops its stream whenever the connection reads "disconnected" (a moment's Wi-Fi drop, a busy
-    # computer), and given a desired state it starts again by itself.
+    # The page, not the video component, says whether the camera should send; the component
+    # stops its stream by itself whenever the connection reads "disconnected" (a moment's Wi-Fi
+    # drop, a busy computer), and the page then connects again.
     on = st.session_state.setdefault(CAMERA_ON, False)
     st.button("Stop the camera" if on else "Start the camera", type="secondary" if on else "primary",
               on_click=_toggle_camera)  # fmt: skip
     context = webrtc_streamer(
-        key="phone_camera",
+        key=f"phone_camera_{st.session_state.setdefault(DROPS, 0)}",
         mode=WebRtcMode.SENDONLY,
         rtc_configuration=phone.RTC_CONFIGURATION,
         server_rtc_configuration=phone.RTC_CONFIGURATION,
         media_stream_constraints=phone.PHONE_CAMERA,
-        desired_playing_state=on,
+        desired_playing_state=on and not st.session_state.pop(FRESH, False),
     )
+    active = context.state.playing or context.state.signalling
+    if on and st.session_state.get(ACTIVE) and not active:
+        # The connection dropped or failed. The component would start again by itself, but it
+        # makes two or three connections at once when it starts while the page updates it, and
+        # the computer answers only the first (measured: 15 s lost to each wrong pairing, a minute
+        # and more in all). A new component is put on the page stopped, and asked to start at the
+        # next run (the one it asks for once it is on the page), as the Start button does.
+        st.session_state[DROPS] += 1
+        st.session_state[FRESH] = True
+        st.session_state[ACTIVE] = False
+        st.rerun()
+    st.session_state[ACTIVE] = active
     track = context.input_video_track if context.state.playing else None
     if track is None:
         link.disconnect(me)
