@@ -46,7 +46,9 @@ def render() -> None:
         # makes two or three connections at once when it starts while the page updates it, and
         # the computer answers only the first (measured: 15 s lost to each wrong pairing, a minute
         # and more in all). A new component is put on the page stopped, and asked to start at the
-        # next run (the one it asks for once it is on the page), as the Start button does.
+        # next run (the one it asks for once it is on the page), as the Start button does. Stop
+        # then Start starts the same component again: when its second connection fails, this
+        # puts up a new one too (the phone sends again after about 16 s).
         st.session_state[DROPS] += 1
         st.session_state[FRESH] = True
         st.session_state[ACTIVE] = False

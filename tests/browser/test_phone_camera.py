@@ -199,6 +199,17 @@ def test_phone_camera_coached_on_the_live_page(https_server, playwright, tmp_pat
         phone.get_by_text("Sending to the computer").wait_for(timeout=WAIT_S * 1000)
         live.bring_to_front()
         assert wait_for(lambda: connected.inner_text() != before), "the Live page sees it again"
+
+        # Stopped and started again on the phone, it sends again. (Mostly after 16 s: started
+        # again, the component makes two connections, and the one that fails makes the page put
+        # up a new component, as after a drop.)
+        phone.bring_to_front()
+        phone.get_by_role("button", name="Stop the camera").click()
+        phone.get_by_text("Press Start the camera").wait_for()
+        restarted = phone.evaluate("Date.now()")
+        phone.get_by_role("button", name="Start the camera").click()
+        assert wait_for(lambda: connected_since(phone, restarted)), "the camera starts again"
+        phone.get_by_text("Sending to the computer").wait_for(timeout=WAIT_S * 1000)
     except Exception:
         what_pages_show(pages, tmp_path, console)
         raise
