@@ -502,14 +502,14 @@ def hold_faults(events: list[Event], start: float, end: float) -> list[Event]:
             run.append(event)
         merged.append(_joined(run))
 
-    def easing(event: Event) -> bool:
+    def left_out(event: Event) -> bool:
         at_start, at_end = event.start_s - start <= EDGE_S, end - event.end_s <= EDGE_S
         easing_in = at_start and event.kind in EASING_IN and event.duration_s <= EASE_S
         releasing = at_end and event.duration_s <= RELEASE_S
         brief = event.kind in LIMB_FAULTS and event.duration_s < LIMB_REPORT_S
         return easing_in or releasing or brief
 
-    return sorted((e for e in merged if not easing(e)), key=lambda e: e.start_s)
+    return sorted((e for e in merged if not left_out(e)), key=lambda e: e.start_s)
 
 
 def _joined(run: list[Event]) -> Event:
