@@ -26,7 +26,7 @@ from pose_coach.terms import CAMERA_VIEWS, CHECKED_ANGLES, POSTURES, ZONE_ANGLES
 
 # How far (degrees of pelvis tilt and rotation together, in MediaPipe's terms) the pelvis may move
 # from where it settled in a hold. On rendered good form it wandered up to about 2.5 degrees; a
-# 15-degree hip hike read as 4-7 where it showed at all (README, "Sample videos and accuracy").
+# 15-degree hip hike read as 4-7 where it showed at all (the first sample videos, round 1).
 DEFAULT_MAX_SHIFT_DEG = 3.0
 
 
