@@ -331,6 +331,23 @@ def test_legs_whose_labels_swap_mid_hold_are_still_that_hold(monkeypatch):
     assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT] * 2
 
 
+def test_legs_whose_labels_flicker_mid_hold_are_read_the_way_that_fits_the_stretch(monkeypatch):
+    """For 11 s mid-hold the pose model's labels flip every 0.3 s, and read swapped the front leg is
+    15 degrees off what it read before: each frame is read the way round its legs fit the
+    stretch, so the hold's good form counts through."""
+    keys = [(0, TALL), (3, TALL), (5, STEP), (18, STEP), (20, TALL), (22, TALL)]
+    off = STEP | {"other_hip": 80.0, "other_knee": 80.0}
+    keys_off = [(0, TALL), (3, TALL), (5, off), (18, off), (20, TALL), (22, TALL)]
+    flicker = [s if 6 <= m.timestamp_s < 17 and int(m.timestamp_s / 0.3) % 2 else m
+               for m, s in zip(frames(keys, side="right"), frames(keys_off, side="left"), strict=True)]  # fmt: skip
+    _, summary = run(flicker, sides=("right",))
+    assert [h.side for h in summary.holds] == ["right"]
+    assert summary.holds[0].good_form_s >= 10.0 and summary.events == ()
+    monkeypatch.setattr("pose_coach.judge.holds.LABELS_SWAP", False)  # the rule switched off
+    _, summary = run(flicker, sides=("right",))
+    assert summary.holds[0].good_form_s < 10.0
+
+
 def test_the_arms_keep_their_side_when_the_legs_swap_labels(monkeypatch):
     """Kneeling, left then right, the pose model calls the back leg "left" in both holds but keeps
     the arms' labels: in the right side's hold the left arm reaches. That hold is the right side,
