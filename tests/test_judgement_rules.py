@@ -317,12 +317,19 @@ def test_a_side_held_long_enough_counts_as_held_when_the_same_leg_moves_again(mo
     assert "left" not in summary.sides_done
 
 
+def swapped_labels(during, read_swapped=STEP):
+    """Half-kneeling, the right side worked for 13 s; while ``during(t)`` the pose model swaps its
+    legs' labels, the legs reading ``read_swapped`` for the left side."""
+    keys = [(0, TALL), (3, TALL), (5, STEP), (18, STEP), (20, TALL), (22, TALL)]
+    other = [(t, read_swapped if angles is STEP else angles) for t, angles in keys]
+    return [s if during(m.timestamp_s) else m
+            for m, s in zip(frames(keys, side="right"), frames(other, side="left"), strict=True)]  # fmt: skip
+
+
 def test_legs_whose_labels_swap_mid_hold_are_still_that_hold(monkeypatch):
     """For 5 s mid-hold the pose model swaps its legs' labels (the working leg reads what the other
     did, and the other the working leg's angles): still one hold, its good form counted through."""
-    keys = [(0, TALL), (3, TALL), (5, STEP), (18, STEP), (20, TALL), (22, TALL)]
-    swapped = [s if 9 <= m.timestamp_s < 14 else m
-               for m, s in zip(frames(keys, side="right"), frames(keys, side="left"), strict=True)]  # fmt: skip
+    swapped = swapped_labels(lambda t: 9 <= t < 14)
     _, summary = run(swapped, sides=("right",))
     assert [h.side for h in summary.holds] == ["right"]
     assert summary.holds[0].good_form_s >= 10.0 and summary.events == ()
@@ -333,13 +340,10 @@ def test_legs_whose_labels_swap_mid_hold_are_still_that_hold(monkeypatch):
 
 def test_legs_whose_labels_flicker_mid_hold_are_read_the_way_that_fits_the_stretch(monkeypatch):
     """For 11 s mid-hold the pose model's labels flip every 0.3 s, and read swapped the front leg is
-    15 degrees off what it read before: each frame is read the way round its legs fit the
-    stretch, so the hold's good form counts through."""
-    keys = [(0, TALL), (3, TALL), (5, STEP), (18, STEP), (20, TALL), (22, TALL)]
-    off = STEP | {"other_hip": 80.0, "other_knee": 80.0}
-    keys_off = [(0, TALL), (3, TALL), (5, off), (18, off), (20, TALL), (22, TALL)]
-    flicker = [s if 6 <= m.timestamp_s < 17 and int(m.timestamp_s / 0.3) % 2 else m
-               for m, s in zip(frames(keys, side="right"), frames(keys_off, side="left"), strict=True)]  # fmt: skip
+    15 degrees off what it read before: a frame whose legs fit the stretch only the other way round
+    keeps the hold going, so its good form counts through."""
+    flicker = swapped_labels(lambda t: 6 <= t < 17 and int(t / 0.3) % 2,
+                             STEP | {"other_hip": 80.0, "other_knee": 80.0})  # fmt: skip
     _, summary = run(flicker, sides=("right",))
     assert [h.side for h in summary.holds] == ["right"]
     assert summary.holds[0].good_form_s >= 10.0 and summary.events == ()
