@@ -243,9 +243,9 @@ class HoldTracker:
             if in_zone:
                 assert relative is not None
                 hold.last_in_s = t
-                if (
-                    misread
-                    or LEGS_AS_ONE
+                # A frame read swapped is not added to the legs' usual readings.
+                if misread or (
+                    LEGS_AS_ONE
                     and hold.together.update(t, relative.working_hip, relative.other_hip)
                 ):
                     form_ok, states = hold.form_ok, dict(hold.states)  # a misread: as it was
