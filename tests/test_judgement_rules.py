@@ -257,6 +257,28 @@ def test_a_standing_knee_lifted_short_of_the_stretch_is_a_hold_that_is_too_shall
     assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT]
 
 
+def test_a_standing_knee_lifted_43_degrees_is_good_form_and_25_is_too_shallow():
+    """The standing band's low edge sits between good form (the thigh 44-67 degrees forward, true 3D
+    angle, in the development splits) and too shallow (18-39): a person who lifts the knee 43
+    degrees is held, not told to lift it higher."""
+    standing = get_reference("standing_psoas")
+    rest = {"working_hip": 0.0, "other_hip": 0.0, "working_knee": 2.0, "trunk": 0.0}
+    upright = BodyView("side", "left", "standing")
+
+    def faults(hip: float, reference=standing) -> list[Fault]:
+        lifted = rest | {"working_hip": hip, "working_knee": 80.0}
+        keys = [(0, rest), (3, rest), (5, lifted), (37, lifted), (39, rest), (41, rest)]
+        _, summary = run(frames(keys, view=upright), reference=reference, sides=("left",))
+        return [e.kind for e in summary.events]
+
+    assert faults(43.0) == []
+    assert faults(25.0) == [Fault.TOO_SHALLOW]
+    # With the band as it was (72 +- 27: from 45), the low lift was told it is too shallow.
+    old = dataclasses.replace(standing.angles["working_hip"], target=72.0, tolerance=27.0)
+    old_band = dataclasses.replace(standing, angles=standing.angles | {"working_hip": old})
+    assert faults(43.0, old_band) == [Fault.TOO_SHALLOW]
+
+
 @pytest.mark.parametrize(
     ("reference", "short", "old_zone"),
     [
