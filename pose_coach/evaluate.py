@@ -295,6 +295,7 @@ def _cache_file(video: Path, settings: Settings, cache: Path) -> Path:
     model = resolve_model_path(settings.model_path)
     stat, model_stat = video.stat(), Path(model).stat()
     key = f"{video.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{model}|{model_stat.st_size}"
+    key += "|zoom"  # detections made with ``pose.ZoomSearch``
     if settings.analysis_fps > 0:
         key += f"|{settings.analysis_fps:g}"
     return cache / f"{video.stem}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.npz"
@@ -303,7 +304,8 @@ def _cache_file(video: Path, settings: Settings, cache: Path) -> Path:
 def detect_all(video: Path, settings: Settings) -> list[tuple[float, PoseFrame | None]]:
     """The pose model's detections of every frame of ``video``, as ``coach_file`` would make them."""
     facts = video_facts(video)
-    with PoseEstimator(settings.model_path, video_mode=not facts.is_image) as estimator:
+    with PoseEstimator(settings.model_path, video_mode=not facts.is_image,
+                       zoom_search=True) as estimator:  # fmt: skip
         pace = Pace(settings.analysis_fps)  # the frames coach_video asks about; None for the rest
         frames = iter_frames(video)
         return [(t, estimator.detect(rgb, t) if pace.due(t) else None) for rgb, t in frames]

@@ -109,7 +109,7 @@ def _detector(detector: Detector | None, settings: Settings, still: bool) -> Ite
     if detector is not None:
         yield detector
         return
-    with PoseEstimator(settings.model_path, video_mode=not still) as estimator:
+    with PoseEstimator(settings.model_path, video_mode=not still, zoom_search=True) as estimator:
         yield estimator.detect
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -26,7 +28,8 @@ BUILD_TOOL = REPO / "tools" / "build_pose_model.py"
 DATA = REPO / "tests" / "data"
 PICTURE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
 PERSON_PICTURES = sorted(p for p in DATA.glob("*") if p.suffix.lower() in PICTURE_SUFFIXES)
-SAMPLE_VIDEOS = sorted((REPO / "sample_videos").glob("*.mp4"))
+SAMPLES = REPO / "sample_videos"
+SAMPLE_VIDEOS = sorted(SAMPLES.glob("*.mp4"))
 TORSO = (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
 
 
@@ -167,6 +170,36 @@ def test_two_streams_keep_separate_tracking_state() -> None:
         first.detect(blank(), 5.0)
         second.detect(blank(), 0.0)  # would be "going back in time" if state were shared
         first.detect(blank(), 5.1)
+
+
+def test_a_person_too_small_for_the_whole_frame_is_found_by_the_zoom_search() -> None:
+    """A sample video's person at a third of its size (a camera far away) is not found in the
+    whole frame; the zoom search finds and follows them, their landmarks in the frame's pixels."""
+    frames = [rgb for rgb, _ in itertools.islice(iter_frames(SAMPLES / "kneeling_psoas_good.mp4"),
+                                                 0, 96, 8)]  # fmt: skip
+    height, width = frames[0].shape[:2]
+    corner = np.array([width // 3, height // 10])
+
+    def far(rgb: np.ndarray) -> np.ndarray:
+        small = cv2.resize(rgb, (width // 3, height // 3), interpolation=cv2.INTER_AREA)
+        canvas = np.empty_like(rgb)
+        canvas[:] = np.median(small.reshape(-1, 3), axis=0).astype(np.uint8)
+        (x, y), (h, w) = corner, small.shape[:2]
+        canvas[y : y + h, x : x + w] = small
+        return canvas
+
+    def detections(images: list[np.ndarray], zoom: bool) -> list[PoseFrame | None]:
+        with PoseEstimator(video_mode=True, zoom_search=zoom) as estimator:
+            return [estimator.detect(image, i / 3) for i, image in enumerate(images)]
+
+    near = detections(frames, zoom=False)
+    assert all(pose is not None for pose in near)
+    assert not any(detections([far(rgb) for rgb in frames], zoom=False))
+    found = detections([far(rgb) for rgb in frames], zoom=True)
+    assert all(pose is not None for pose in found)
+    hips = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
+    for small, big in zip(found, near, strict=True):
+        assert np.abs(small.image[hips] - (big.image[hips] / 3 + corner)).max() < 4.0
 
 
 def test_bad_frames_and_closed_estimator_are_reported() -> None:

@@ -139,29 +139,36 @@ class PoseEstimator:
         video_mode: bool = True,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        zoom_search: bool = False,
     ) -> None:
+        """``zoom_search`` (video mode only): look for a person too small for the whole frame
+        (``ZoomSearch``); off for live coaching, where a search would stall the stream."""
         _check_confidence("min_detection_confidence", min_detection_confidence)
         _check_confidence("min_tracking_confidence", min_tracking_confidence)
         self.model_path = resolve_model_path(model_path)
         self.video_mode = video_mode
-        options = vision.PoseLandmarkerOptions(
+        self._options = functools.partial(
+            vision.PoseLandmarkerOptions,
             base_options=BaseOptions(model_asset_buffer=load_model_bytes(self.model_path)),
-            running_mode=vision.RunningMode.VIDEO if video_mode else vision.RunningMode.IMAGE,
             num_poses=1,
             min_pose_detection_confidence=min_detection_confidence,
             min_tracking_confidence=min_tracking_confidence,
         )
+        self._landmarker: vision.PoseLandmarker | None = self._create(video_mode)
+        self._last_ms: int | None = None
+        self.zoom = ZoomSearch(self._create) if zoom_search and video_mode else None
+        _OPEN_ESTIMATORS.add(self)
+
+    def _create(self, video_mode: bool) -> vision.PoseLandmarker:
+        mode = vision.RunningMode.VIDEO if video_mode else vision.RunningMode.IMAGE
         try:
             with _signals_kept_for_the_main_thread():
-                landmarker = vision.PoseLandmarker.create_from_options(options)
+                return vision.PoseLandmarker.create_from_options(self._options(running_mode=mode))
         except (RuntimeError, ValueError) as error:
             raise ModelError(
                 f"MediaPipe could not load pose model {self.model_path}: {error}; "
                 "use a pose landmarker .task file made for MediaPipe Tasks"
             ) from error
-        self._landmarker: vision.PoseLandmarker | None = landmarker
-        self._last_ms: int | None = None
-        _OPEN_ESTIMATORS.add(self)
 
     def detect(self, rgb: np.ndarray, timestamp_s: float) -> PoseFrame | None:
         """Landmarks of the person in an RGB uint8 (H, W, 3) frame, or None when nobody is found."""
@@ -177,17 +184,11 @@ class PoseEstimator:
             raise ValueError(f"frame must be an RGB uint8 array of shape (H, W, 3), got {got}")
         if not math.isfinite(timestamp_s):
             raise ValueError(f"timestamp_s must be finite, got {timestamp_s}")
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self.video_mode:
-            result = self._landmarker.detect_for_video(image, self._model_timestamp_ms(timestamp_s))
-        else:
-            result = self._landmarker.detect(image)
-        if not result.pose_landmarks:
-            return None
-        height, width = rgb.shape[:2]
-        return _to_pose_frame(
-            result.pose_landmarks[0], result.pose_world_landmarks[0], timestamp_s, width, height
-        )
+        ms = self._model_timestamp_ms(timestamp_s) if self.video_mode else None
+        found = _landmarks(self._landmarker, rgb, ms, timestamp_s)
+        if self.zoom is not None:
+            return self.zoom.after(found, rgb, ms, timestamp_s)
+        return found
 
     def _model_timestamp_ms(self, timestamp_s: float) -> int:
         """Whole ms for MediaPipe, bumped to stay strictly increasing."""
@@ -202,6 +203,8 @@ class PoseEstimator:
         landmarker, self._landmarker = self._landmarker, None
         if landmarker is not None:
             landmarker.close()
+        if self.zoom is not None:
+            self.zoom.close()
         _OPEN_ESTIMATORS.discard(self)
 
     def __enter__(self) -> PoseEstimator:
@@ -216,15 +219,105 @@ class PoseEstimator:
         self.close()
 
 
+# A person far from the camera can be too small for the pose detector, which sees the whole frame
+# shrunk to 224 pixels: a phone on the floor, pitched down, frames a kneeling person 5 m away
+# about 100 x 45 pixels in a 480 x 270 video, and no frame of it found anybody (`dev7004`). Half
+# of the frame, twice as large, finds them. So when the whole frame finds nobody, windows of
+# 1/ZOOM of the frame (ZOOM + 1 positions each way, overlapping) are searched, at most every
+# SEARCH_EVERY_S; the person found is then followed in a window of that size centred on them (a
+# second landmarker, with its own tracking) until the whole frame finds them again.
+ZOOM = 2
+SEARCH_EVERY_S = 1.0
+
+
+class ZoomSearch:
+    """Finds and follows a person too small for the whole frame (see ``ZOOM``)."""
+
+    def __init__(self, create) -> None:
+        self._create = create  # video_mode -> a new landmarker of the estimator's model
+        self._search: vision.PoseLandmarker | None = None
+        self._follow: vision.PoseLandmarker | None = None
+        self.window: tuple[int, int] | None = None  # the followed window's top-left corner
+        self._searched_s = -math.inf
+
+    def after(
+        self, found: PoseFrame | None, rgb: np.ndarray, ms: int | None, timestamp_s: float
+    ) -> PoseFrame | None:
+        """The person of this frame, given what the whole frame ``found``."""
+        if found is not None:
+            self.window = None
+            return found
+        height, width = rgb.shape[:2]
+        size = (max(width // ZOOM, 1), max(height // ZOOM, 1))
+        if self.window is not None:
+            if self._follow is None:
+                self._follow = self._create(True)
+            found = _landmarks(self._follow, rgb, ms, timestamp_s, self.window, size)
+        elif timestamp_s - self._searched_s >= SEARCH_EVERY_S or timestamp_s < self._searched_s:
+            self._searched_s = timestamp_s
+            if self._search is None:
+                self._search = self._create(False)
+            xs = np.linspace(0, width - size[0], ZOOM + 1).astype(int)
+            ys = np.linspace(0, height - size[1], ZOOM + 1).astype(int)
+            hits = [_landmarks(self._search, rgb, None, timestamp_s, (int(x), int(y)), size)
+                    for y in ys for x in xs]  # fmt: skip
+            found = max((h for h in hits if h is not None), default=None,
+                        key=lambda h: float(h.visibility.mean()))  # fmt: skip
+        self.window = None if found is None else _centred(found, size, (width, height))
+        return found
+
+    def close(self) -> None:
+        for landmarker in (self._search, self._follow):
+            if landmarker is not None:
+                landmarker.close()
+        self._search = self._follow = None
+
+
+def _centred(pose: PoseFrame, size: tuple[int, int], frame: tuple[int, int]) -> tuple[int, int]:
+    """The top-left corner of a window of ``size`` centred on ``pose``, inside the frame."""
+    centre = (np.nanmin(pose.image, axis=0) + np.nanmax(pose.image, axis=0)) / 2
+    corner = np.clip(np.round(centre - np.array(size) / 2), 0, np.array(frame) - size)
+    return int(corner[0]), int(corner[1])
+
+
+def _landmarks(
+    landmarker: vision.PoseLandmarker,
+    rgb: np.ndarray,
+    ms: int | None,
+    timestamp_s: float,
+    corner: tuple[int, int] = (0, 0),
+    size: tuple[int, int] | None = None,
+) -> PoseFrame | None:
+    """The person ``landmarker`` finds in ``rgb`` (in the window at ``corner`` of ``size``, if
+    given), in the whole frame's pixels; ``ms``: the video mode's timestamp, None in image mode."""
+    height, width = rgb.shape[:2]
+    w, h = size or (width, height)
+    window = rgb[corner[1] : corner[1] + h, corner[0] : corner[0] + w]
+    image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(window))
+    result = landmarker.detect(image) if ms is None else landmarker.detect_for_video(image, ms)
+    if not result.pose_landmarks:
+        return None
+    return _to_pose_frame(result.pose_landmarks[0], result.pose_world_landmarks[0], timestamp_s,
+                          width, height, corner, (w, h))  # fmt: skip
+
+
 def _to_pose_frame(
-    normalized: list, world: list, timestamp_s: float, width: int, height: int
+    normalized: list,
+    world: list,
+    timestamp_s: float,
+    width: int,
+    height: int,
+    corner: tuple[int, int] = (0, 0),
+    size: tuple[int, int] | None = None,
 ) -> PoseFrame:
-    """Convert MediaPipe landmarks (image ones normalised to [0, 1]) into a PoseFrame in pixels."""
+    """Convert MediaPipe landmarks (image ones normalised to [0, 1] in the window of ``size`` at
+    ``corner``, by default the whole frame) into a PoseFrame in the frame's pixels."""
     if len(normalized) != NUM_LANDMARKS or len(world) != NUM_LANDMARKS:
         raise ValueError(
             f"expected {NUM_LANDMARKS} landmarks from the model, got {len(normalized)}/{len(world)}"
         )
-    image = np.array([(p.x, p.y) for p in normalized], dtype=np.float64) * (width, height)
+    scale = size or (width, height)
+    image = np.array([(p.x, p.y) for p in normalized], dtype=np.float64) * scale + corner
     # The Tasks API leaves visibility unset when a model lacks it: treat that as not visible (0).
     visibility = np.array([p.visibility or 0.0 for p in normalized], dtype=np.float64)
     world_xyz = np.array([(p.x, p.y, p.z) for p in world], dtype=np.float64)
