@@ -197,6 +197,8 @@ def test_a_person_too_small_for_the_whole_frame_is_found_by_the_zoom_search() ->
     assert not any(detections([far(rgb) for rgb in frames], zoom=False))
     found = detections([far(rgb) for rgb in frames], zoom=True)
     assert all(pose is not None for pose in found)
+    with PoseEstimator(video_mode=False, zoom_search=True) as still:  # a photo: searched as well
+        assert still.detect(far(frames[0]), 0.0) is not None
     hips = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
     for small, big in zip(found, near, strict=True):
         assert np.abs(small.image[hips] - (big.image[hips] / 3 + corner)).max() < 4.0

@@ -141,8 +141,8 @@ class PoseEstimator:
         min_tracking_confidence: float = 0.5,
         zoom_search: bool = False,
     ) -> None:
-        """``zoom_search`` (video mode only): look for a person too small for the whole frame
-        (``ZoomSearch``); off for live coaching, where a search would stall the stream."""
+        """``zoom_search``: look for a person too small for the whole frame (``ZoomSearch``);
+        off for live coaching, where a search would stall the stream."""
         _check_confidence("min_detection_confidence", min_detection_confidence)
         _check_confidence("min_tracking_confidence", min_tracking_confidence)
         self.model_path = resolve_model_path(model_path)
@@ -156,7 +156,7 @@ class PoseEstimator:
         )
         self._landmarker: vision.PoseLandmarker | None = self._create(video_mode)
         self._last_ms: int | None = None
-        self.zoom = ZoomSearch(self._create) if zoom_search and video_mode else None
+        self.zoom = ZoomSearch(self._create) if zoom_search else None
         _OPEN_ESTIMATORS.add(self)
 
     def _create(self, video_mode: bool) -> vision.PoseLandmarker:
@@ -225,7 +225,8 @@ class PoseEstimator:
 # of the frame, twice as large, finds them. So when the whole frame finds nobody, windows of
 # 1/ZOOM of the frame (ZOOM + 1 positions each way, overlapping) are searched, at most every
 # SEARCH_EVERY_S; the person found is then followed in a window of that size centred on them (a
-# second landmarker, with its own tracking) until the whole frame finds them again.
+# second landmarker, with its own tracking) until the whole frame finds them again. A still image
+# is searched whenever the whole of it finds nobody.
 ZOOM = 2
 SEARCH_EVERY_S = 1.0
 
@@ -243,17 +244,18 @@ class ZoomSearch:
     def after(
         self, found: PoseFrame | None, rgb: np.ndarray, ms: int | None, timestamp_s: float
     ) -> PoseFrame | None:
-        """The person of this frame, given what the whole frame ``found``."""
+        """The person of this frame, given what the whole frame ``found``; ``ms``: the video
+        mode's timestamp, None for a still image."""
         if found is not None:
             self.window = None
             return found
         height, width = rgb.shape[:2]
         size = (max(width // ZOOM, 1), max(height // ZOOM, 1))
-        if self.window is not None:
+        if self.window is not None and ms is not None:
             if self._follow is None:
                 self._follow = self._create(True)
             found = _landmarks(self._follow, rgb, ms, timestamp_s, self.window, size)
-        elif timestamp_s - self._searched_s >= SEARCH_EVERY_S or timestamp_s < self._searched_s:
+        elif ms is None or not 0 <= timestamp_s - self._searched_s < SEARCH_EVERY_S:
             self._searched_s = timestamp_s
             if self._search is None:
                 self._search = self._create(False)
