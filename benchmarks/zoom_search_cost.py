@@ -1,0 +1,86 @@
+"""What the search for a person too small for the whole frame (``pose.ZoomSearch``) costs.
+
+    python benchmarks/zoom_search_cost.py [VIDEO] [--frames N] [--repeat N]
+
+Runs the pose model on the first ``--frames`` frames a review analyses of VIDEO (about
+``Settings.analysis_fps`` a second), with the search and without it, in the same run, on three
+versions of them: as they are (the whole frame finds the person: the search idles), the person at a
+third of the size on a plain canvas (found and followed in a window), and an empty canvas (nobody:
+searched once a second). Prints milliseconds per analysed frame and the ratio with / without. Each
+figure is the best of ``--repeat`` runs, to damp the noise of a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pose_coach.coach import Pace
+from pose_coach.config import Settings
+from pose_coach.input.pose import PoseEstimator
+from pose_coach.input.video import iter_frames
+
+DEFAULT_VIDEO = Path(__file__).resolve().parent.parent / "sample_videos" / "kneeling_psoas_good.mp4"
+
+
+def analysed_frames(video: Path, n: int) -> list[tuple[np.ndarray, float]]:
+    pace = Pace(Settings().analysis_fps)
+    frames = []
+    for rgb, t in iter_frames(video):
+        if pace.due(t):
+            frames.append((rgb, t))
+            if len(frames) == n:
+                break
+    return frames
+
+
+def far(rgb: np.ndarray) -> np.ndarray:
+    """The frame's person at a third of the size, near the top of a plain canvas."""
+    height, width = rgb.shape[:2]
+    small = cv2.resize(rgb, (width // 3, height // 3), interpolation=cv2.INTER_AREA)
+    canvas = np.empty_like(rgb)
+    canvas[:] = np.median(small.reshape(-1, 3), axis=0).astype(np.uint8)
+    y, x = height // 10, width // 3
+    canvas[y : y + small.shape[0], x : x + small.shape[1]] = small
+    return canvas
+
+
+def ms_per_frame(
+    frames: list[tuple[np.ndarray, float]], zoom: bool, repeat: int
+) -> tuple[float, int]:
+    """Best milliseconds per frame over ``repeat`` runs, and how many frames found a person."""
+    best, found = float("inf"), 0
+    for _ in range(repeat):
+        with PoseEstimator(video_mode=True, zoom_search=zoom) as estimator:
+            start = time.perf_counter()
+            found = sum(estimator.detect(rgb, t) is not None for rgb, t in frames)
+            best = min(best, (time.perf_counter() - start) * 1000 / len(frames))
+    return best, found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("video", nargs="?", type=Path, default=DEFAULT_VIDEO)
+    parser.add_argument("--frames", type=int, default=150)
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    frames = analysed_frames(args.video, args.frames)
+    versions = {
+        "as filmed (person found)": frames,
+        "person at a third of the size": [(far(rgb), t) for rgb, t in frames],
+        "nobody in the frame": [(np.full_like(rgb, 128), t) for rgb, t in frames],
+    }
+    print(f"{len(frames)} analysed frames of {args.video.name}, best of {args.repeat}")
+    print(f"{'':32} {'without ms':>10} {'found':>6} {'with ms':>8} {'found':>6} {'ratio':>6}")
+    for name, version in versions.items():
+        off, found_off = ms_per_frame(version, False, args.repeat)
+        on, found_on = ms_per_frame(version, True, args.repeat)
+        print(f"{name:32} {off:10.1f} {found_off:6d} {on:8.1f} {found_on:6d} {on / off:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
