@@ -21,6 +21,7 @@ import signal
 import threading
 import weakref
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -234,7 +235,7 @@ SEARCH_EVERY_S = 1.0
 class ZoomSearch:
     """Finds and follows a person too small for the whole frame (see ``ZOOM``)."""
 
-    def __init__(self, create) -> None:
+    def __init__(self, create: Callable[[bool], vision.PoseLandmarker]) -> None:
         self._create = create  # video_mode -> a new landmarker of the estimator's model
         self._search: vision.PoseLandmarker | None = None
         self._follow: vision.PoseLandmarker | None = None
