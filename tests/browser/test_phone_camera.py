@@ -15,6 +15,7 @@ import contextlib
 import cv2
 import numpy as np
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.harness import launch, new_page, screenshot
 from tests.browser.stamps import FRAME_BITS, read_stamps
@@ -84,8 +85,18 @@ def component_frame(page):
 
 def connected_since(page, since: float) -> bool:
     """Whether a peer connection made after ``since`` (ms, the browser's clock) in any of the
-    page's frames is connected."""
-    return any(f.evaluate(CONNECTED_SINCE, since) for f in page.frames if not f.is_detached())
+    page's frames is connected. A frame may go away while it is asked (the camera page replaces
+    its video component after a drop): it is not connected."""
+
+    def connected(frame) -> bool:
+        try:
+            return frame.evaluate(CONNECTED_SINCE, since)
+        except PlaywrightError:
+            if frame.is_detached():
+                return False
+            raise
+
+    return any(connected(f) for f in page.frames if not f.is_detached())
 
 
 def decode_qr(png: bytes) -> str:
