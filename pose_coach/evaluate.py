@@ -49,10 +49,9 @@ from pose_coach.config import Settings
 from pose_coach.events import Fault
 from pose_coach.input.landmarks import NUM_LANDMARKS, Landmark, PoseFrame
 from pose_coach.input.model_files import resolve_model_path
-from pose_coach.input.pose import PoseEstimator
 from pose_coach.input.video import iter_frames
 from pose_coach.judge.reference import get_reference
-from pose_coach.review import coach_file, video_facts
+from pose_coach.review import coach_file, pose_detector, video_facts
 from pose_coach.terms import ANGLE_NAMES
 
 FAULT_KINDS = tuple(
@@ -295,7 +294,7 @@ def _cache_file(video: Path, settings: Settings, cache: Path) -> Path:
     model = resolve_model_path(settings.model_path)
     stat, model_stat = video.stat(), Path(model).stat()
     key = f"{video.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{model}|{model_stat.st_size}"
-    key += "|zoom"  # detections made with ``pose.ZoomSearch``
+    key += "|zoom"  # detections made with ``pose.ZoomSearch`` (``review.pose_detector``)
     if settings.analysis_fps > 0:
         key += f"|{settings.analysis_fps:g}"
     return cache / f"{video.stem}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.npz"
@@ -304,11 +303,9 @@ def _cache_file(video: Path, settings: Settings, cache: Path) -> Path:
 def detect_all(video: Path, settings: Settings) -> list[tuple[float, PoseFrame | None]]:
     """The pose model's detections of every frame of ``video``, as ``coach_file`` would make them."""
     facts = video_facts(video)
-    with PoseEstimator(settings.model_path, video_mode=not facts.is_image,
-                       zoom_search=True) as estimator:  # fmt: skip
+    with pose_detector(None, settings, facts.is_image) as detect:
         pace = Pace(settings.analysis_fps)  # the frames coach_video asks about; None for the rest
-        frames = iter_frames(video)
-        return [(t, estimator.detect(rgb, t) if pace.due(t) else None) for rgb, t in frames]
+        return [(t, detect(rgb, t) if pace.due(t) else None) for rgb, t in iter_frames(video)]
 
 
 def _save_detections(path: Path, poses: list[tuple[float, PoseFrame | None]]) -> None:

@@ -105,7 +105,9 @@ def video_facts(video: Path) -> VideoFacts:
 
 
 @contextlib.contextmanager
-def _detector(detector: Detector | None, settings: Settings, still: bool) -> Iterator[Detector]:
+def pose_detector(detector: Detector | None, settings: Settings, still: bool) -> Iterator[Detector]:
+    """``detector``, or by default the pose model of ``settings`` as every review reads a file: a
+    fresh tracker for this file, searching for a person too small for the whole frame."""
     if detector is not None:
         yield detector
         return
@@ -129,7 +131,7 @@ def coach_file(
     settings = settings or Settings()
     video = Path(video)
     facts = facts or video_facts(video)
-    with _detector(detector, settings, facts.is_image) as detect:
+    with pose_detector(detector, settings, facts.is_image) as detect:
         return coach_video(
             _prefetch(iter_frames(video), size=8), detector=detect, reference=reference,
             settings=settings, sides=sides, video=facts, on_frame=on_frame, progress=progress,
