@@ -62,7 +62,9 @@ def test_signed_angle_of_a_zero_vector_is_nan():
         (dict(trunk=90, shoulder=(185, 195)), dict(shoulder_left=185, shoulder_right=195)),
     ],
 )
-def test_sagittal_angles_from_a_side_view(facing, pose, expected):
+def test_sagittal_angles_from_a_side_view(facing, pose, expected, monkeypatch):
+    # The conventions, exactly: a level camera, not the pitch the levelled plane assumes (below).
+    monkeypatch.setattr("pose_coach.measure.angles.LEVEL_HIPS", False)
     angles = compute_angles(stick_figure(facing=facing, **pose))
     for name, value in expected.items():
         assert angles[name] == pytest.approx(value, abs=1e-6), name
@@ -113,11 +115,22 @@ def test_relative_angles_mirror_left_and_right(side, other):
     assert relative["pelvis_tilt"] == pytest.approx(5)  # the working hip is the higher one
 
 
-def _turned_body(hip_deg: float, knee_deg: float, yaw_deg: float, pitch_deg: float) -> PoseFrame:
-    """A body facing image-right with the left hip flexed ``hip_deg`` and the left knee
-    ``knee_deg``, seen from its left by a camera turned ``yaw_deg`` off the side and looking down
-    ``pitch_deg`` (orthographic, 400 px per metre); world landmarks in camera axes."""
+def _turned_body(
+    hip_deg: float,
+    knee_deg: float,
+    yaw_deg: float,
+    pitch_deg: float,
+    lying: bool = False,
+    roll_error_deg: float = 0.0,
+) -> PoseFrame:
+    """A body with the left hip flexed ``hip_deg`` and the left knee ``knee_deg``, standing facing
+    image-right or ``lying`` on its back, head to the left, seen from its left by a camera turned
+    ``yaw_deg`` off the side and looking down ``pitch_deg`` (orthographic, 400 px per metre);
+    world landmarks in camera axes, turned ``roll_error_deg`` about the trunk line as the pose
+    model's can be (the image stays true)."""
     forward, down, left = np.array([1.0, 0, 0]), np.array([0, 1.0, 0]), np.array([0, 0, -1.0])
+    if lying:
+        forward, down = -down, forward
 
     def leg(flexion: float) -> np.ndarray:
         a = np.radians(flexion)
@@ -141,7 +154,10 @@ def _turned_body(hip_deg: float, knee_deg: float, yaw_deg: float, pitch_deg: flo
     tilt = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
     world = points @ (tilt @ turn).T
     image = world[:, :2] * 400 + [320, 240]
-    return PoseFrame(image, np.ones(33), world, 0.0, 640, 480)
+    axis, r = (tilt @ turn) @ up, np.radians(roll_error_deg)
+    cross = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    roll = np.eye(3) + np.sin(r) * cross + (1 - np.cos(r)) * cross @ cross  # Rodrigues
+    return PoseFrame(image, np.ones(33), world @ roll.T, 0.0, 640, 480)
 
 
 @pytest.mark.parametrize(("yaw", "pitch"), [(0, 0), (25, 0), (0, 20), (30, 25), (45, 15)])
@@ -156,3 +172,31 @@ def test_the_image_alone_misreads_a_turned_camera():
 
     frame = _turned_body(60.0, 90.0, 30, 25)
     assert abs(_sagittal_angles(frame, 0.5)["hip_left"] - 60.0) > 3  # what the plane undoes
+
+
+@pytest.mark.parametrize("yaw", [0, 20, 40])
+def test_a_lying_body_is_read_in_a_level_plane_when_the_world_landmarks_roll_it(
+    yaw, monkeypatch
+):
+    # The pose model's world landmarks turned 20 degrees about the trunk (as from three-quarter
+    # views of lying people): the plane is levelled back, for the pitch it assumes.
+    frame = _turned_body(90.0, 90.0, yaw, 12.0, lying=True, roll_error_deg=20.0)
+    angles = compute_angles(frame)
+    assert angles["hip_left"] == pytest.approx(90.0, abs=1.0)
+    assert angles["knee_left"] == pytest.approx(90.0, abs=1.0)
+    # Switched off, the rolled plane misreads the turned camera.
+    monkeypatch.setattr("pose_coach.measure.angles.LEVEL_HIPS", False)
+    if yaw >= 20:
+        assert abs(compute_angles(frame)["hip_left"] - 90.0) > 5
+
+
+@pytest.mark.parametrize("pitch", [0, 25])
+def test_the_levelled_plane_costs_a_camera_pitched_away_from_the_assumed_pitch_little(pitch):
+    # What the assumed pitch (12 degrees) costs with world landmarks that are exactly right: nothing
+    # from the side, at most 7 degrees 30 degrees off it (where the world landmarks rolled 20
+    # degrees, as the pose model's are, cost 11 without the levelling).
+    side = compute_angles(_turned_body(90.0, 90.0, 0, pitch, lying=True))
+    assert side["hip_left"] == pytest.approx(90.0, abs=0.1)
+    turned = compute_angles(_turned_body(90.0, 90.0, 30, pitch, lying=True))
+    assert turned["hip_left"] == pytest.approx(90.0, abs=7.0)
+    assert turned["knee_left"] == pytest.approx(90.0, abs=7.0)
