@@ -175,9 +175,7 @@ def test_the_image_alone_misreads_a_turned_camera():
 
 
 @pytest.mark.parametrize("yaw", [0, 20, 40])
-def test_a_lying_body_is_read_in_a_level_plane_when_the_world_landmarks_roll_it(
-    yaw, monkeypatch
-):
+def test_a_lying_body_is_read_in_a_level_plane_when_the_world_landmarks_roll_it(yaw, monkeypatch):
     # The pose model's world landmarks turned 20 degrees about the trunk (as from three-quarter
     # views of lying people): the plane is levelled back, for the pitch it assumes.
     frame = _turned_body(90.0, 90.0, yaw, 12.0, lying=True, roll_error_deg=20.0)
