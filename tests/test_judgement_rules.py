@@ -455,3 +455,19 @@ def test_the_start_position_is_the_one_held_still_just_before_the_hold(monkeypat
     monkeypatch.setattr("pose_coach.judge.holds.REST_STILL", False)  # the rule switched off
     _, summary = run(frames(keys, view=lying), reference=LYING, sides=("left",))
     assert Fault.TRUNK_MISALIGNED in {e.kind for e in summary.events}
+
+
+def test_a_start_whose_posture_the_view_cannot_tell_is_still_the_start(monkeypatch):
+    """From a raised three-quarter view the posture of a person lying flat may not be told at all
+    (`dev6010`), and the trunk reads 25 degrees off the target's -89: the start position still sets
+    what the trunk is judged against, so the hold has no trunk fault."""
+    seen = -89.0 + 25.0
+    rest = {"working_hip": 40.0, "other_hip": 40.0, "working_knee": 100.0, "trunk": seen}
+    lifted = rest | {"working_hip": 86.0, "working_knee": 88.0}
+    unknown = BodyView("three_quarter", None, None)
+    keys = [(0, rest), (4, rest), (6, lifted), (20, lifted), (22, rest), (24, rest)]
+    _, summary = run(frames(keys, view=unknown), reference=LYING, sides=("left",))
+    assert summary.events == () and summary.holds[0].good_form_s >= 10.0
+    monkeypatch.setattr("pose_coach.judge.holds.REST_UNKNOWN", False)  # the rule switched off
+    _, summary = run(frames(keys, view=unknown), reference=LYING, sides=("left",))
+    assert Fault.TRUNK_MISALIGNED in {e.kind for e in summary.events}
