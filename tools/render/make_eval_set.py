@@ -659,6 +659,7 @@ def write_readme(folder: Path, manifest: dict) -> None:
             f"{e['spec']['height']} {p['device']} | {b['body']} {b['sex']} | "
             f"{'yes' if b['turn'] else 'no'} | {b['fps']} | {e['frames']} |"
         )
+    minutes = max(1, round(sum(e["frames"] for e in manifest["videos"]) * 0.015 / 60))
     frozen = (
         "**The test split is frozen: no threshold, target or rule is chosen on it.** Tune on the "
         "development split (`eval_videos/dev/`); run this one only to report how the coach does "
@@ -666,9 +667,9 @@ def write_readme(folder: Path, manifest: dict) -> None:
         "result look better; a new test split needs a new seed and a new folder.\n\n"
         if split == "test"
         else "Development split: rules, thresholds and targets may be tuned on it. Its videos "
-        "are not in the repository (only this manifest and the gzipped truth files): render them "
-        "with the command below (about 12 minutes with 2 processes) into a folder outside the "
-        "repository (it writes the same truth files beside them).\n\n"
+        "are not in the repository (only this manifest): render them with the command below "
+        f"(about {minutes} minutes with 2 processes, at about 1.5 s per 100 frames) into a folder "
+        "outside the repository (it writes the truth files beside them).\n\n"
     )
     command = (
         f"python -m tools.render.make_eval_set OUT --split {split} --jobs 2\n"
