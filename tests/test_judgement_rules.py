@@ -279,6 +279,27 @@ def test_a_standing_knee_lifted_43_degrees_is_good_form_and_25_is_too_shallow():
     assert faults(43.0, old_band) == [Fault.TOO_SHALLOW]
 
 
+def test_a_standing_knee_bent_past_a_right_angle_is_good_form_and_straightened_is_not():
+    """The article asks only that the lifted knee stay bent: bent to 110 degrees is held (a
+    three-quarter view reads good form's knee up to 109), straightened to 50 is told to bend."""
+    standing = get_reference("standing_psoas")
+    rest = {"working_hip": 0.0, "other_hip": 0.0, "working_knee": 2.0, "trunk": 0.0}
+    upright = BodyView("side", "left", "standing")
+
+    def faults(knee: float, reference=standing) -> list[Fault]:
+        lifted = rest | {"working_hip": 60.0, "working_knee": knee}
+        keys = [(0, rest), (3, rest), (5, lifted), (37, lifted), (39, rest), (41, rest)]
+        _, summary = run(frames(keys, view=upright), reference=reference, sides=("left",))
+        return [e.kind for e in summary.events]
+
+    assert faults(110.0) == []
+    assert faults(50.0) == [Fault.TOO_SHALLOW]
+    # With the band as it was (80 +- 20: to 100), the bent knee was told to open.
+    old = dataclasses.replace(standing.angles["working_knee"], target=80.0, tolerance=20.0)
+    old_band = dataclasses.replace(standing, angles=standing.angles | {"working_knee": old})
+    assert faults(110.0, old_band) == [Fault.TOO_DEEP]
+
+
 @pytest.mark.parametrize(
     ("reference", "short", "old_zone"),
     [
