@@ -257,47 +257,42 @@ def test_a_standing_knee_lifted_short_of_the_stretch_is_a_hold_that_is_too_shall
     assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT]
 
 
+STANDING = get_reference("standing_psoas")
+
+
+def standing_faults(hip: float, knee: float, band: tuple[str, float, float] | None = None):
+    """The faults of a 32 s standing hold with the lifted leg at ``hip`` and ``knee``; ``band``
+    (angle, target, tolerance) replaces that angle's band in the reference."""
+    reference = STANDING
+    if band is not None:
+        name, target, tolerance = band
+        check = dataclasses.replace(STANDING.angles[name], target=target, tolerance=tolerance)
+        reference = dataclasses.replace(STANDING, angles=STANDING.angles | {name: check})
+    rest = {"working_hip": 0.0, "other_hip": 0.0, "working_knee": 2.0, "trunk": 0.0}
+    lifted = rest | {"working_hip": hip, "working_knee": knee}
+    keys = [(0, rest), (3, rest), (5, lifted), (37, lifted), (39, rest), (41, rest)]
+    upright = BodyView("side", "left", "standing")
+    _, summary = run(frames(keys, view=upright), reference=reference, sides=("left",))
+    return [e.kind for e in summary.events]
+
+
 def test_a_standing_knee_lifted_43_degrees_is_good_form_and_25_is_too_shallow():
     """The standing band's low edge sits between good form (the thigh 44-67 degrees forward, true 3D
     angle, in the development splits) and too shallow (18-39): a person who lifts the knee 43
     degrees is held, not told to lift it higher."""
-    standing = get_reference("standing_psoas")
-    rest = {"working_hip": 0.0, "other_hip": 0.0, "working_knee": 2.0, "trunk": 0.0}
-    upright = BodyView("side", "left", "standing")
-
-    def faults(hip: float, reference=standing) -> list[Fault]:
-        lifted = rest | {"working_hip": hip, "working_knee": 80.0}
-        keys = [(0, rest), (3, rest), (5, lifted), (37, lifted), (39, rest), (41, rest)]
-        _, summary = run(frames(keys, view=upright), reference=reference, sides=("left",))
-        return [e.kind for e in summary.events]
-
-    assert faults(43.0) == []
-    assert faults(25.0) == [Fault.TOO_SHALLOW]
+    assert standing_faults(43.0, 80.0) == []
+    assert standing_faults(25.0, 80.0) == [Fault.TOO_SHALLOW]
     # With the band as it was (72 +- 27: from 45), the low lift was told it is too shallow.
-    old = dataclasses.replace(standing.angles["working_hip"], target=72.0, tolerance=27.0)
-    old_band = dataclasses.replace(standing, angles=standing.angles | {"working_hip": old})
-    assert faults(43.0, old_band) == [Fault.TOO_SHALLOW]
+    assert standing_faults(43.0, 80.0, ("working_hip", 72.0, 27.0)) == [Fault.TOO_SHALLOW]
 
 
 def test_a_standing_knee_bent_past_a_right_angle_is_good_form_and_straightened_is_not():
     """The article asks only that the lifted knee stay bent: bent to 110 degrees is held (a
     three-quarter view reads good form's knee up to 109), straightened to 50 is told to bend."""
-    standing = get_reference("standing_psoas")
-    rest = {"working_hip": 0.0, "other_hip": 0.0, "working_knee": 2.0, "trunk": 0.0}
-    upright = BodyView("side", "left", "standing")
-
-    def faults(knee: float, reference=standing) -> list[Fault]:
-        lifted = rest | {"working_hip": 60.0, "working_knee": knee}
-        keys = [(0, rest), (3, rest), (5, lifted), (37, lifted), (39, rest), (41, rest)]
-        _, summary = run(frames(keys, view=upright), reference=reference, sides=("left",))
-        return [e.kind for e in summary.events]
-
-    assert faults(110.0) == []
-    assert faults(50.0) == [Fault.TOO_SHALLOW]
+    assert standing_faults(60.0, 110.0) == []
+    assert standing_faults(60.0, 50.0) == [Fault.TOO_SHALLOW]
     # With the band as it was (80 +- 20: to 100), the bent knee was told to open.
-    old = dataclasses.replace(standing.angles["working_knee"], target=80.0, tolerance=20.0)
-    old_band = dataclasses.replace(standing, angles=standing.angles | {"working_knee": old})
-    assert faults(110.0, old_band) == [Fault.TOO_DEEP]
+    assert standing_faults(60.0, 110.0, ("working_knee", 80.0, 20.0)) == [Fault.TOO_DEEP]
 
 
 @pytest.mark.parametrize(
