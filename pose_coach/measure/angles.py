@@ -1,9 +1,11 @@
 """Joint angles from landmarks, with every convention written down once, here.
 
-Sagittal angles (hip, knee, shoulder, trunk) are measured in the image, from pixel coordinates, so
-they are meaningful in a side view (where MediaPipe's 2D error is smallest). Their sign comes from the
-body's own front, found from the face: the nose lies in front of the ears whatever the posture
-(standing, on all fours facing the floor, lying facing the ceiling).
+Sagittal angles (hip, knee, shoulder, trunk) are measured from the image's pixel coordinates (where
+MediaPipe's 2D error is smallest): hips and knees in the body's own sagittal plane, the image points
+lifted into it (its left-right axis from the world landmarks, levelled: ``LEVEL_HIPS``), so a turned
+or raised camera reads them as the side does; shoulders and trunk as the image shows them. Their sign
+comes from the body's own front, found from the face: the nose lies in front of the ears whatever the
+posture (standing, on all fours facing the floor, lying facing the ceiling).
 
 - ``hip_<side>``: the thigh (hip -> knee) against the trunk line continued downwards
   (shoulder midpoint -> hip midpoint). 0 = standing straight, +90 = thigh forward at a right angle
