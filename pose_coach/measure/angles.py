@@ -213,6 +213,8 @@ MIN_PLANE_FACING = 0.5  # the sagittal plane is turned at most 60 degrees from t
 # from a three-quarter view 14.8 -> 11.0 degrees (hip) and 12.0 -> 8.1 (knee).
 LEVEL_HIPS = True
 CAMERA_PITCH_DEG = 12.0
+_PITCH = math.radians(CAMERA_PITCH_DEG)
+_DOWN = np.array([0.0, math.cos(_PITCH), math.sin(_PITCH)])  # gravity, in camera axes
 
 
 def _levelled(normal: np.ndarray, up: np.ndarray) -> np.ndarray:
@@ -220,10 +222,8 @@ def _levelled(normal: np.ndarray, up: np.ndarray) -> np.ndarray:
     towards horizontal (``LEVEL_HIPS``); world axes, camera-aligned."""
     if not LEVEL_HIPS:
         return normal
-    pitch = math.radians(CAMERA_PITCH_DEG)
-    down = np.array([0.0, math.cos(pitch), math.sin(pitch)])  # gravity, camera axes
-    lying = float(np.linalg.norm(np.cross(up, down))) ** 2  # 1 lying, 0 upright
-    level = normal - lying * (normal @ down) * down
+    lying = float(np.linalg.norm(np.cross(up, _DOWN))) ** 2  # 1 lying, 0 upright
+    level = normal - lying * (normal @ _DOWN) * _DOWN
     return unit(level - (level @ up) * up)
 
 
