@@ -41,11 +41,15 @@ CHECKED_ANGLES = (
     "trunk",
 )
 RELATIVE_NAMES: tuple[str, ...] = (*CHECKED_ANGLES, *PELVIS)
-# A hold zone may also bound how far the working hip is from the other one (working - other): the
-# leg that moved into the stretch is the working one, and a start position with both legs alike
-# is not a hold.
+# A hold zone may also bound one gap between the legs (working - other), so that the leg that moved
+# into the stretch is the working one and a start position with both legs alike is not a hold:
+# ``hip_gap``, how far the working hip is from the other (degrees), or ``foot_gap``, how much higher
+# the working foot is than the other along the body's front (per cent of a thigh's length; lying,
+# off the floor: ``measure.angles.foot_height``).
 HIP_GAP = "hip_gap"
-ZONE_ANGLES = (*CHECKED_ANGLES, HIP_GAP)
+FOOT_GAP = "foot_gap"
+LEG_GAPS = (HIP_GAP, FOOT_GAP)
+ZONE_ANGLES = (*CHECKED_ANGLES, *LEG_GAPS)
 
 
 def other_side(side: str) -> str:

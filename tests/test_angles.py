@@ -8,7 +8,7 @@ import pytest
 from pose_coach.geometry import signed_angle
 from pose_coach.input.landmarks import Landmark as L
 from pose_coach.input.landmarks import PoseFrame
-from pose_coach.measure.angles import compute_angles
+from pose_coach.measure.angles import compute_angles, foot_height
 from tests.factories import stick_figure
 
 
@@ -87,6 +87,16 @@ def test_pelvis_rotation_sign_left_hip_forward():
     world[L.RIGHT_HIP, 0] -= 0.05
     rotated = frame.with_points(frame.image, world)
     assert compute_angles(rotated)["pelvis_rotation"] > 20
+
+
+@pytest.mark.parametrize(
+    ("hip", "knee", "expected"),
+    [(45.0, 90.0, 0.0), (90.0, 90.0, 1.0), (0.0, 0.0, 0.0), (90.0, 0.0, 2.0), (-20.0, 90.0, -1.28)],
+)
+def test_foot_height_is_the_ankle_in_front_of_the_hip_in_thigh_lengths(hip, knee, expected):
+    """Lying on the back the front is up: feet flat with the knees bent (thigh 45 degrees up, knee
+    at a right angle) 0, the thigh pointing at the ceiling 1, the leg straight up 2."""
+    assert foot_height(hip, knee) == pytest.approx(expected, abs=0.01)
 
 
 def test_an_angle_with_a_hidden_landmark_is_nan_and_the_others_are_kept():

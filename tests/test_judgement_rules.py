@@ -92,8 +92,20 @@ def test_a_hidden_far_leg_still_tells_which_leg_moved_from_where_mediapipe_place
 
 
 def test_the_lying_start_with_both_feet_flat_is_not_a_hold():
-    rest = {"working_hip": 40.0, "other_hip": 40.0, "working_knee": 100.0, "trunk": -89.0}
-    lifted = {"working_hip": 86.0, "other_hip": 40.0, "working_knee": 88.0, "trunk": -89.0}
+    rest = {
+        "working_hip": 40.0,
+        "other_hip": 40.0,
+        "working_knee": 100.0,
+        "other_knee": 100.0,
+        "trunk": -89.0,
+    }
+    lifted = {
+        "working_hip": 86.0,
+        "other_hip": 40.0,
+        "working_knee": 88.0,
+        "other_knee": 100.0,
+        "trunk": -89.0,
+    }
     lying = BodyView("side", None, "lying")
     keys = [(0, rest), (4, rest), (6, lifted), (20, lifted), (22, rest), (24, rest)]
     results, summary = run(frames(keys, view=lying), reference=LYING)
@@ -101,9 +113,40 @@ def test_the_lying_start_with_both_feet_flat_is_not_a_hold():
     assert len(summary.holds) == 1
 
 
+def test_a_lying_leg_lifted_short_of_the_stretch_is_a_hold_told_too_shallow():
+    """Lying, a leg lifted short of the stretch (thigh 52 degrees up, knee at 75) is 7 degrees of hip
+    from the start's 45, but its foot is off the floor, 40 per cent of a thigh above the other: it
+    is a hold, too shallow. The start, both feet flat, is still not a hold."""
+    rest = {"working_hip": 45.0, "other_hip": 45.0, "working_knee": 90.0, "other_knee": 90.0,
+            "trunk": -89.0}  # fmt: skip
+    short = rest | {"working_hip": 52.0, "working_knee": 75.0}
+    keys = [(0, rest), (4, rest), (6, short), (20, short), (22, rest), (24, rest)]
+    lying = BodyView("side", None, "lying")
+    results, summary = run(frames(keys, view=lying), reference=LYING, sides=("left",))
+    assert not any(r.phase is Phase.HOLDING for r in results if r.timestamp_s < 4.5)
+    assert [e.kind for e in summary.events] == [Fault.TOO_SHALLOW]
+    # Switched off (the gap between the hips, 20 or more, telling the leg that moved), not held.
+    zone = {"working_hip": LYING.hold_zone["working_hip"], "hip_gap": (20.0, 360.0)}
+    by_hips = dataclasses.replace(LYING, hold_zone=zone)
+    _, summary = run(frames(keys, view=lying), reference=by_hips, sides=("left",))
+    assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT]
+
+
 def test_a_raised_camera_reading_lying_as_all_fours_still_holds():
-    rest = {"working_hip": 40.0, "other_hip": 40.0, "working_knee": 100.0, "trunk": -89.0}
-    lifted = {"working_hip": 86.0, "other_hip": 40.0, "working_knee": 88.0, "trunk": -89.0}
+    rest = {
+        "working_hip": 40.0,
+        "other_hip": 40.0,
+        "working_knee": 100.0,
+        "other_knee": 100.0,
+        "trunk": -89.0,
+    }
+    lifted = {
+        "working_hip": 86.0,
+        "other_hip": 40.0,
+        "working_knee": 88.0,
+        "other_knee": 100.0,
+        "trunk": -89.0,
+    }
     misread = BodyView("three_quarter", None, "all_fours")
     keys = [(0, rest), (2, rest), (4, lifted), (18, lifted), (20, rest), (22, rest)]
     _, summary = run(frames(keys, view=misread), reference=LYING)
@@ -200,8 +243,20 @@ def test_the_trunk_is_judged_against_the_start_position_this_camera_sees(monkeyp
     its 18 of tolerance), at rest and in the hold alike: that is not a fault. Lifting the
     shoulders 30 degrees from there, mid-hold, is."""
     seen = -89.0 + 25.0
-    rest = {"working_hip": 40.0, "other_hip": 40.0, "working_knee": 100.0, "trunk": seen}
-    lifted = {"working_hip": 86.0, "other_hip": 40.0, "working_knee": 88.0, "trunk": seen}
+    rest = {
+        "working_hip": 40.0,
+        "other_hip": 40.0,
+        "working_knee": 100.0,
+        "other_knee": 100.0,
+        "trunk": seen,
+    }
+    lifted = {
+        "working_hip": 86.0,
+        "other_hip": 40.0,
+        "working_knee": 88.0,
+        "other_knee": 100.0,
+        "trunk": seen,
+    }
     off = lifted | {"trunk": seen + (30.0 if trunk_lifted else 0.0)}
     lying = BodyView("side", None, "lying")
     keys = [(0, rest), (4, rest), (6, lifted), (9, lifted), (10, off), (15, off), (16, lifted),
@@ -305,7 +360,13 @@ def test_a_standing_knee_bent_past_a_right_angle_is_good_form_and_straightened_i
         # Lying, the knee lifted well above the other but the thigh 48 degrees from the trunk.
         (
             LYING,
-            {"working_hip": 48.0, "other_hip": 25.0, "working_knee": 88.0, "trunk": -89.0},
+            {
+                "working_hip": 48.0,
+                "other_hip": 25.0,
+                "working_knee": 88.0,
+                "other_knee": 100.0,
+                "trunk": -89.0,
+            },
             {"working_hip": (50.0, 170.0)},
         ),
     ],
@@ -460,7 +521,13 @@ def test_moments_when_the_legs_read_as_one_are_not_a_bounce(monkeypatch, working
 def test_the_start_position_is_the_one_held_still_just_before_the_hold(monkeypatch):
     """Turning round reads the trunk 29 degrees off for seconds; the person then lies flat and
     lifts the knee at once. The trunk is judged against the flat position, not the turning."""
-    turning = {"working_hip": 40.0, "other_hip": 40.0, "working_knee": 100.0, "trunk": -60.0}
+    turning = {
+        "working_hip": 40.0,
+        "other_hip": 40.0,
+        "working_knee": 100.0,
+        "other_knee": 100.0,
+        "trunk": -60.0,
+    }
     flat = turning | {"trunk": -89.0}
     lifted = flat | {"working_hip": 86.0, "working_knee": 88.0}
     lying = BodyView("side", None, "lying")
@@ -478,7 +545,13 @@ def test_a_start_whose_posture_the_view_cannot_tell_is_still_the_start(monkeypat
     (`dev6010`), and the trunk reads 25 degrees off the target's -89: the start position still sets
     what the trunk is judged against, so the hold has no trunk fault."""
     seen = -89.0 + 25.0
-    rest = {"working_hip": 40.0, "other_hip": 40.0, "working_knee": 100.0, "trunk": seen}
+    rest = {
+        "working_hip": 40.0,
+        "other_hip": 40.0,
+        "working_knee": 100.0,
+        "other_knee": 100.0,
+        "trunk": seen,
+    }
     lifted = rest | {"working_hip": 86.0, "working_knee": 88.0}
     unknown = BodyView("three_quarter", None, None)
     keys = [(0, rest), (4, rest), (6, lifted), (20, lifted), (22, rest), (24, rest)]

@@ -13,9 +13,9 @@ from pose_coach.events import Event, Fault, Hold
 from pose_coach.judge.checks import LegsAsOne, Steadiness
 from pose_coach.judge.form import FormCheck, Judging, make_checks
 from pose_coach.judge.reference import Reference
-from pose_coach.measure.angles import Angles, RelativeAngles
+from pose_coach.measure.angles import Angles, RelativeAngles, foot_height
 from pose_coach.measure.view import BodyView
-from pose_coach.terms import HIP_GAP, POSTURE_FAMILY, other_side, program_name
+from pose_coach.terms import FOOT_GAP, LEG_GAPS, POSTURE_FAMILY, other_side, program_name
 
 ENTER_S = 0.5  # in position this long starts a hold
 MIN_HOLD_S = 2.0  # shorter stays in position, or never holding still, are not holds
@@ -188,6 +188,9 @@ class HoldTracker:
         self.held: list[str] = []
         self.rest: deque[tuple[float, float]] = deque()  # (t, trunk) in the start position
         self.far_s = dict.fromkeys(sides, 0.0)  # per side: seconds its leg was the far one
+        # The hold zone's gap between the legs (``terms.LEG_GAPS``): its name and range, if any.
+        self.gap = next(((name, limits) for name, limits in reference.hold_zone.items()
+                         if name in LEG_GAPS), None)  # fmt: skip
         self.turn_round = False  # the one side left is the far leg: ask to turn round
 
     def pending(self) -> list[str]:
@@ -217,7 +220,7 @@ class HoldTracker:
         def zone(legs: str | None) -> tuple[RelativeAngles | None, bool]:
             relative = _relative(angles, last_hint, side, legs, view)
             inside = relative is not None and not wrong_view and self._in_zone(
-                relative, view, _gap(angles, hint, legs))  # fmt: skip
+                relative, view, self._gap(angles, hint, legs))  # fmt: skip
             return relative, inside
 
         relative, in_zone = zone(legs)
@@ -286,30 +289,43 @@ class HoldTracker:
         stretch again (``SAME_LEG_AGAIN``)."""
         if self.hold is not None:
             return self.hold.legs
-        gap = self.reference.hold_zone.get(HIP_GAP)
-        if not SAME_LEG_AGAIN or gap is None or angles is None or side is None or not self.held:
+        if not SAME_LEG_AGAIN or self.gap is None or side is None or not self.held:
             return side
-        if self._to_do() != [side] or gap[0] <= _gap(angles, hint, side) <= gap[1]:
+        if self._to_do() != [side] or self._moved(angles, hint, side):
             return side
         again = self.held[-1]
-        return again if gap[0] <= _gap(angles, hint, again) <= gap[1] else side
+        return again if self._moved(angles, hint, again) else side
+
+    def _gap(self, angles: Angles | None, hint: Angles | None, side: str | None) -> float:
+        """The hold zone's gap between the legs for ``side``: as seen, else from the hint."""
+        if self.gap is None or angles is None or side is None:
+            return math.nan
+        gap = _leg_gap(self.gap[0], angles.for_side(side))
+        if math.isnan(gap) and hint is not None:
+            gap = _leg_gap(self.gap[0], hint.for_side(side))
+        return gap
+
+    def _moved(self, angles: Angles | None, hint: Angles | None, side: str) -> bool:
+        """Whether ``side``'s leg is the one that moved into the stretch (the zone's gap)."""
+        assert self.gap is not None
+        low, high = self.gap[1]
+        return low <= self._gap(angles, hint, side) <= high
 
     def _to_do(self) -> list[str]:
         """The sides not yet held (``self.held``)."""
         return [s for s in self.sides if s not in self.held]
 
     def _fit_side(self, angles: Angles | None, hint: Angles | None) -> str | None:
-        """The pending side whose leg moved into the stretch (the hold zone's ``hip_gap``) or,
+        """The pending side whose leg moved into the stretch (the hold zone's gap) or,
         where the zone does not say, whose mirrored targets the angles fit best (in tolerances)."""
         pending = self.pending()
         if angles is None or not pending:
             return pending[0] if pending else None
-        gap = self.reference.hold_zone.get(HIP_GAP)
-        if gap is not None:
+        if self.gap is not None:
             to_do = self._to_do()
             if SAME_LEG_AGAIN and len(to_do) == 1:  # ``_legs`` reads the leg that moves
                 return to_do[0]
-            moved = [s for s in pending if gap[0] <= _gap(angles, hint, s) <= gap[1]]
+            moved = [s for s in pending if self._moved(angles, hint, s)]
             return moved[0] if moved else pending[0]
 
         def misfit(side: str) -> float:
@@ -332,11 +348,11 @@ class HoldTracker:
             and POSTURE_FAMILY[posture] != POSTURE_FAMILY[self.reference.posture]
         ):
             return False
-        # The first zone angle and the gap between the hips (which leg moved) must be seen and
+        # The first zone angle and the gap between the legs (which leg moved) must be seen and
         # inside; the others count only when seen.
         for i, (name, (low, high)) in enumerate(self.reference.hold_zone.items()):
-            value = gap if name == HIP_GAP else relative[name]
-            required = i == 0 or name == HIP_GAP
+            value = gap if name in LEG_GAPS else relative[name]
+            required = i == 0 or name in LEG_GAPS
             if (required or not math.isnan(value)) and not low <= value <= high:
                 return False
         return True
@@ -463,16 +479,13 @@ def _relative(
     return relative
 
 
-def _gap(angles: Angles | None, hint: Angles | None, side: str | None) -> float:
-    """The working hip minus the other for ``side``: as seen, else from the hint."""
-    if angles is None or side is None:
-        return math.nan
-    seen = angles.for_side(side)
-    gap = seen.working_hip - seen.other_hip
-    if math.isnan(gap) and hint is not None:
-        guessed = hint.for_side(side)
-        gap = guessed.working_hip - guessed.other_hip
-    return gap
+def _leg_gap(name: str, legs: RelativeAngles) -> float:
+    """The working leg against the other (``terms.LEG_GAPS``): hips in degrees, feet in per cent
+    of a thigh's length."""
+    if name == FOOT_GAP:
+        return 100 * (foot_height(legs.working_hip, legs.working_knee)
+                      - foot_height(legs.other_hip, legs.other_knee))  # fmt: skip
+    return legs.working_hip - legs.other_hip
 
 
 def short_hold(

@@ -22,7 +22,14 @@ import yaml
 
 from pose_coach.config import home_dir
 from pose_coach.events import ANGLE_FAULTS, Fault
-from pose_coach.terms import CAMERA_VIEWS, CHECKED_ANGLES, POSTURES, ZONE_ANGLES, program_name
+from pose_coach.terms import (
+    CAMERA_VIEWS,
+    CHECKED_ANGLES,
+    LEG_GAPS,
+    POSTURES,
+    ZONE_ANGLES,
+    program_name,
+)
 
 # How far (degrees of pelvis tilt and rotation together, in MediaPipe's terms) the pelvis may move
 # from where it settled in a hold. On rendered good form it wandered up to about 2.5 degrees; a
@@ -291,6 +298,8 @@ def parse_reference(data: Any, source: str = "<reference>") -> Reference:
     if not zone_reader.data:
         zone_reader.fail("must name at least one angle with its [lowest, highest] values")
     hold_zone = {name: _range(zone_reader, name) for name in zone_reader.data}
+    if len(set(hold_zone) & set(LEG_GAPS)) > 1:
+        zone_reader.fail(f"may bound one gap between the legs ({' or '.join(LEG_GAPS)}), not both")
     hips = top.child("hip_alignment")
     hips.only("tilt", "rotation", "max_shift_deg", "cue")
     bounce = top.child("bounce")

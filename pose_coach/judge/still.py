@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pose_coach.config import Settings
 from pose_coach.events import Fault
 from pose_coach.judge.form import TRUNK_RELATIVE
-from pose_coach.judge.holds import HoldTracker, _gap
+from pose_coach.judge.holds import HoldTracker
 from pose_coach.judge.reference import Reference
 from pose_coach.measure.measurement import Measurement
 from pose_coach.terms import POSTURE_FAMILY, SIDES, program_name
@@ -125,7 +125,7 @@ def judge_still(
     assert side is not None  # sides is never empty
     relative = angles.for_side(side)
     verdicts = _angle_verdicts(reference, relative, side)
-    if not tracker._in_zone(relative, view, _gap(angles, measurement.hint, side)):
+    if not tracker._in_zone(relative, view, tracker._gap(angles, measurement.hint, side)):
         step = reference.instructions[min(1, len(reference.instructions) - 1)]
         return StillVerdict(False, f"Not in the stretch: the {side} leg is not in position. "
                             f"{step}", view.view, posture, side, verdicts)  # fmt: skip

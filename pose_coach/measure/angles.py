@@ -127,6 +127,15 @@ class RelativeAngles(_Named):
 assert Angles._names() == ANGLE_NAMES
 
 
+def foot_height(hip: float, knee: float) -> float:
+    """How far the ankle lies in front of the hip along the body's front, in thigh lengths (the shank
+    taken as long as the thigh), from the leg's ``hip`` and ``knee`` angles. Lying on the back the
+    front is up: the start, knees bent to a right angle and feet flat, is 0 (thigh 45 degrees up);
+    the thigh pointing at the ceiling with the knee at a right angle is 1."""
+    thigh, knee_rad = math.radians(hip), math.radians(knee)
+    return math.sin(thigh) + math.sin(thigh - knee_rad)
+
+
 def _y_up(frame: PoseFrame) -> np.ndarray:
     """Image points in a y-up frame (pixels), so counter-clockwise is positive."""
     points = frame.image.copy()
