@@ -539,6 +539,28 @@ def test_lying_shoulders_lifted_16_degrees_off_the_floor_are_a_trunk_fault():
     assert faults(16.0, dataclasses.replace(LYING, angles=LYING.angles | {"trunk": wide})) == []
 
 
+def test_a_lying_knee_within_30_degrees_of_a_right_angle_is_good_form():
+    """The lying knee is judged against the article's right angle, 30 degrees either way: a far
+    leg read at 64 (three-quarter views read it up to 24 low) or a near one at 112 is good form;
+    a knee opened to 50 is told to bend."""
+    rest = {"working_hip": 40.0, "other_hip": 40.0, "working_knee": 100.0, "other_knee": 100.0,
+            "trunk": -89.0}  # fmt: skip
+    lying = BodyView("side", None, "lying")
+
+    def faults(knee: float, reference=LYING):
+        lifted = rest | {"working_hip": 86.0, "working_knee": knee}
+        keys = [(0, rest), (4, rest), (6, lifted), (20, lifted), (22, rest), (24, rest)]
+        _, summary = run(frames(keys, view=lying), reference=reference, sides=("left",))
+        return [e.kind for e in summary.events]
+
+    assert faults(64.0) == [] and faults(112.0) == []
+    assert faults(50.0) == [Fault.TOO_SHALLOW]
+    # With the band as it was (88 +- 20), both good knees were told to change.
+    narrow = dataclasses.replace(LYING.angles["working_knee"], target=88.0, tolerance=20.0)
+    old = dataclasses.replace(LYING, angles=LYING.angles | {"working_knee": narrow})
+    assert faults(64.0, old) == [Fault.TOO_SHALLOW] and faults(112.0, old) == [Fault.TOO_DEEP]
+
+
 def test_the_start_position_is_the_one_held_still_just_before_the_hold(monkeypatch):
     """Turning round reads the trunk 29 degrees off for seconds; the person then lies flat and
     lifts the knee at once. The trunk is judged against the flat position, not the turning."""
