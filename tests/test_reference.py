@@ -82,6 +82,11 @@ def test_left_and_right_come_from_one_definition(user_home):
             "hold_zone.working_hip",
             "lowest < highest",
         ),
+        (
+            lambda d: d["hold_zone"].update(foot_gap=[25, 400]),
+            "hold_zone",
+            "one gap between the legs",
+        ),
         (lambda d: d["bounce"].update(angle="elbow"), "bounce.angle", "must be one of"),
         # missing fields
         (lambda d: d.pop("camera"), "camera", "is missing"),
