@@ -106,11 +106,9 @@ def test_a_hidden_far_leg_still_tells_which_leg_moved_from_where_mediapipe_place
 
 
 def test_the_lying_start_with_both_feet_flat_is_not_a_hold():
-    rest = LYING_REST
-    lifted = LYING_LIFTED
-    lying = BodyView("side", None, "lying")
+    rest, lifted = LYING_REST, LYING_LIFTED
     keys = [(0, rest), (4, rest), (6, lifted), (20, lifted), (22, rest), (24, rest)]
-    results, summary = run(frames(keys, view=lying), reference=LYING)
+    results, summary = run(frames(keys, view=LYING_VIEW), reference=LYING)
     assert not any(r.phase is Phase.HOLDING for r in results if r.timestamp_s < 4.5)
     assert len(summary.holds) == 1
 
@@ -123,20 +121,18 @@ def test_a_lying_leg_lifted_short_of_the_stretch_is_a_hold_told_too_shallow():
             "trunk": -89.0}  # fmt: skip
     short = rest | {"working_hip": 52.0, "working_knee": 75.0}
     keys = [(0, rest), (4, rest), (6, short), (20, short), (22, rest), (24, rest)]
-    lying = BodyView("side", None, "lying")
-    results, summary = run(frames(keys, view=lying), reference=LYING, sides=("left",))
+    results, summary = run(frames(keys, view=LYING_VIEW), reference=LYING, sides=("left",))
     assert not any(r.phase is Phase.HOLDING for r in results if r.timestamp_s < 4.5)
     assert [e.kind for e in summary.events] == [Fault.TOO_SHALLOW]
     # Switched off (the gap between the hips, 20 or more, telling the leg that moved), not held.
     zone = {"working_hip": LYING.hold_zone["working_hip"], "hip_gap": (20.0, 360.0)}
     by_hips = dataclasses.replace(LYING, hold_zone=zone)
-    _, summary = run(frames(keys, view=lying), reference=by_hips, sides=("left",))
+    _, summary = run(frames(keys, view=LYING_VIEW), reference=by_hips, sides=("left",))
     assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT]
 
 
 def test_a_raised_camera_reading_lying_as_all_fours_still_holds():
-    rest = LYING_REST
-    lifted = LYING_LIFTED
+    rest, lifted = LYING_REST, LYING_LIFTED
     misread = BodyView("three_quarter", None, "all_fours")
     keys = [(0, rest), (2, rest), (4, lifted), (18, lifted), (20, rest), (22, rest)]
     _, summary = run(frames(keys, view=misread), reference=LYING)
@@ -236,14 +232,13 @@ def test_the_trunk_is_judged_against_the_start_position_this_camera_sees(monkeyp
     rest = LYING_REST | {"trunk": seen}
     lifted = LYING_LIFTED | {"trunk": seen}
     off = lifted | {"trunk": seen + (30.0 if trunk_lifted else 0.0)}
-    lying = BodyView("side", None, "lying")
     keys = [(0, rest), (4, rest), (6, lifted), (9, lifted), (10, off), (15, off), (16, lifted),
             (20, lifted), (22, rest), (24, rest)]  # fmt: skip
-    _, summary = run(frames(keys, view=lying), reference=LYING, sides=("left",))
+    _, summary = run(frames(keys, view=LYING_VIEW), reference=LYING, sides=("left",))
     kinds = [e.kind for e in summary.events]
     assert kinds == ([Fault.TRUNK_MISALIGNED] if trunk_lifted else [])
     monkeypatch.setattr("pose_coach.judge.holds.MAX_TRUNK_SHIFT", 0.0)  # the rule switched off
-    _, summary = run(frames(keys, view=lying), reference=LYING, sides=("left",))
+    _, summary = run(frames(keys, view=LYING_VIEW), reference=LYING, sides=("left",))
     assert Fault.TRUNK_MISALIGNED in {e.kind for e in summary.events}
 
 
@@ -338,13 +333,7 @@ def test_a_standing_knee_bent_past_a_right_angle_is_good_form_and_straightened_i
         # Lying, the knee lifted well above the other but the thigh 48 degrees from the trunk.
         (
             LYING,
-            {
-                "working_hip": 48.0,
-                "other_hip": 25.0,
-                "working_knee": 88.0,
-                "other_knee": 100.0,
-                "trunk": -89.0,
-            },
+            LYING_LIFTED | {"working_hip": 48.0, "other_hip": 25.0},
             {"working_hip": (50.0, 170.0)},
         ),
     ],
@@ -526,13 +515,12 @@ def test_the_start_position_is_the_one_held_still_just_before_the_hold(monkeypat
     turning = LYING_REST | {"trunk": -60.0}
     flat = turning | {"trunk": -89.0}
     lifted = flat | {"working_hip": 86.0, "working_knee": 88.0}
-    lying = BodyView("side", None, "lying")
     keys = [(0, turning), (3.5, turning), (3.6, flat), (3.7, flat), (4.5, lifted), (18, lifted),
             (20, flat), (22, flat)]  # fmt: skip
-    _, summary = run(frames(keys, view=lying), reference=LYING, sides=("left",))
+    _, summary = run(frames(keys, view=LYING_VIEW), reference=LYING, sides=("left",))
     assert summary.events == ()
     monkeypatch.setattr("pose_coach.judge.holds.REST_STILL", False)  # the rule switched off
-    _, summary = run(frames(keys, view=lying), reference=LYING, sides=("left",))
+    _, summary = run(frames(keys, view=LYING_VIEW), reference=LYING, sides=("left",))
     assert Fault.TRUNK_MISALIGNED in {e.kind for e in summary.events}
 
 
