@@ -36,7 +36,11 @@ from tests.browser.test_app_browser import (  # noqa: E402
     shipped,
     wait_for,
 )
-from tests.browser.test_phone_camera import record_console, what_pages_show  # noqa: E402
+from tests.browser.test_phone_camera import (  # noqa: E402
+    record_console,
+    switch_camera,
+    what_pages_show,
+)
 from tests.browser.webcam import write_y4m  # noqa: E402
 
 SAMPLE = ROOT / "sample_videos" / "kneeling_psoas_good.mp4"
@@ -97,7 +101,7 @@ def main() -> None:
             choose(live, "Stretch", shipped().name)
             live.get_by_text("A phone on the home network").click()
             phone.goto(f"{server.url}/camera")
-            phone.get_by_role("button", name="Start the camera").click()
+            switch_camera(phone, on=True)
             phone.get_by_text("Sending to the computer").wait_for()
             live.get_by_text("Phone camera connected").wait_for()
             start(live)

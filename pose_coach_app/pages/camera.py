@@ -8,7 +8,8 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pose_coach_app import phone
 
-CAMERA_ON = "phone_camera_on"  # session state: the person asked this phone to send
+SEND = "Send this phone's camera"
+CAMERA_ON = "phone_camera_on"  # session state (the switch's): the person asked this phone to send
 # Session state: how many times the connection stopped by itself, whether it was connecting or
 # sending at the last run, and whether a new video component is being put on the page.
 DROPS, ACTIVE, FRESH = "phone_camera_drops", "phone_camera_active", "phone_camera_fresh"
@@ -28,10 +29,10 @@ def render() -> None:
         return
     # The page, not the video component, says whether the camera should send; the component
     # stops its stream by itself whenever the connection reads "disconnected" (a moment's Wi-Fi
-    # drop, a busy computer), and the page then connects again.
-    on = st.session_state.setdefault(CAMERA_ON, False)
-    st.button("Stop the camera" if on else "Start the camera", type="secondary" if on else "primary",
-              on_click=_toggle_camera)  # fmt: skip
+    # drop, a busy computer), and the page then connects again. A switch, not a button: a press
+    # is sent once, and one sent as the video component's first message made the page run again
+    # was lost (3 of 75 on a busy machine); the switch's state goes with every run after it.
+    on = st.toggle(SEND, key=CAMERA_ON)
     fresh = st.session_state.pop(FRESH, False)  # put on the page stopped, started at the next run
     context = webrtc_streamer(
         key=f"phone_camera_{st.session_state.setdefault(DROPS, 0)}",
@@ -63,7 +64,7 @@ def render() -> None:
             st.info("Connecting to the computer...", icon=":material/sync:")
         else:
             st.info(
-                "Press Start the camera and allow the camera. Then put the phone at hip height, "
+                f"Turn on **{SEND}** and allow the camera. Then put the phone at hip height, "
                 "2 to 3 metres to your side, and go to the computer."
             )
     elif link.connect(me, track):
@@ -75,8 +76,3 @@ def render() -> None:
         st.error(phone.refusal(link.taken_by_other(me)), icon=":material/block:")
     with st.expander("If it does not connect"):
         phone.how_to_connect()
-
-
-def _toggle_camera() -> None:
-    """Before the page runs again: the button's label then matches the camera's state."""
-    st.session_state[CAMERA_ON] = not st.session_state.get(CAMERA_ON, False)

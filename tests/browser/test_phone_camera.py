@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
+from pose_coach_app.pages.camera import SEND
 from tests.browser.harness import launch, new_page, screenshot
 from tests.browser.stamps import FRAME_BITS, read_stamps
 from tests.browser.test_app_browser import (
@@ -105,6 +106,13 @@ def decode_qr(png: bytes) -> str:
     return text
 
 
+def switch_camera(page, on: bool) -> None:
+    """Turn the camera page's switch on or off as a person does, by its label."""
+    switch = page.get_by_role("switch", name=SEND)
+    assert switch.is_checked() != on, f"the camera is already {'on' if on else 'off'}"
+    page.locator("label").filter(has=switch).click()
+
+
 def webrtc(page):
     return page.frame_locator("iframe[title*='webrtc']")
 
@@ -160,7 +168,7 @@ def test_phone_camera_coached_on_the_live_page(https_server, playwright, tmp_pat
         phone.context.add_init_script(KEEP_PEERS)
         record_console(phone, "phone", console)
         phone.goto(f"{https_server.url}/camera")
-        phone.get_by_role("button", name="Start the camera").click()
+        switch_camera(phone, on=True)
         phone.get_by_text("Sending to the computer").wait_for()
         screenshot(phone, "phone_2_camera")
 
@@ -211,14 +219,14 @@ def test_phone_camera_coached_on_the_live_page(https_server, playwright, tmp_pat
         live.bring_to_front()
         assert wait_for(lambda: connected.inner_text() != before), "the Live page sees it again"
 
-        # Stopped and started again on the phone, it sends again. (Mostly after 16 s: started
+        # Turned off and on again on the phone, it sends again. (Mostly after 16 s: started
         # again, the component makes two connections, and the one that fails makes the page put
         # up a new component, as after a drop.)
         phone.bring_to_front()
-        phone.get_by_role("button", name="Stop the camera").click()
-        phone.get_by_text("Press Start the camera").wait_for()
+        switch_camera(phone, on=False)
+        phone.get_by_text("go to the computer").wait_for()
         restarted = phone.evaluate("Date.now()")
-        phone.get_by_role("button", name="Start the camera").click()
+        switch_camera(phone, on=True)
         assert wait_for(lambda: connected_since(phone, restarted)), "the camera starts again"
         phone.get_by_text("Sending to the computer").wait_for(timeout=WAIT_S * 1000)
     except Exception:
