@@ -25,7 +25,7 @@ def kneeling(t: float, working_hip_offset: float = 0.0) -> PoseFrame:
     target = {name: check.target for name, check in KNEELING.angles.items()}
     return stick_figure(
         t,
-        facing="right",
+        facing="left",  # the working (left) leg nearest the camera, as the camera cue asks
         trunk=target["trunk"],
         hip=(target["working_hip"] + working_hip_offset, 90.0),
         knee=(target["working_knee"], 90.0),

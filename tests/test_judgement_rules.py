@@ -76,6 +76,26 @@ def lying_faults(reference=LYING, **hold: float) -> list[Fault]:
     return [e.kind for e in summary.events]
 
 
+def half_kneeling_faults(working_hip: float, near: str) -> list[Fault]:
+    """The faults of a 14 s half-kneeling hold of the left leg with its hip at ``working_hip``,
+    seen with the ``near`` leg nearer the camera."""
+    step = STEP | {"working_hip": working_hip}
+    keys = [(0, TALL), (3, TALL), (5, step), (19, step), (21, TALL), (23, TALL)]
+    view = BodyView("three_quarter", "right", "kneeling", near=near)
+    _, summary = run(frames(keys, view=view, side="left"), sides=("left",))
+    return [e.kind for e in summary.events]
+
+
+def test_the_far_leg_is_judged_with_more_room(monkeypatch):
+    """The far working leg's hip reads up to 28 degrees past the truth: 10 degrees past the band
+    is too deep on the near leg, not on the far one; 22 past is too deep on either."""
+    assert half_kneeling_faults(-44.0, near="left") == [Fault.TOO_DEEP]
+    assert half_kneeling_faults(-44.0, near="right") == []
+    assert half_kneeling_faults(-56.0, near="right") == [Fault.TOO_DEEP]
+    monkeypatch.setattr("pose_coach.judge.form.FAR_LEG_MARGIN_DEG", 0.0)
+    assert half_kneeling_faults(-44.0, near="right") == [Fault.TOO_DEEP]
+
+
 def test_a_start_position_is_not_a_hold_and_the_leg_that_moved_is_the_working_side():
     results, summary = run(half_kneeling(side="right"))
     assert all(r.phase is Phase.POSITIONING for r in results if r.timestamp_s < 3.5)

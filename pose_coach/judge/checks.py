@@ -89,20 +89,23 @@ class AngleLimit:
         self.state = 0  # -1 below the band, 0 inside, +1 above
         self.out_since: float | None = None
 
-    def _state(self, value: float) -> int:
+    def _state(self, value: float, margin: float) -> int:
         if math.isnan(value):
             return 0  # an unseen angle is not judged
         offset = value - self.check.target
-        limit = self.check.tolerance
+        limit = self.check.tolerance + margin
         if self.state != 0 and math.copysign(1, offset) == self.state:
             limit = max(0.0, limit - self.hysteresis)  # stay raised until clearly back inside
         if abs(offset) <= limit:
             return 0
         return 1 if offset > 0 else -1
 
-    def update(self, t: float, value: float, side: str, judge: bool = True) -> list[Event]:
-        """Track the state; raise a fault only while ``judge`` (the body is holding still)."""
-        state = self._state(value)
+    def update(
+        self, t: float, value: float, side: str, judge: bool = True, margin: float = 0.0
+    ) -> list[Event]:
+        """Track the state; raise a fault only while ``judge`` (the body is holding still);
+        ``margin``: degrees added to the tolerance for this reading."""
+        state = self._state(value, margin)
         if state != self.state:
             self.out_since = t if state else None  # when it left the band, to date the fault
         self.state = state

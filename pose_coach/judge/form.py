@@ -29,6 +29,15 @@ from pose_coach.terms import PELVIS
 
 # Readings taken against the trunk line: while the trunk is off they are off with it.
 TRUNK_RELATIVE = ("working_hip", "other_hip", "working_shoulder", "other_shoulder", "pelvis_tilt")
+# The working leg farther from the camera (the second side of a person who does not turn round) is
+# partly hidden behind the other, and the pose model misreads it most: half-kneeling from three-
+# quarter views its hip read 18-28 degrees past the truth in 3 of 6 such holds, and a far standing
+# or lying leg read short of the stretch. Its hip and knee are judged with FAR_LEG_MARGIN_DEG more
+# room either side (the camera page asks people to turn round). dev3, dev5-dev9: 269 -> 273 of 288
+# good holds credited, 18 -> 14 reports in good-form videos, every fault found as before (10: 272,
+# 15; 20 as 15).
+FAR_LEG_ANGLES = ("working_hip", "working_knee")
+FAR_LEG_MARGIN_DEG = 15.0
 SETTLE_S = 2.0  # where the pelvis sits over the first seconds held still is its baseline
 
 
@@ -44,6 +53,7 @@ class Judging:
     trunk_ok: bool = True  # set by the trunk check
     legs_ok: bool = True  # set by the limb checks
     bouncing: bool = False  # set by the bounce check
+    far: bool = False  # the working leg is the one farther from the camera
 
 
 class FormCheck(Protocol):
@@ -79,14 +89,19 @@ class _Limits:
         """Whether angle ``name`` may raise a fault in this frame (see the module doc)."""
         return frame.judging
 
+    def margin(self, frame: Judging, name: str) -> float:
+        """Degrees added to angle ``name``'s tolerance in this frame."""
+        return 0.0
+
     def found(self, frame: Judging) -> None:
         """Tell the checks after this one what it found."""
 
     def update(self, frame: Judging) -> list[Event]:
         events = []
         for limit in self.limits:
-            judge = self.judges(frame, limit.name)
-            events += limit.update(frame.t, frame.angles[limit.name], frame.side, judge=judge)
+            name = limit.name
+            events += limit.update(frame.t, frame.angles[name], frame.side,
+                                   self.judges(frame, name), self.margin(frame, name))  # fmt: skip
         self.found(frame)
         return events
 
@@ -124,6 +139,9 @@ class LimbLimits(_Limits):
 
     def judges(self, frame: Judging, name: str) -> bool:
         return frame.judging and (frame.trunk_ok or name not in TRUNK_RELATIVE)
+
+    def margin(self, frame: Judging, name: str) -> float:
+        return FAR_LEG_MARGIN_DEG if frame.far and name in FAR_LEG_ANGLES else 0.0
 
     def found(self, frame: Judging) -> None:
         frame.legs_ok = self.ok()

@@ -259,7 +259,8 @@ class HoldTracker:
                 ):
                     form_ok, states = hold.form_ok, dict(hold.states)  # a misread: as it was
                 else:
-                    form_ok = hold.form_ok = self._judge(t, relative, states)
+                    far = view is not None and view.near not in (None, hold.legs)
+                    form_ok = hold.form_ok = self._judge(t, relative, states, far)
                     hold.states = dict(states)
                 if form_ok:
                     hold.last_good_s = t
@@ -404,12 +405,15 @@ class HoldTracker:
         self.hold = ActiveHold(side, start, start, checks, trunk_shift=self._trunk_shift(start),
                                legs=legs or side)  # fmt: skip
 
-    def _judge(self, t: float, relative: RelativeAngles, states: dict[str, int]) -> bool:
+    def _judge(
+        self, t: float, relative: RelativeAngles, states: dict[str, int], far: bool = False
+    ) -> bool:
         hold = self.hold
         assert hold is not None
         relative = replace(relative, trunk=relative.trunk + hold.trunk_shift)
         steady = self.steady.update(t, relative[self.reference.bounce.angle])
-        frame = Judging(t, hold.side, relative, steady and not hold.complete, hold.complete)
+        frame = Judging(t, hold.side, relative, steady and not hold.complete, hold.complete,
+                        far=far)  # fmt: skip
         for check in hold.checks:
             hold.faults += check.update(frame)
         # Bouncing in position is holding the stretch too, badly: it is a bounce, not also a hold
