@@ -31,6 +31,7 @@ PHONE_CAMERA = {
     "audio": False,
 }
 WEBCAM, PHONE = "This computer's webcam", "A phone on the home network"
+SEND = "Send this phone's camera"  # the camera page's switch
 SESSION_KEY = "phone_session"
 RERUN_FOR = "phone_rerun_for"  # the phone (its track's id) the page was last rerun for
 WATCH_S = 1.0
@@ -98,9 +99,8 @@ def show_address() -> None:
         st.markdown("**1.** On the phone, on the same Wi-Fi, scan the code or open")
         st.code(address, language=None)
         st.markdown(
-            "**2.** Accept the certificate, turn on *Send this phone's camera* and allow the "
-            "camera. Put the phone at hip height, 2 to 3 metres to your side.  \n**3.** Press "
-            "START below."
+            f"**2.** Accept the certificate, turn on *{SEND}* and allow the camera. Put the "
+            "phone at hip height, 2 to 3 metres to your side.  \n**3.** Press START below."
         )
         with st.expander("Accepting the certificate, and if the phone cannot connect"):
             how_to_connect(url.split("//", 1)[1].rsplit(":", 1)[0])

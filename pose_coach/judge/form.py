@@ -33,7 +33,7 @@ TRUNK_RELATIVE = ("working_hip", "other_hip", "working_shoulder", "other_shoulde
 # partly hidden behind the other, and the pose model misreads it most: half-kneeling from three-
 # quarter views its hip read 18-28 degrees past the truth in 3 of 6 such holds, and a far standing
 # or lying leg read short of the stretch. Its hip and knee are judged with FAR_LEG_MARGIN_DEG more
-# room either side (the camera page asks people to turn round). dev3, dev5-dev9: 269 -> 273 of 288
+# room either side (each stretch's camera text asks people to turn round). dev3, dev5-dev9: 269 -> 273 of 288
 # good holds credited, 18 -> 14 reports in good-form videos, every fault found as before (10: 272,
 # 15; 20 as 15).
 FAR_LEG_ANGLES = ("working_hip", "working_knee")

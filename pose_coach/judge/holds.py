@@ -259,7 +259,7 @@ class HoldTracker:
                 ):
                     form_ok, states = hold.form_ok, dict(hold.states)  # a misread: as it was
                 else:
-                    far = view is not None and view.near not in (None, hold.legs)
+                    far = _far_leg(view, hold.legs)
                     form_ok = hold.form_ok = self._judge(t, relative, states, far)
                     hold.states = dict(states)
                 if form_ok:
@@ -363,7 +363,7 @@ class HoldTracker:
         not holding; ``turn_round`` while the one side left has been so ``TURN_ROUND_S``."""
         pending = self.pending()
         far = [] if self.hold is not None or not self._in_posture(view) else [
-            s for s in pending if view is not None and view.near not in (None, s)
+            s for s in pending if _far_leg(view, s)
         ]  # fmt: skip
         for side in far:
             self.far_s[side] += dt
@@ -405,9 +405,7 @@ class HoldTracker:
         self.hold = ActiveHold(side, start, start, checks, trunk_shift=self._trunk_shift(start),
                                legs=legs or side)  # fmt: skip
 
-    def _judge(
-        self, t: float, relative: RelativeAngles, states: dict[str, int], far: bool = False
-    ) -> bool:
+    def _judge(self, t: float, relative: RelativeAngles, states: dict[str, int], far: bool) -> bool:
         hold = self.hold
         assert hold is not None
         relative = replace(relative, trunk=relative.trunk + hold.trunk_shift)
@@ -475,12 +473,16 @@ def _relative(
         arms = angles.for_side(side)
         relative = replace(relative, working_shoulder=arms.working_shoulder,
                            other_shoulder=arms.other_shoulder)  # fmt: skip
-    far = view is not None and view.near not in (None, legs)
-    if far and hint is not None and math.isnan(relative.working_hip):
+    if _far_leg(view, legs) and hint is not None and math.isnan(relative.working_hip):
         guessed = hint.for_side(legs)
         relative = replace(relative, working_hip=guessed.working_hip,
                            working_knee=guessed.working_knee)  # fmt: skip
     return relative
+
+
+def _far_leg(view: BodyView | None, legs: str) -> bool:
+    """Whether the leg the pose model labels ``legs`` is the one farther from the camera."""
+    return view is not None and view.near not in (None, legs)
 
 
 def _leg_gap(name: str, legs: RelativeAngles) -> float:

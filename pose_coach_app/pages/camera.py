@@ -8,7 +8,6 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pose_coach_app import phone
 
-SEND = "Send this phone's camera"
 CAMERA_ON = "phone_camera_on"  # session state (the switch's): the person asked this phone to send
 # Session state: how many times the connection stopped by itself, whether it was connecting or
 # sending at the last run, and whether a new video component is being put on the page.
@@ -32,7 +31,7 @@ def render() -> None:
     # drop, a busy computer), and the page then connects again. A switch, not a button: a press
     # is sent once, and one sent as the video component's first message made the page run again
     # was lost (3 of 75 on a busy machine); the switch's state goes with every run after it.
-    on = st.toggle(SEND, key=CAMERA_ON)
+    on = st.toggle(phone.SEND, key=CAMERA_ON)
     fresh = st.session_state.pop(FRESH, False)  # put on the page stopped, started at the next run
     context = webrtc_streamer(
         key=f"phone_camera_{st.session_state.setdefault(DROPS, 0)}",
@@ -64,7 +63,7 @@ def render() -> None:
             st.info("Connecting to the computer...", icon=":material/sync:")
         else:
             st.info(
-                f"Turn on **{SEND}** and allow the camera. Then put the phone at hip height, "
+                f"Turn on **{phone.SEND}** and allow the camera. Then put the phone at hip height, "
                 "2 to 3 metres to your side, and go to the computer."
             )
     elif link.connect(me, track):

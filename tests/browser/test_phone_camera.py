@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from pose_coach_app.pages.camera import SEND
+from pose_coach_app.phone import SEND
 from tests.browser.harness import launch, new_page, screenshot
 from tests.browser.stamps import FRAME_BITS, read_stamps
 from tests.browser.test_app_browser import (
