@@ -86,13 +86,16 @@ def half_kneeling_faults(working_hip: float, near: str) -> list[Fault]:
     return [e.kind for e in summary.events]
 
 
-def test_the_far_leg_is_judged_with_more_room(monkeypatch):
-    """The far working leg's hip reads up to 28 degrees past the truth: 10 degrees past the band
-    is too deep on the near leg, not on the far one; 22 past is too deep on either."""
+def test_the_far_leg_is_judged_with_more_room_below_its_band(monkeypatch):
+    """The far working leg's hip reads low, up to 28 degrees past the truth: 10 degrees below the
+    band is too deep on the near leg, not on the far one; 22 below is too deep on either. Above the
+    band it reads as the near leg does: 10 degrees above is too shallow on either."""
     assert half_kneeling_faults(-44.0, near="left") == [Fault.TOO_DEEP]
     assert half_kneeling_faults(-44.0, near="right") == []
     assert half_kneeling_faults(-56.0, near="right") == [Fault.TOO_DEEP]
-    monkeypatch.setattr("pose_coach.judge.form.FAR_LEG_MARGIN_DEG", 0.0)
+    assert half_kneeling_faults(4.0, near="left") == [Fault.TOO_SHALLOW]
+    assert half_kneeling_faults(4.0, near="right") == [Fault.TOO_SHALLOW]
+    monkeypatch.setattr("pose_coach.judge.form.FAR_LEG_ROOM_BELOW_DEG", 0.0)
     assert half_kneeling_faults(-44.0, near="right") == [Fault.TOO_DEEP]
 
 

@@ -48,6 +48,7 @@ SPLIT_SEEDS = {
     "dev8": 8_808_088,
     "dev9": 9_909_099,
     "dev10": 10_101_010,
+    "dev11": 11_111_011,
     "test": 7_770_313,
 }
 STRETCH_IDS = tuple(STRETCHES)
@@ -159,6 +160,19 @@ MIX = {
         "full_holds": 0,
         "turn": False,
         "yaw": "three_quarter",
+    },
+    # An eleventh (round 10): every fault on the far working leg. Every other split puts its faults
+    # on the first side, the near leg, so the far leg's margin and its bounce check were chosen
+    # with nothing to say what they cost there: here the first side is held in good form and the
+    # second, worked on the far leg (nobody turns round), has the fault.
+    "dev11": {
+        "good_per_stretch": 1,
+        "faults_per_kind": 4,
+        "one_fewer": ("jerk", "trunk_misaligned"),
+        "none_of": ("hip_misaligned", "hold_too_short", "skip_side"),
+        "full_holds": 0,
+        "turn": False,
+        "fault_leg": "far",
     },
     "test": {
         "good_per_stretch": 6,
@@ -345,7 +359,7 @@ def plan(split: str) -> list[dict]:
     for sid in STRETCH_IDS:
         for k in range(mix["good_per_stretch"]):
             jobs.append({"stretch": sid, "fault": None, "turn": mix.get("turn", k % 2 == 0)})
-    for kind in FAULT_KINDS:
+    for kind in (k for k in FAULT_KINDS if k not in mix.get("none_of", ())):
         n = mix["faults_per_kind"] - (1 if kind in mix["one_fewer"] else 0)
         stretches = list(rng.permutation(STRETCH_IDS))
         for k in range(n):
@@ -423,6 +437,10 @@ def plan(split: str) -> list[dict]:
             if kind == "hold_too_short":
                 size = SHORT_HOLD_FRACTIONS[c % len(SHORT_HOLD_FRACTIONS)]
                 side = str(rng.choice([first, other]))
+                job["sides"] = (first, other)
+            elif mix.get("fault_leg") == "far":  # the first side good, the second the fault
+                size = float(sizes[kind][c % len(SIZE_MULTIPLES)])
+                side = other
                 job["sides"] = (first, other)
             else:
                 size = float(sizes[kind][c % len(SIZE_MULTIPLES)])
