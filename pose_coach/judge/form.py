@@ -38,10 +38,10 @@ TRUNK_RELATIVE = ("working_hip", "other_hip", "working_shoulder", "other_shoulde
 # standing and lying legs read short of the stretch). So the far leg's hip and knee may read
 # FAR_LEG_ROOM_BELOW_DEG below their bands, and not more above (each stretch's camera text asks
 # people to turn round). dev3, dev5-dev10: 317 -> 321 of 344 good holds credited, 26 -> 22 reports
-# in good-form videos, every fault found as before (10: 320, 23; 25: 322, 21). dev11 (every fault
-# on the far leg): the same room on both edges lost 2 of its 8 angle faults (a far lying leg 44
-# degrees too deep, a far kneeling leg too shallow), room below only none (5 of 8 found, as with no
-# room at all).
+# in good-form videos, every fault found as before (10: 320, 23; 20: 321, 22; 25: 322, 21). dev11
+# (every fault on the far leg): the same room on both edges lost 2 of its 8 angle faults (a far
+# lying leg 44 degrees too deep, a far kneeling leg too shallow), 15 below only none (5 of 8 found,
+# as with no room at all), 20 below 2.
 FAR_LEG_ANGLES = ("working_hip", "working_knee")
 FAR_LEG_ROOM_BELOW_DEG = 15.0
 SETTLE_S = 2.0  # where the pelvis sits over the first seconds held still is its baseline
