@@ -487,6 +487,33 @@ def test_a_hidden_far_leg_on_the_side_left_is_held_where_mediapipe_places_it(mon
     assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "left")]
 
 
+def test_a_hidden_far_leg_is_not_judged_for_bouncing(monkeypatch):
+    """As above, but where MediaPipe places the hidden far leg wanders 14 degrees, to and fro
+    every 0.4 s: a guess, not a bounce. Whether the body holds still is read from the other hip,
+    which is in sight, and the hold is a good one."""
+    near_right = BodyView("side", "right", "kneeling", near="right")
+    keys = [(0, TALL), (3, TALL), (5, STEP), (17, STEP), (19, TALL), (23, TALL), (25, STEP),
+            (37, STEP), (39, TALL), (42, TALL)]  # fmt: skip
+    first = frames(keys, view=near_right, side="right")
+    second = frames(keys, view=near_right, side="left")
+    measurements = []
+    for one, other in zip(first, second, strict=True):
+        t = one.timestamp_s
+        if t < 21:
+            measurements.append(one)
+            continue
+        wander = 7.0 if 26 <= t < 36 and int(t / 0.4) % 2 else 0.0
+        hint = dataclasses.replace(other.angles, hip_left=other.angles.hip_left - wander)
+        hidden = dataclasses.replace(other.angles, hip_left=math.nan, knee_left=math.nan)
+        measurements.append(dataclasses.replace(other, angles=hidden, hint=hint))
+    _, summary = run(measurements)
+    assert summary.sides_done == ("right", "left") and summary.events == ()
+    assert summary.holds[1].good_form_s >= 10.0
+    monkeypatch.setattr("pose_coach.judge.holds.HIDDEN_LEG_STILLNESS", False)  # switched off
+    _, summary = run(measurements)
+    assert Fault.BOUNCE in {e.kind for e in summary.events}
+
+
 @pytest.mark.parametrize(
     ("working", "other"),
     [(-5.0, 45.0),  # the hips read 50 degrees apart instead of 115

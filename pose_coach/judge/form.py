@@ -60,6 +60,7 @@ class Judging:
     legs_ok: bool = True  # set by the limb checks
     bouncing: bool = False  # set by the bounce check
     far: bool = False  # the working leg is the one farther from the camera
+    guessed: bool = False  # the working leg is hidden: read where the pose model guesses it
 
 
 class FormCheck(Protocol):
@@ -163,7 +164,8 @@ class Bouncing:
 
     def update(self, frame: Judging) -> list[Event]:
         events = []
-        if not frame.hold_complete:  # a completed hold is being released
+        # A completed hold is being released; a guessed leg wanders as far as a bounce.
+        if not frame.hold_complete and not frame.guessed:
             events = self.detector.update(frame.t, frame.angles[self.angle], frame.side)
         frame.bouncing = self.detector.episode.active
         return events
