@@ -463,34 +463,10 @@ def test_the_arms_keep_their_side_when_the_legs_swap_labels(monkeypatch):
     assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "right")]
 
 
-def test_a_hidden_far_leg_on_the_side_left_is_held_where_mediapipe_places_it(monkeypatch):
-    """The person does the second side without turning round: the working leg is the far one,
-    below the visibility threshold for the whole hold. Where MediaPipe places it (the hint) is
-    the hold."""
-    near_right = BodyView("side", "right", "kneeling", near="right")
-    keys = [(0, TALL), (3, TALL), (5, STEP), (17, STEP), (19, TALL), (23, TALL), (25, STEP),
-            (37, STEP), (39, TALL), (42, TALL)]  # fmt: skip
-    first = frames(keys, view=near_right, side="right")
-    second = frames(keys, view=near_right, side="left")
-    measurements = []
-    for one, other in zip(first, second, strict=True):
-        if one.timestamp_s < 21:
-            measurements.append(one)
-        else:
-            hidden = dataclasses.replace(other.angles, hip_left=math.nan, knee_left=math.nan)
-            measurements.append(dataclasses.replace(other, angles=hidden, hint=other.angles))
-    _, summary = run(measurements)
-    assert [h.side for h in summary.holds] == ["right", "left"]
-    assert summary.sides_done == ("right", "left") and summary.events == ()
-    monkeypatch.setattr("pose_coach.judge.holds.FAR_LEG_HINT", False)  # the rule switched off
-    _, summary = run(measurements)
-    assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "left")]
-
-
-def test_a_hidden_far_leg_is_not_judged_for_bouncing(monkeypatch):
-    """As above, but where MediaPipe places the hidden far leg wanders 14 degrees, to and fro
-    every 0.4 s: a guess, not a bounce. Whether the body holds still is read from the other hip,
-    which is in sight, and the hold is a good one."""
+def far_second_side(wander_deg: float = 0.0) -> list[Measurement]:
+    """Two half-kneeling holds of a person who does not turn round: the second side's working leg
+    (left) is the far one, below the visibility threshold throughout, its hint where MediaPipe
+    places it; from 26 to 36 s the hint wanders ``wander_deg`` to and fro every 0.4 s."""
     near_right = BodyView("side", "right", "kneeling", near="right")
     keys = [(0, TALL), (3, TALL), (5, STEP), (17, STEP), (19, TALL), (23, TALL), (25, STEP),
             (37, STEP), (39, TALL), (42, TALL)]  # fmt: skip
@@ -502,10 +478,31 @@ def test_a_hidden_far_leg_is_not_judged_for_bouncing(monkeypatch):
         if t < 21:
             measurements.append(one)
             continue
-        wander = 7.0 if 26 <= t < 36 and int(t / 0.4) % 2 else 0.0
+        wander = wander_deg if 26 <= t < 36 and int(t / 0.4) % 2 else 0.0
         hint = dataclasses.replace(other.angles, hip_left=other.angles.hip_left - wander)
         hidden = dataclasses.replace(other.angles, hip_left=math.nan, knee_left=math.nan)
         measurements.append(dataclasses.replace(other, angles=hidden, hint=hint))
+    return measurements
+
+
+def test_a_hidden_far_leg_on_the_side_left_is_held_where_mediapipe_places_it(monkeypatch):
+    """The person does the second side without turning round: the working leg is the far one,
+    below the visibility threshold for the whole hold. Where MediaPipe places it (the hint) is
+    the hold."""
+    measurements = far_second_side()
+    _, summary = run(measurements)
+    assert [h.side for h in summary.holds] == ["right", "left"]
+    assert summary.sides_done == ("right", "left") and summary.events == ()
+    monkeypatch.setattr("pose_coach.judge.holds.FAR_LEG_HINT", False)  # the rule switched off
+    _, summary = run(measurements)
+    assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "left")]
+
+
+def test_a_hidden_far_leg_is_not_judged_for_bouncing(monkeypatch):
+    """Where MediaPipe places a hidden far leg wanders 7 degrees, to and fro every 0.4 s: a guess,
+    not a bounce. Whether the body holds still is read from the other hip, which is in sight, and
+    the hold is a good one."""
+    measurements = far_second_side(wander_deg=7.0)
     _, summary = run(measurements)
     assert summary.sides_done == ("right", "left") and summary.events == ()
     assert summary.holds[1].good_form_s >= 10.0
