@@ -438,14 +438,11 @@ def plan(split: str) -> list[dict]:
                 size = SHORT_HOLD_FRACTIONS[c % len(SHORT_HOLD_FRACTIONS)]
                 side = str(rng.choice([first, other]))
                 job["sides"] = (first, other)
-            elif mix.get("fault_leg") == "far":  # the first side good, the second the fault
-                size = float(sizes[kind][c % len(SIZE_MULTIPLES)])
-                side = other
-                job["sides"] = (first, other)
             else:
                 size = float(sizes[kind][c % len(SIZE_MULTIPLES)])
-                side = first
-                job["sides"] = (first,)
+                far = mix.get("fault_leg") == "far"  # the first side good, the second the fault
+                side = other if far else first
+                job["sides"] = (first, other) if far else (first,)
             job["size"] = size
             job["fault_text"], job["about"] = fault_text(
                 rng, job["stretch"], kind, size, hold, side
