@@ -511,6 +511,21 @@ def test_a_hidden_far_leg_is_not_judged_for_bouncing(monkeypatch):
     assert Fault.BOUNCE in {e.kind for e in summary.events}
 
 
+def test_a_bounce_stops_the_hold_timer_once_it_is_told(monkeypatch):
+    """Three times in a still hold the reading drifts 7 degrees over 1.2 s and jumps back: two
+    swings, a bounce building that never lasts long enough to be told. The hold timer runs on, and
+    the side is done in 10 s; stopped from the first swing, it came 1.3 s short."""
+    keys = [(0, TALL), (3, TALL), (5, STEP)]
+    for start in (7.0, 9.5, 12.0):
+        keys += [(start, STEP), (start + 1.2, STEP | {"working_hip": -13.0}), (start + 1.4, STEP)]
+    measurements = frames(keys + [(14, STEP), (16, TALL), (18, TALL)], side="right")
+    _, summary = run(measurements, sides=("right",))
+    assert summary.events == () and summary.sides_done == ("right",)
+    monkeypatch.setattr("pose_coach.judge.form.BOUNCE_TOLD_STOPS_TIMER", False)  # switched off
+    _, summary = run(measurements, sides=("right",))
+    assert summary.events == () and summary.sides_done == ()
+
+
 @pytest.mark.parametrize(
     ("working", "other"),
     [(-5.0, 45.0),  # the hips read 50 degrees apart instead of 115
