@@ -437,6 +437,9 @@ def test_legs_whose_labels_flicker_mid_hold_are_read_the_way_that_fits_the_stret
     assert [h.side for h in summary.holds] == ["right"]
     assert summary.holds[0].good_form_s >= 10.0 and summary.events == ()
     monkeypatch.setattr("pose_coach.judge.holds.LABELS_SWAP", False)  # the rule switched off
+    # (and the one that keeps the timer's time through a moment out of position, which also
+    # covers flips this short)
+    monkeypatch.setattr("pose_coach.judge.holds.BRIEF_EXIT", False)
     _, summary = run(flicker, sides=("right",))
     assert summary.holds[0].good_form_s < 10.0
 
@@ -524,6 +527,24 @@ def test_a_bounce_stops_the_hold_timer_once_it_is_told(monkeypatch):
     monkeypatch.setattr("pose_coach.judge.form.BOUNCE_TOLD_STOPS_TIMER", False)  # switched off
     _, summary = run(measurements, sides=("right",))
     assert summary.events == () and summary.sides_done == ()
+
+
+def test_a_moment_out_of_position_keeps_the_hold_timers_time(monkeypatch):
+    """Once a second through a still 10 s hold, the front leg reads beside the back one for 0.4 s
+    (the pose model's legs half swapped): out of the hold zone for a moment. The timer keeps that
+    time and adds it when the reading is back, and the side is done; without the rule it came
+    short of 10 s."""
+    out = []
+    for m in half_kneeling(seconds_held=10.0):
+        if 7.0 <= m.timestamp_s < 14.0 and m.timestamp_s % 1.0 < 0.4:
+            m = dataclasses.replace(m, angles=dataclasses.replace(m.angles, hip_left=-25.0))
+        out.append(m)
+    _, summary = run(out, sides=("right",))
+    assert summary.events == () and summary.sides_done == ("right",)
+    assert summary.holds[0].good_form_s >= 10.0
+    monkeypatch.setattr("pose_coach.judge.holds.BRIEF_EXIT", False)  # the rule switched off
+    _, summary = run(out, sides=("right",))
+    assert summary.sides_done == () and summary.holds[0].good_form_s < 10.0
 
 
 @pytest.mark.parametrize(
