@@ -172,6 +172,24 @@ def test_a_front_view_is_still_the_wrong_view():
     assert Fault.WRONG_VIEW in {e.kind for e in summary.events}
 
 
+def test_a_view_that_turns_in_the_middle_of_a_hold_is_the_body_not_the_camera(monkeypatch):
+    """A half-kneeling hold starts seen three-quarter; from 3 s into it the pose model reads a
+    front view for the rest of the hold (the body's turn: the camera does not move in a hold).
+    The hold goes on and the side is done; a front view from the start is still the wrong view
+    (above). Switched off, the hold stopped at the turn and the camera was blamed."""
+    quarter = BodyView("three_quarter", "right", "kneeling", near="left")
+    front = BodyView("front", None, "kneeling")
+    out = [dataclasses.replace(m, view=front) if 9.0 <= m.timestamp_s < 19.0 else m
+           for m in frames([(0, TALL), (3, TALL), (5, STEP), (19, STEP), (21, TALL), (23, TALL)],
+                           view=quarter)]  # fmt: skip
+    _, summary = run(out, sides=("left",))
+    assert summary.sides_done == ("left",) and summary.holds[0].good_form_s >= 10.0
+    assert Fault.WRONG_VIEW not in {e.kind for e in summary.events}
+    monkeypatch.setattr("pose_coach.judge.session.VIEW_KEPT_IN_HOLD", False)  # switched off
+    _, summary = run(out, sides=("left",))
+    assert summary.sides_done == () and Fault.WRONG_VIEW in {e.kind for e in summary.events}
+
+
 @pytest.mark.parametrize(("start", "reported"), [(5.2, False), (10.0, True)])
 def test_a_swing_as_the_leg_settles_is_easing_not_a_bounce(start, reported):
     """A 2 s, 8-degree swing of the back leg right as the hold starts is the leg settling; the
