@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pose_coach.events import Fault
-from pose_coach.judge.checks import AngleLimit, BounceDetector, Episode, PelvisShift
+from pose_coach.judge.checks import AngleLimit, BounceDetector, Episode, LegLengths, PelvisShift
 from pose_coach.judge.reference import AngleCheck, BounceLimits, Bound
 
 FPS = 30.0
@@ -218,3 +218,14 @@ def test_a_jerk_out_and_back_in_a_third_of_a_second_is_still_a_bounce():
     jerk = np.where((t >= 7.3) & (t < 7.6), 12 * np.sin(np.pi * (t - 7.3) / 0.3), 0.0)
     [event] = run_bounce(-10 + jitter(t, 0.4) - jerk, t)
     assert event.kind is Fault.BOUNCE and 7.0 <= event.start_s <= 8.0
+
+
+def test_a_leg_is_misread_when_its_length_changes_once_the_hold_has_settled():
+    lengths = LegLengths(window_s=5.0, fraction=0.12, min_samples=8)
+    # Settling into the stretch: the leg turns and its length changes; not told.
+    assert not any(lengths.update(t / 10, 100.0 - t, 90.0, settled=False) for t in range(10))
+    assert not any(lengths.update(1 + t / 10, 90.0, 90.0, settled=True) for t in range(10))
+    assert not lengths.update(2.1, 85.0, 90.0, settled=True)  # within 12%: the leg
+    assert lengths.update(2.2, 70.0, 90.0, settled=True)  # the thigh 22% shorter: misread
+    assert lengths.update(2.3, 90.0, 105.0, settled=True)  # the shin 17% longer: misread
+    assert not lengths.update(2.4, math.nan, 90.0, settled=True)  # unseen: not judged

@@ -12,6 +12,8 @@ import pytest
 from pose_coach.coach import judge_measurements
 from pose_coach.config import Settings
 from pose_coach.events import Event, Fault
+from pose_coach.input.landmarks import NUM_LANDMARKS, PoseFrame
+from pose_coach.input.landmarks import Landmark as L
 from pose_coach.judge.cues import Phase
 from pose_coach.judge.holds import EASE_S, EASING_IN, hold_faults
 from pose_coach.judge.reference import get_reference
@@ -582,6 +584,38 @@ def test_moments_when_the_legs_read_as_one_are_not_a_bounce(monkeypatch, working
     _, summary = run(out, sides=("right",))
     assert summary.events == () and summary.holds[0].good_form_s >= 10.0
     monkeypatch.setattr("pose_coach.judge.holds.LEGS_AS_ONE", False)  # the rule switched off
+    _, summary = run(out, sides=("right",))
+    assert Fault.BOUNCE in {e.kind for e in summary.events}
+
+
+def pose_with_legs(t: float, thigh: float, shin: float) -> PoseFrame:
+    """Landmarks whose legs have a thigh and shin this many pixels long in the picture (the rest
+    at the origin: only the legs' lengths are read from them)."""
+    image = np.zeros((NUM_LANDMARKS, 2))
+    for hip, knee, ankle, x in ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, 300.0),
+                                (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, 320.0)):  # fmt: skip
+        image[hip], image[knee], image[ankle] = (
+            (x, 200.0),
+            (x, 200.0 + thigh),
+            (x + shin, 200 + thigh),
+        )
+    return PoseFrame(image, np.ones(NUM_LANDMARKS), np.zeros((NUM_LANDMARKS, 3)), t, 640, 480)
+
+
+def test_a_leg_read_longer_or_shorter_for_a_moment_is_not_a_bounce(monkeypatch):
+    """Every 0.8 s of a still hold the pose model puts the working knee in the wrong place for
+    0.3 s: the thigh reads 30% shorter in the picture and the hip 9 degrees deeper. A leg cannot
+    change length: those frames are not judged, and the hold goes on. Switched off, a bounce."""
+    out = []
+    for m in half_kneeling(seconds_held=12.0):
+        misplaced = 8.0 <= m.timestamp_s < 14.0 and m.timestamp_s % 0.8 < 0.3
+        if misplaced:
+            m = dataclasses.replace(m, angles=dataclasses.replace(m.angles, hip_right=-29.0))
+        out.append(dataclasses.replace(
+            m, pose=pose_with_legs(m.timestamp_s, 70.0 if misplaced else 100.0, 90.0)))  # fmt: skip
+    _, summary = run(out, sides=("right",))
+    assert summary.events == () and summary.holds[0].good_form_s >= 10.0
+    monkeypatch.setattr("pose_coach.judge.holds.LEG_LENGTHS", False)  # the rule switched off
     _, summary = run(out, sides=("right",))
     assert Fault.BOUNCE in {e.kind for e in summary.events}
 

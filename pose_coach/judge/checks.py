@@ -214,6 +214,35 @@ class LegsAsOne:
         return (closer and other_moved) or (working - other) / usual < self.fraction
 
 
+class LegLengths:
+    """Readings in which the working leg changed length: the pose model misplaced a point of it.
+
+    A leg cannot stretch, and held in a stretch it hardly turns, so its thigh and shin keep their
+    length in the picture. Against their medians over the last ``window_s``, a frame whose thigh
+    or shin is more than ``fraction`` longer or shorter is a knee or ankle put in the wrong place
+    (on the other leg, or on the floor), not the leg moving. It is told only once the hold has
+    ``settled`` (moving into the stretch turns the leg, and changes its length in the picture),
+    and from ``min_samples`` readings on.
+    """
+
+    def __init__(self, window_s: float, fraction: float, min_samples: int) -> None:
+        self.window_s, self.fraction, self.min_samples = window_s, fraction, min_samples
+        self.samples: deque[tuple[float, float, float]] = deque()
+
+    def update(self, t: float, thigh: float, shin: float, settled: bool) -> bool:
+        if not (math.isfinite(thigh) and math.isfinite(shin)):
+            return False
+        self.samples.append((t, thigh, shin))
+        while t - self.samples[0][0] > self.window_s:
+            self.samples.popleft()
+        if not settled or len(self.samples) < self.min_samples:
+            return False
+        usual_thigh = float(np.median([s[1] for s in self.samples]))
+        usual_shin = float(np.median([s[2] for s in self.samples]))
+        return (abs(thigh - usual_thigh) > self.fraction * usual_thigh
+                or abs(shin - usual_shin) > self.fraction * usual_shin)  # fmt: skip
+
+
 class Steadiness:
     """Whether an angle is holding still: its range over the last ``window_s`` is within ``max_deg``.
 

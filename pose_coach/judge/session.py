@@ -112,7 +112,9 @@ class CoachingSession:
         holding = VIEW_KEPT_IN_HOLD and self.holds.hold is not None
         wrong = view is not None and not holding and self._wrong_view(view)
         self._record([self.wrong_view.update(t, wrong, math.nan, self.reference.camera, None)], new)
-        step = self.holds.update(t, dt, measurement.angles, view, wrong, measurement.hint)
+        step = self.holds.update(
+            t, dt, measurement.angles, view, wrong, measurement.hint, measurement.pose
+        )
         self._record(step.events, new)
         return self._result(measurement, step.states, step.form_ok, new)
 

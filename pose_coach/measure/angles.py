@@ -136,6 +136,15 @@ def foot_height(hip: float, knee: float) -> float:
     return math.sin(thigh) + math.sin(thigh - knee_rad)
 
 
+def leg_lengths(frame: PoseFrame, side: str) -> tuple[float, float]:
+    """The ``side`` leg's thigh (hip to knee) and shin (knee to ankle) in the picture, in pixels;
+    NaN where a point is missing."""
+    _, _, hip, knee, ankle = _SIDE_POINTS[side]
+    points = frame.image
+    return (float(np.linalg.norm(points[hip] - points[knee])),
+            float(np.linalg.norm(points[knee] - points[ankle])))  # fmt: skip
+
+
 def _y_up(frame: PoseFrame) -> np.ndarray:
     """Image points in a y-up frame (pixels), so counter-clockwise is positive."""
     points = frame.image.copy()
