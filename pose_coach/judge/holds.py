@@ -152,7 +152,7 @@ BRIEF_EXIT_S = 0.5
 # a few (on the other leg, on the floor): the hip and knee angles jump there and back, a "bounce".
 # Over every bounce reported on the development splits, the working thigh's length in the picture
 # varied (5th to 95th percentile, against its median) 0.01-0.12 in the true bounces but one (0.19)
-# and 0.08-0.43 in the false ones: a leg cannot stretch. So once a hold has settled, a frame whose
+# and up to 0.43 in the false ones (7 of 11 over 0.1): a leg cannot stretch. So once a hold has settled, a frame whose
 # working thigh or shin is more than LEG_LENGTH_FRACTION longer or shorter in the picture than its
 # median over the last 5 s (``checks.LegLengths``) is not judged: the hold goes on as it was, as
 # for legs read as one. dev3, dev5-dev10: 327 -> 329 of 344 credited, reports in good-form videos
