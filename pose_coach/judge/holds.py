@@ -152,15 +152,16 @@ BRIEF_EXIT_S = 0.5
 # a few (on the other leg, on the floor): the hip and knee angles jump there and back, a "bounce".
 # Over every bounce reported on the development splits, the working thigh's length in the picture
 # varied (5th to 95th percentile, against its median) 0.01-0.12 in the true bounces but one (0.19)
-# and up to 0.43 in the false ones (7 of 11 over 0.1): a leg cannot stretch. So once a hold has settled, a frame whose
-# working thigh or shin is more than LEG_LENGTH_FRACTION longer or shorter in the picture than its
-# median over the last 5 s (``checks.LegLengths``) is not judged: the hold goes on as it was, as
-# for legs read as one. dev3, dev5-dev10: 327 -> 329 of 344 credited, reports in good-form videos
-# 19 -> 14, false bounces 11 -> 5 (bounces found 48 -> 47 of 54, one of a video's three jerks);
-# dev11 lost one of its 12 bounces (a far lying leg whose shin the model stretched as it bounced).
-# 0.15 judged alike; 0.10 330 credited, 15 reports (2 false bounces fewer in fault videos, a false
-# short hold more); 0.08 lost 3 more bounces. Told from the start of a hold, before it settled, 2-3 false short holds more (the leg
-# still turning into place: `dev6052`); a looser 0.15 or 0.2 for a far leg, 17-18 reports.
+# and up to 0.43 in the false ones (7 of 11 over 0.1): a leg cannot stretch. So once a hold has
+# settled, a frame whose working thigh or shin is more than LEG_LENGTH_FRACTION longer or shorter in
+# the picture than its median over the last 5 s (``checks.LegLengths``) is not judged: the hold goes
+# on as it was, as for legs read as one. dev3, dev5-dev10: 327 -> 329 of 344 credited, reports in
+# good-form videos 19 -> 14, false bounces 11 -> 5 (bounces found 48 -> 47 of 54, one of a video's
+# three jerks); dev11 lost one of its 12 bounces (a far lying leg whose shin the model stretched as
+# it bounced). 0.15 judged alike; 0.10 330 credited, 15 reports (2 false bounces fewer in fault
+# videos, a false short hold more); 0.08 lost 3 more bounces. Told from the start of a hold, before
+# it settled: 2-3 false short holds more (the leg still turning into place: `dev6052`); a looser
+# 0.15 or 0.2 for a far leg: 17-18 reports.
 LEG_LENGTHS = True
 LEG_LENGTH_FRACTION = 0.12
 
