@@ -12,14 +12,15 @@ import pytest
 from pose_coach.coach import judge_measurements
 from pose_coach.config import Settings
 from pose_coach.events import Event, Fault
-from pose_coach.input.landmarks import NUM_LANDMARKS, PoseFrame
 from pose_coach.input.landmarks import Landmark as L
+from pose_coach.input.landmarks import PoseFrame
 from pose_coach.judge.cues import Phase
 from pose_coach.judge.holds import EASE_S, EASING_IN, hold_faults
 from pose_coach.judge.reference import get_reference
 from pose_coach.measure.measurement import Measurement
 from pose_coach.measure.view import BodyView
 from tests.coach_factories import angles_for
+from tests.factories import frame_from_points
 
 FPS = 30.0
 HALF_KNEELING = get_reference("half_kneeling_hip_flexor")
@@ -589,17 +590,13 @@ def test_moments_when_the_legs_read_as_one_are_not_a_bounce(monkeypatch, working
 
 
 def pose_with_legs(t: float, thigh: float, shin: float) -> PoseFrame:
-    """Landmarks whose legs have a thigh and shin this many pixels long in the picture (the rest
-    at the origin: only the legs' lengths are read from them)."""
-    image = np.zeros((NUM_LANDMARKS, 2))
+    """Landmarks whose legs have a thigh and shin this many pixels long in the picture (only the
+    legs' lengths are read from them)."""
+    points = {}
     for hip, knee, ankle, x in ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, 300.0),
                                 (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, 320.0)):  # fmt: skip
-        image[hip], image[knee], image[ankle] = (
-            (x, 200.0),
-            (x, 200.0 + thigh),
-            (x + shin, 200 + thigh),
-        )
-    return PoseFrame(image, np.ones(NUM_LANDMARKS), np.zeros((NUM_LANDMARKS, 3)), t, 640, 480)
+        points |= {hip: (x, 200.0), knee: (x, 200.0 + thigh), ankle: (x + shin, 200.0 + thigh)}
+    return frame_from_points(points, t)
 
 
 def test_a_leg_read_longer_or_shorter_for_a_moment_is_not_a_bounce(monkeypatch):
