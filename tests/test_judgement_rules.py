@@ -487,10 +487,11 @@ def test_the_arms_keep_their_side_when_the_legs_swap_labels(monkeypatch):
     assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "right")]
 
 
-def far_second_side(wander_deg: float = 0.0) -> list[Measurement]:
+def far_second_side(wander_deg: float = 0.0, high_deg: float = 0.0) -> list[Measurement]:
     """Two half-kneeling holds of a person who does not turn round: the second side's working leg
     (left) is the far one, below the visibility threshold throughout, its hint where MediaPipe
-    places it; from 26 to 36 s the hint wanders ``wander_deg`` to and fro every 0.4 s."""
+    places it, ``high_deg`` above the truth; from 26 to 36 s the hint wanders ``wander_deg`` to
+    and fro every 0.4 s."""
     near_right = BodyView("side", "right", "kneeling", near="right")
     keys = [(0, TALL), (3, TALL), (5, STEP), (17, STEP), (19, TALL), (23, TALL), (25, STEP),
             (37, STEP), (39, TALL), (42, TALL)]  # fmt: skip
@@ -503,7 +504,7 @@ def far_second_side(wander_deg: float = 0.0) -> list[Measurement]:
             measurements.append(one)
             continue
         wander = wander_deg if 26 <= t < 36 and int(t / 0.4) % 2 else 0.0
-        hint = dataclasses.replace(other.angles, hip_left=other.angles.hip_left - wander)
+        hint = dataclasses.replace(other.angles, hip_left=other.angles.hip_left - wander + high_deg)
         hidden = dataclasses.replace(other.angles, hip_left=math.nan, knee_left=math.nan)
         measurements.append(dataclasses.replace(other, angles=hidden, hint=hint))
     return measurements
@@ -520,6 +521,18 @@ def test_a_hidden_far_leg_on_the_side_left_is_held_where_mediapipe_places_it(mon
     monkeypatch.setattr("pose_coach.judge.holds.FAR_LEG_HINT", False)  # the rule switched off
     _, summary = run(measurements)
     assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "left")]
+
+
+def test_a_hidden_far_leg_may_read_a_little_above_its_band(monkeypatch):
+    """Where MediaPipe guesses a hidden far leg reads high as well as low: 4 degrees past the
+    band's shallow edge (-6) is not too shallow for a guessed leg; 12 past it still is."""
+    _, summary = run(far_second_side(high_deg=18.0))  # the hip at -2
+    assert summary.events == () and summary.sides_done == ("right", "left")
+    _, summary = run(far_second_side(high_deg=26.0))  # the hip at +6
+    assert [(e.kind, e.side) for e in summary.events] == [(Fault.TOO_SHALLOW, "left")]
+    monkeypatch.setattr("pose_coach.judge.form.GUESSED_LEG_ROOM_ABOVE_DEG", 0.0)  # switched off
+    _, summary = run(far_second_side(high_deg=18.0))
+    assert [(e.kind, e.side) for e in summary.events] == [(Fault.TOO_SHALLOW, "left")]
 
 
 def test_a_hidden_far_leg_is_not_judged_for_bouncing(monkeypatch):

@@ -89,11 +89,12 @@ class AngleLimit:
         self.state = 0  # -1 below the band, 0 inside, +1 above
         self.out_since: float | None = None
 
-    def _state(self, value: float, room_below: float) -> int:
+    def _state(self, value: float, room: tuple[float, float]) -> int:
         if math.isnan(value):
             return 0  # an unseen angle is not judged
         offset = value - self.check.target
-        limit = self.check.tolerance + (room_below if offset < 0 else 0.0)
+        below, above = room
+        limit = self.check.tolerance + (below if offset < 0 else above)
         if self.state != 0 and math.copysign(1, offset) == self.state:
             limit = max(0.0, limit - self.hysteresis)  # stay raised until clearly back inside
         if abs(offset) <= limit:
@@ -101,11 +102,16 @@ class AngleLimit:
         return 1 if offset > 0 else -1
 
     def update(
-        self, t: float, value: float, side: str, judge: bool = True, room_below: float = 0.0
+        self,
+        t: float,
+        value: float,
+        side: str,
+        judge: bool = True,
+        room: tuple[float, float] = (0.0, 0.0),
     ) -> list[Event]:
         """Track the state; raise a fault only while ``judge`` (the body is holding still);
-        ``room_below``: degrees this reading may go below the band before it is out."""
-        state = self._state(value, room_below)
+        ``room``: degrees this reading may go below and above the band before it is out."""
+        state = self._state(value, room)
         if state != self.state:
             self.out_since = t if state else None  # when it left the band, to date the fault
         self.state = state
