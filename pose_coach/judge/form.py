@@ -34,20 +34,22 @@ TRUNK_RELATIVE = ("working_hip", "other_hip", "working_shoulder", "other_shoulde
 # development splits its hip and knee read as much as 9-19 degrees below the true 3D angle (10th
 # percentiles: half-kneeling hip 15, lying hip 17 and knee 19, standing hip 9) where the near leg's
 # read at most 6 below, and never further above it than the near leg's (half-kneeling from
-# three-quarter views the far hip read 18-28 degrees past the truth, "too deep", in 3 of 6 holds; far
-# standing and lying legs read short of the stretch). So the far leg's hip and knee may read
-# FAR_LEG_ROOM_BELOW_DEG below their bands, and not more above (each stretch's camera text asks
-# people to turn round). dev3, dev5-dev10: 317 -> 321 of 344 good holds credited, 26 -> 22 reports
-# in good-form videos, every fault found as before (10: 320, 23; 20: 321, 22; 25: 322, 21). dev11
-# (every fault on the far leg): the same room on both edges lost 2 of its 8 angle faults (a far
-# lying leg 44 degrees too deep, a far kneeling leg too shallow), 15 below only none (5 of 8 found,
-# as with no room at all), 20 below 2.
+# three-quarter views the far hip read 18-28 degrees past the truth, "too deep", in 3 of 6 holds;
+# far standing and lying legs read short of the stretch). So the far leg's hip and knee may read
+# FAR_LEG_ROOM_BELOW_DEG below their bands, and not more above while in sight (a hidden one: see
+# GUESSED_LEG_ROOM_ABOVE_DEG; each stretch's camera text asks people to turn round). dev3,
+# dev5-dev10: 317 -> 321 of 344 good holds credited, 26 -> 22 reports in good-form videos, every
+# fault found as before (10: 320, 23; 20: 321, 22; 25: 322, 21). dev11 (every fault on the far leg):
+# the same room on both edges lost 2 of its 8 angle faults (a far lying leg 44 degrees too deep, a
+# far kneeling leg too shallow), 15 below only none (5 of 8 found, as with no room at all), 20 below
+# 2.
 FAR_LEG_ANGLES = ("working_hip", "working_knee")
 FAR_LEG_ROOM_BELOW_DEG = 15.0
 # A far working leg hidden from the camera is read where the pose model guesses it
 # (``holds.FAR_LEG_HINT``), and the guess reads high as well as low: in the good holds of the
 # development splits where it stood in, the kneeling hip read a median 6 degrees above the true 3D
-# angle (10th-90th percentile -6 to +44), where a far leg in sight reads no higher than a near one.
+# angle (10th-90th percentile -6 to +44; its knee 12), where a far leg in sight reads no higher
+# than a near one.
 # So a guessed leg may also read GUESSED_LEG_ROOM_ABOVE_DEG above its band. dev5, dev7, dev8,
 # dev10: 186 -> 187 of 200 good holds credited, 13 -> 12 reports in good-form videos, every fault
 # found as before; dev11 (every fault on the far leg) as before (10 alike; 15 lost its true
