@@ -510,7 +510,9 @@ class HoldTracker:
         # still in position.
         events = hold_faults(hold.faults, start, end)
         self.holds.append(Hold(hold.side, start, end, hold.good_form_s))
-        long_enough = end - start >= self.reference.hold_s - HOLD_SLACK_S
+        # A hold whose timer reached the hold time was long enough, however short the stretch
+        # proper: a leg read unsteadily (label flicker) ends it early while good form goes on.
+        long_enough = hold.complete or end - start >= self.reference.hold_s - HOLD_SLACK_S
         if hold.complete:
             self.done.append(hold.side)
         if (hold.complete or long_enough and HELD_IS_DONE_FOR_LEGS) and hold.side not in self.held:
