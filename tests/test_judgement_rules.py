@@ -484,26 +484,26 @@ def test_legs_whose_labels_flicker_mid_hold_are_read_the_way_that_fits_the_stret
     assert summary.holds[0].good_form_s < 10.0
 
 
-def test_the_arms_keep_their_side_when_the_legs_swap_labels(monkeypatch):
-    """Kneeling, left then right, the pose model calls the back leg "left" in both holds but keeps
-    the arms' labels: in the right side's hold the left arm reaches. That hold is the right side,
-    its reaching arm the left one."""
+def test_the_reaching_arm_is_the_raised_one_whatever_its_label(monkeypatch):
+    """Kneeling, left then right. In the left side's hold the pose model labels the arms the wrong
+    way round (the right arm reaches, read "left"); in the right side's it calls the back leg "left"
+    as before but keeps the arms' labels (the left arm reaches). Both holds are found, each with
+    its reaching arm the raised one."""
     fours = {"working_hip": 70.0, "other_hip": 70.0, "working_knee": 85.0, "other_knee": 85.0,
              "working_shoulder": 70.0, "other_shoulder": 70.0, "trunk": 80.0}  # fmt: skip
     legs = {"working_hip": -5.0, "working_knee": 5.0, "other_hip": 75.0}
-    left = fours | legs | {"other_shoulder": 160.0}  # the right arm reaches
-    right = fours | legs | {"working_shoulder": 160.0}  # the left arm reaches, the legs as before
-    keys = [(0, fours), (3, fours), (5, left), (17, left), (19, fours), (23, fours), (25, right),
-            (37, right), (39, fours), (42, fours)]  # fmt: skip
+    reaching = fours | legs | {"working_shoulder": 160.0}  # the arm labelled "left" is raised
+    keys = [(0, fours), (3, fours), (5, reaching), (17, reaching), (19, fours), (23, fours),
+            (25, reaching), (37, reaching), (39, fours), (42, fours)]  # fmt: skip
     view = BodyView("side", "right", "all_fours")
     measurements = frames(keys, view=view, side="left")
     _, summary = run(measurements, reference=KNEELING)
     assert [h.side for h in summary.holds] == ["left", "right"]
     assert summary.sides_done == ("left", "right") and summary.events == ()
-    monkeypatch.setattr("pose_coach.judge.holds.ARMS_KEEP_SIDE", False)  # the rule switched off
+    monkeypatch.setattr("pose_coach.judge.holds.RAISED_ARM_REACHES", False)  # the rule off
     _, summary = run(measurements, reference=KNEELING)
-    assert [h.side for h in summary.holds] == ["left"]
-    assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "right")]
+    assert summary.holds == ()  # in both holds the arm read as the reaching one is down
+    assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT] * 2
 
 
 def far_second_side(wander_deg: float = 0.0, high_deg: float = 0.0) -> list[Measurement]:

@@ -113,12 +113,17 @@ SWAP_S = 0.5
 # What a swap of the legs changes.
 LEG_ANGLES = {"working_hip", "working_knee", "other_hip", "other_knee", "pelvis_tilt",
               "pelvis_rotation"}  # fmt: skip
-# When the pose model swaps the legs' labels, it keeps the arms' (the face and shoulders tell
-# them): in the kneeling holds so read, the reaching arm was still the one it labels as the side's
-# opposite, and read from the swapped legs' side it was "down", so the hold never started
-# (`dev5005`). So the arms are read for the side worked, the legs for the legs that move. That
-# hold is found now (hold error 10 -> 4.5 s); no other figure of dev3-dev5 changed.
-ARMS_KEEP_SIDE = True
+# The kneeling stretch's reaching arm is the raised one, whatever the pose model labels it. The
+# model mixes up the arms' labels as it does the legs' (from the side one arm hides the other):
+# in `dev3040` the supporting arm read as the reaching one for 3 s, so the hold started only when
+# the reaching arm was lost from view, and was reported too short; and when it swaps the legs'
+# labels it keeps the arms', so the arm read from the swapped legs' side was "down" (`dev5005`).
+# The raised arm is the one the stretch asks to reach forward, so it is taken as the reaching arm.
+# dev3, dev5, dev7, dev8, dev10: hold_too_short precision 18/29 -> 18/28 (`dev3040`, hold error
+# 3.2 -> 0.2 s), every other figure as before; dev11 unchanged. It does what the rule it replaces
+# did (the arms read for the side worked while the legs read swapped): with that rule too, not a
+# figure changes; without either, `dev5005` and `dev11009` lose a hold.
+RAISED_ARM_REACHES = True
 # From the side the pose model now and then puts both legs' points near one leg for a few frames:
 # the working leg's reading jumps there and back (a "bounce", a moment short of the stretch) while
 # the person holds still. A frame whose legs read as one (``checks.LegsAsOne``: the gap between the
@@ -266,7 +271,7 @@ class HoldTracker:
         last_hint = hint if FAR_LEG_HINT and self.done and self.pending() == [side] else None
 
         def zone(legs: str | None) -> tuple[RelativeAngles | None, bool]:
-            relative = _relative(angles, last_hint, side, legs, view)
+            relative = _relative(angles, last_hint, legs, view)
             inside = relative is not None and not wrong_view and self._in_zone(
                 relative, view, self._gap(angles, hint, legs))  # fmt: skip
             return relative, inside
@@ -531,20 +536,18 @@ class HoldTracker:
 def _relative(
     angles: Angles | None,
     hint: Angles | None,
-    side: str | None,
     legs: str | None,
     view: BodyView | None,
 ) -> RelativeAngles | None:
-    """The angles named for the working ``side``, the legs' (and the pelvis's) read from the leg
-    the pose model labels ``legs`` (``ARMS_KEEP_SIDE``); the working leg from ``hint`` when it is
-    the far one and hidden."""
+    """The angles read from the leg the pose model labels ``legs``, the reaching arm the raised
+    one (``RAISED_ARM_REACHES``); the working leg from ``hint`` when it is the far one and
+    hidden."""
     if angles is None or not legs:
         return None
     relative = angles.for_side(legs)
-    if ARMS_KEEP_SIDE and side is not None and side != legs:
-        arms = angles.for_side(side)
-        relative = replace(relative, working_shoulder=arms.working_shoulder,
-                           other_shoulder=arms.other_shoulder)  # fmt: skip
+    if RAISED_ARM_REACHES and relative.working_shoulder > relative.other_shoulder:
+        relative = replace(relative, working_shoulder=relative.other_shoulder,
+                           other_shoulder=relative.working_shoulder)  # fmt: skip
     if _far_leg(view, legs) and hint is not None and math.isnan(relative.working_hip):
         guessed = hint.for_side(legs)
         relative = replace(relative, working_hip=guessed.working_hip,
