@@ -46,7 +46,7 @@ import numpy as np
 
 from pose_coach.coach import CoachingRun, Pace, coach_video
 from pose_coach.config import Settings
-from pose_coach.events import Fault
+from pose_coach.events import CAMERA_FAULTS, Fault
 from pose_coach.input.landmarks import NUM_LANDMARKS, Landmark, PoseFrame
 from pose_coach.input.model_files import resolve_model_path
 from pose_coach.input.video import iter_frames
@@ -54,9 +54,7 @@ from pose_coach.judge.reference import get_reference
 from pose_coach.review import coach_file, pose_detector, video_facts
 from pose_coach.terms import ANGLE_NAMES
 
-FAULT_KINDS = tuple(
-    f.value for f in Fault if f not in (Fault.NO_PERSON, Fault.WRONG_VIEW)
-)  # what the ground truth labels
+FAULT_KINDS = tuple(f.value for f in Fault if f not in CAMERA_FAULTS)  # what the truth labels
 CREDIT_SHARE = 0.8  # a good-form hold is credited when this share of its time counted as good
 ANGLES_3D = ("hip_left", "hip_right", "knee_left", "knee_right")
 BUCKETS = (
@@ -85,6 +83,8 @@ class VideoScore:
     # The reference needs another camera view: the coach should say so instead of coaching.
     wrong_view: bool = False
     wrong_view_reported: bool = False
+    # Sides reported not seen (``Fault.SIDE_NOT_SEEN``: turn round), not scored as faults.
+    not_seen: list[str] = field(default_factory=list)
     matched_true: list[bool] = field(default_factory=list)
     matched_detected: list[bool] = field(default_factory=list)
     # Good-form videos: per true hold, whether at least CREDIT_SHARE of it counted as good form.
@@ -136,6 +136,7 @@ class VideoScore:
             ],  # fmt: skip
             hold_sides=[side for side in self.hold_sides if side in sides],
             errors_3d_by_side={k: v for k, v in self.errors_3d_by_side.items() if k in sides},
+            not_seen=[side for side in self.not_seen if side in sides],
         )
 
 
@@ -262,6 +263,7 @@ def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
     score.legs = _working_legs(truth)
     score.wrong_view = not run.reference.judged_from(truth["view"])
     score.wrong_view_reported = any(e.kind is Fault.WRONG_VIEW for e in run.events)
+    score.not_seen = [e.side for e in run.events if e.kind is Fault.SIDE_NOT_SEEN]
     score.matched_true = [any(_overlaps(e, t) for e in detected) for t in true_faults]
     score.matched_detected = [any(_overlaps(e, t) for t in true_faults) for e in detected]
     return score
@@ -407,6 +409,7 @@ def _judgement(scores: list[VideoScore]) -> dict:
         "mae_3d_deg": _mean(errors_3d),
         "mae_3d_side_deg": _side_3d(scores),
         "other_view": len(scores) - len(in_view),
+        "sides_not_seen": sum(len(s.not_seen) for s in in_view),
     }
 
 
@@ -484,6 +487,8 @@ def summarise(scores: list[VideoScore]) -> dict:
         "other_view_told": sum(s.wrong_view_reported for s in other_view),
         "good_form_videos": len(clean),
         "faults_in_good_form_videos": sum(len(s.detected) for s in clean),
+        "sides_not_seen": sum(len(s.not_seen) for s in in_view),
+        "sides_not_seen_in_good_form_videos": sum(len(s.not_seen) for s in clean),
         "good_holds": len([c for s in in_view for c in s.holds_credited]),
         "good_holds_credited": sum(c for s in in_view for c in s.holds_credited),
         "hold_error_s": {
@@ -499,6 +504,7 @@ def summarise(scores: list[VideoScore]) -> dict:
                     for e in s.detected
                 ],
                 "credited": s.holds_credited,
+                "not_seen": s.not_seen,
                 "hold_error_s": {k: round(v, 2) for k, v in s.hold_error_s.items()},
             }  # fmt: skip
             for s in scores
@@ -572,6 +578,9 @@ def format_table(table: dict) -> str:
               f"{table['other_view_told']} (not scored below)"]  # fmt: skip
     lines += ["", f"Faults reported in {table['good_form_videos']} good-form videos: "
               f"{table['faults_in_good_form_videos']}",
+              f"Sides the camera could not see, told to turn round (not faults): "
+              f"{table.get('sides_not_seen', 0)}, {table.get('sides_not_seen_in_good_form_videos', 0)}"
+              f" of them in good-form videos",
               f"Good-form holds credited with at least {CREDIT_SHARE:.0%} of their time: "
               f"{table['good_holds_credited']} of {table['good_holds']}",
               "Hold time error per side (s): "
@@ -579,11 +588,12 @@ def format_table(table: dict) -> str:
     for dimension, groups in table.get("buckets", {}).items():
         lines += ["", f"By {dimension}:", f"  {'':<16} {'videos':>6} {'credited':>9} "
                   f"{'good-form faults':>16} {'recall':>7} {'precision':>9} {'hold err s':>10} "
-                  f"{'3D MAE':>7} {'3D side':>7}"]  # fmt: skip
+                  f"{'3D MAE':>7} {'3D side':>7} {'not seen':>8}"]  # fmt: skip
         for name, row in groups.items():
             credit = f"{row['good_holds_credited']}/{row['good_holds']}"
             lines.append(f"  {name:<16} {row['videos']:6d} {credit:>9} "
                          f"{row['faults_in_good_form']:16d} {_cell(row['fault_recall']):>7} "
                          f"{_cell(row['fault_precision']):>9} {_cell(row['hold_error_s']):>10} "
-                         f"{_cell(row['mae_3d_deg']):>7} {_cell(row.get('mae_3d_side_deg')):>7}")  # fmt: skip
+                         f"{_cell(row['mae_3d_deg']):>7} {_cell(row.get('mae_3d_side_deg')):>7} "
+                         f"{row.get('sides_not_seen', 0):8d}")  # fmt: skip
     return "\n".join(lines)

@@ -18,6 +18,11 @@ class Fault(str, Enum):
     HOLD_TOO_SHORT = "hold_too_short"
     NO_PERSON = "no_person"
     WRONG_VIEW = "wrong_view"
+    SIDE_NOT_SEEN = "side_not_seen"  # a side never held whose leg the camera could not see
+
+
+# Not faults of form: what the camera could not see, and where it should go instead.
+CAMERA_FAULTS = (Fault.NO_PERSON, Fault.WRONG_VIEW, Fault.SIDE_NOT_SEEN)
 
 
 # Faults that an angle outside its tolerance can raise (the others come from dedicated checks).

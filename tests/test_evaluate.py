@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pose_coach.coach import CoachingRun, VideoFacts
+from pose_coach.config import Settings
 from pose_coach.evaluate import (
     VideoScore,
     _overlaps,
@@ -14,8 +16,13 @@ from pose_coach.evaluate import (
     evaluate_folder,
     find_labelled,
     format_table,
+    score_run,
     summarise,
 )
+from pose_coach.events import Event, Fault, Hold
+from pose_coach.judge.reference import get_reference
+from pose_coach.judge.session import SessionSummary
+from pose_coach.terms import ANGLE_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden_evaluation.json"
@@ -62,6 +69,25 @@ def test_a_skipped_side_matches_by_side_alone():
 def test_faults_in_good_form_videos_are_counted():
     table = summarise([score([], [fault("bounce", "left", 1, 2)])])
     assert table["good_form_videos"] == 1 and table["faults_in_good_form_videos"] == 1
+
+
+def test_a_side_the_camera_could_not_see_is_counted_apart_from_the_faults():
+    """A good-form video whose second side's leg was out of sight: told to turn round, which is
+    not a fault of form (the hold is still not credited)."""
+    told = Event(Fault.SIDE_NOT_SEEN, "right", 40.0, 40.0, 30.0, "Turn round")
+    held = Hold("left", 4.0, 34.0, good_form_s=30.0)
+    facts = VideoFacts("v.mp4", 640, 480, 30.0, 40.0)
+    run = CoachingRun(facts, get_reference("kneeling_psoas"), Settings(), ("left", "right"), (),
+                      SessionSummary((held,), (told,), ("left",)))  # fmt: skip
+    holds = [{"side": "left", "start_s": 4.0, "end_s": 34.0},
+             {"side": "right", "start_s": 44.0, "end_s": 74.0}]  # fmt: skip
+    truth = {"stretch": "kneeling_psoas", "view": "side", "fps": 30.0, "sides": ["left", "right"],
+             "holds": holds, "faults": [], "angles": {name: [] for name in ANGLE_NAMES}}  # fmt: skip
+    table = summarise([score_run(run, truth, "v.mp4")])
+    assert table["faults_in_good_form_videos"] == 0
+    assert (table["sides_not_seen"], table["sides_not_seen_in_good_form_videos"]) == (1, 1)
+    assert (table["good_holds_credited"], table["good_holds"]) == (1, 2)
+    assert "told to turn round (not faults): 1, 1 of them" in format_table(table)
 
 
 def assert_no_worse(table: dict, golden: dict) -> None:

@@ -252,6 +252,44 @@ def test_the_side_left_on_the_far_leg_is_asked_to_turn_round_and_its_miss_says_w
     assert "Turn round" in missed.message and "right leg" in missed.message
 
 
+def hidden_right_leg(start_s: float, seconds: float) -> list:
+    """The person waits on all fours for the right side, whose leg is the far one and below the
+    visibility threshold all the while; no posture can be read (its knee is not seen)."""
+    view = BodyView("three_quarter", None, None, near="left")
+    frames = [kneeling("right", 0.0, t=start_s + (i + 1) / FPS, view=view)
+              for i in range(int(seconds * FPS))]  # fmt: skip
+    nan = float("nan")
+    return [replace(m, angles=replace(m.angles, hip_right=nan, knee_right=nan)) for m in frames]
+
+
+@pytest.mark.parametrize("rule", [True, False])
+def test_a_side_whose_leg_was_out_of_sight_long_enough_to_be_held_is_not_seen(monkeypatch, rule):
+    """A side never held whose far leg the camera could not see for a hold's time may have been
+    held unseen: it is reported not seen and the person is asked to turn round, never "not held"
+    (``holds.NOT_SEEN``; off, it is a "not held" without a cue)."""
+    monkeypatch.setattr("pose_coach.judge.holds.NOT_SEEN", rule)
+    done = performance(sides=("left",))
+    hidden = hidden_right_leg(done[-1].timestamp_s, REFERENCE.hold_s)
+    results, summary = run(done + hidden)
+    (missed,) = summary.events
+    assert missed.side == "right"
+    assert (turn_round_cue("right") in [r.cue for r in results[len(done) :]]) is rule
+    if rule:
+        assert missed.kind is Fault.SIDE_NOT_SEEN
+        assert missed.value == pytest.approx(REFERENCE.hold_s, abs=0.1)  # seconds out of sight
+        assert "could not be judged" in missed.message and "Turn round" in missed.message
+    else:
+        assert missed.kind is Fault.HOLD_TOO_SHORT
+
+
+def test_a_side_whose_leg_was_out_of_sight_only_briefly_was_not_held():
+    """Hidden for less than the hold time, the side could not have been held there: not held."""
+    done = performance(sides=("left",))
+    hidden = hidden_right_leg(done[-1].timestamp_s, REFERENCE.hold_s / 2)
+    _, summary = run(done + hidden)
+    assert kinds(summary) == [(Fault.HOLD_TOO_SHORT, "right")]
+
+
 def test_a_far_side_is_not_asked_to_turn_round_while_the_near_side_is_still_to_do():
     """Both sides to do: the person may start with the near leg, so the far one is not a reason
     to turn round yet; and a side missed on the near leg says only "not held"."""

@@ -71,6 +71,16 @@ REST_UNKNOWN = True
 # stretch's posture and not holding, the person is asked to turn round, and a side never held after
 # that says so instead of only "not held".
 TURN_ROUND_S = 2.0
+# A far leg can also stay below the visibility threshold for the whole of its side, at rest too
+# (a three-quarter view from near the floor: `dev10022`, where no posture could be read, so the
+# person was never asked to turn round). The coach cannot tell whether such a side was held. So a
+# side never held whose leg was the far one and out of sight, person in view and not holding, for
+# at least the hold time (less the slack: long enough to have been held unseen) is reported as
+# not seen (``Fault.SIDE_NOT_SEEN``: turn round), not as "not held"; and that leg out of sight
+# for ``TURN_ROUND_S`` also asks to turn round. dev3, dev5-dev11: of the 21 sides never held, 3
+# were out of sight that long (10, 24 and 25 s: `dev8001` and `dev10022`, good form, and
+# `dev11012`, a far leg lifted too little); of the 13 skipped sides, none longer than 5.6 s.
+NOT_SEEN = True
 # From straight side-on the picture does not say which leg is in front, and the pose model often
 # reads the lifted leg as the far one for a whole hold: the side not worked was credited, and when
 # the other side's turn came, the same leg (by the model's labels) moved again and the side worked
@@ -239,6 +249,7 @@ class HoldTracker:
         self.held: list[str] = []
         self.rest: deque[tuple[float, float]] = deque()  # (t, trunk) in the start position
         self.far_s = dict.fromkeys(sides, 0.0)  # per side: seconds its leg was the far one
+        self.unseen_s = dict.fromkeys(sides, 0.0)  # ...and out of sight (``NOT_SEEN``)
         # The hold zone's gap between the legs (``terms.LEG_GAPS``): its name and range, if any.
         self.gap = next(((name, limits) for name, limits in reference.hold_zone.items()
                          if name in LEG_GAPS), None)  # fmt: skip
@@ -295,7 +306,7 @@ class HoldTracker:
         form_ok = False
         if self.hold is None and angles is not None and not in_zone:
             self._rest(t, angles.trunk, view)
-        self._far(dt, view)
+        self._far(dt, view, angles)
         if self.hold is None and side is not None:
             self.zone_since = (self.zone_since or t) if in_zone else None
             if self.zone_since is not None and t - self.zone_since >= ENTER_S:
@@ -427,18 +438,25 @@ class HoldTracker:
                 return False
         return True
 
-    def _far(self, dt: float, view: BodyView | None) -> None:
-        """Count the time each pending side's leg is the far one, in the stretch's posture and
-        not holding; ``turn_round`` while the one side left has been so ``TURN_ROUND_S``."""
+    def _far(self, dt: float, view: BodyView | None, angles: Angles | None) -> None:
+        """Count the time each pending side's leg is the far one while not holding: in the
+        stretch's posture, and out of sight in any (``NOT_SEEN``); ``turn_round`` while the one
+        side left has been either for ``TURN_ROUND_S``."""
         pending = self.pending()
-        far = [] if self.hold is not None or not self._in_posture(view) else [
-            s for s in pending if _far_leg(view, s)
-        ]  # fmt: skip
-        for side in far:
+        far = [] if self.hold is not None else [s for s in pending if _far_leg(view, s)]
+        placed = [s for s in far if self._in_posture(view)]
+        unseen = [s for s in far if NOT_SEEN and angles is not None
+                  and math.isnan(angles[f"hip_{s}"])]  # fmt: skip
+        for side in placed:
             self.far_s[side] += dt
-        self.turn_round = (
-            len(pending) == 1 and far == pending and self.far_s[far[0]] >= TURN_ROUND_S
-        )
+        for side in unseen:
+            self.unseen_s[side] += dt
+        self.turn_round = False
+        if len(pending) == 1:
+            (side,) = pending
+            placed_long = side in placed and self.far_s[side] >= TURN_ROUND_S
+            unseen_long = side in unseen and self.unseen_s[side] >= TURN_ROUND_S
+            self.turn_round = placed_long or unseen_long
 
     def _in_posture(self, view: BodyView | None) -> bool:
         family = POSTURE_FAMILY.get(view.posture) if view and view.posture else None
@@ -527,10 +545,18 @@ class HoldTracker:
         return events
 
     def skipped(self, t: float) -> list[Event]:
-        """A ``hold_too_short`` of zero length for each pending side never held."""
+        """A ``hold_too_short`` of zero length for each pending side never held, or a
+        ``side_not_seen`` where its leg was out of sight long enough to have been held
+        (``NOT_SEEN``)."""
         attempted = {h.side for h in self.holds}
-        return [short_hold(self.reference, side, t, t, far=self.far_s[side] >= TURN_ROUND_S)
-                for side in self.pending() if side not in attempted]  # fmt: skip
+        unseen_enough = self.reference.hold_s - HOLD_SLACK_S
+        return [
+            not_seen(self.reference, side, t, self.unseen_s[side])
+            if self.unseen_s[side] >= unseen_enough
+            else short_hold(self.reference, side, t, t, far=self.far_s[side] >= TURN_ROUND_S)
+            for side in self.pending()
+            if side not in attempted
+        ]
 
 
 def _relative(
@@ -584,6 +610,15 @@ def short_hold(
     else:
         message = f"The {side} side was not held: hold it for {target:.0f} s"
     return Event(Fault.HOLD_TOO_SHORT, side, start, end, end - start, message)
+
+
+def not_seen(reference: Reference, side: str, t: float, unseen_s: float) -> Event:
+    """A side never held whose leg the camera could not see for ``unseen_s`` seconds."""
+    message = (f"The {side} side could not be judged: your {side} leg was out of sight for "
+               f"{unseen_s:.0f} s, farther from the camera and hidden behind the other. Turn round "
+               f"for that side so your {side} leg is nearest the camera, and hold it for "
+               f"{reference.hold_s:.0f} s")  # fmt: skip
+    return Event(Fault.SIDE_NOT_SEEN, side, t, t, unseen_s, message)
 
 
 def hold_faults(events: list[Event], start: float, end: float) -> list[Event]:
