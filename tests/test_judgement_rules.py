@@ -537,9 +537,53 @@ def test_a_hidden_far_leg_on_the_side_left_is_held_where_mediapipe_places_it(mon
     _, summary = run(measurements)
     assert [h.side for h in summary.holds] == ["right", "left"]
     assert summary.sides_done == ("right", "left") and summary.events == ()
-    monkeypatch.setattr("pose_coach.judge.holds.FAR_LEG_HINT", False)  # the rule switched off
+    monkeypatch.setattr("pose_coach.judge.holds.HIDDEN_LEG_HINT", False)  # the rule switched off
     _, summary = run(measurements)  # never held, out of sight all along: turn round
     assert [(e.kind, e.side) for e in summary.events] == [(Fault.SIDE_NOT_SEEN, "left")]
+
+
+def test_a_kneeling_back_leg_held_short_of_the_stretch_is_told_too_shallow():
+    """On all fours the two hips read alike; a back leg held short of the stretch (hip 35, its
+    knee bent) reads 33 degrees behind the supporting one (68): a hold, too shallow, not a side
+    "not held". A gap of 25 is still the start position."""
+    fours = {"working_hip": 70.0, "other_hip": 70.0, "working_knee": 85.0, "other_knee": 85.0,
+             "working_shoulder": 70.0, "other_shoulder": 70.0, "trunk": 80.0}  # fmt: skip
+
+    def kinds(behind: float) -> list[tuple[Fault, str]]:
+        short = fours | {"working_hip": 68.0 - behind, "other_hip": 68.0, "working_knee": 40.0,
+                         "other_shoulder": 150.0}  # fmt: skip
+        keys = [(0, fours), (3, fours), (5, short), (17, short), (19, fours), (22, fours)]
+        view = BodyView("side", "left", "all_fours")
+        _, summary = run(frames(keys, view=view, side="left"), reference=KNEELING, sides=("left",))
+        return [(e.kind, e.side) for e in summary.events]
+
+    assert kinds(33.0) == [(Fault.TOO_SHALLOW, "left")]
+    assert kinds(25.0) == [(Fault.HOLD_TOO_SHORT, "left")]  # never in position: not held
+
+
+def test_hidden_legs_on_the_first_side_are_held_where_mediapipe_places_them(monkeypatch):
+    """From a raised camera the pose model can give both legs a low visibility while it places
+    them well: the first side's working leg (the near one) and the other hip are hidden for the
+    whole hold. Where MediaPipe places them (the hint) is the hold, and the body's stillness is
+    read from the other hip's hint."""
+    near_right = BodyView("side", "right", "kneeling", near="right")
+    keys = [(0, TALL), (3, TALL), (5, STEP), (17, STEP), (19, TALL), (23, TALL), (25, STEP),
+            (37, STEP), (39, TALL), (42, TALL)]  # fmt: skip
+    first, second = frames(keys, view=near_right, side="right"), frames(keys, side="left")
+    nan = math.nan
+    measurements = [
+        dataclasses.replace(one, hint=one.angles, angles=dataclasses.replace(
+            one.angles, hip_left=nan, hip_right=nan, knee_left=nan, knee_right=nan))
+        if 4 <= one.timestamp_s < 19 else one if one.timestamp_s < 21 else other
+        for one, other in zip(first, second, strict=True)
+    ]  # fmt: skip
+    _, summary = run(measurements)
+    assert [h.side for h in summary.holds] == ["right", "left"]
+    assert summary.sides_done == ("right", "left") and summary.events == ()
+    monkeypatch.setattr("pose_coach.judge.holds.HIDDEN_LEG_HINT", False)  # the rule switched off
+    _, summary = run(measurements)
+    assert [h.side for h in summary.holds] == ["left"]
+    assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "right")]
 
 
 def test_a_hidden_far_leg_may_read_a_little_above_its_band(monkeypatch):

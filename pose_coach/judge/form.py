@@ -46,7 +46,7 @@ TRUNK_RELATIVE = ("working_hip", "other_hip", "working_shoulder", "other_shoulde
 FAR_LEG_ANGLES = ("working_hip", "working_knee")
 FAR_LEG_ROOM_BELOW_DEG = 15.0
 # A far working leg hidden from the camera is read where the pose model guesses it
-# (``holds.FAR_LEG_HINT``), and the guess reads high as well as low: in the good holds of the
+# (``holds.HIDDEN_LEG_HINT``), and the guess reads high as well as low: in the good holds of the
 # development splits where it stood in, the kneeling hip read a median 6 degrees above the true 3D
 # angle (10th-90th percentile -6 to +44; its knee 12), where a far leg in sight reads no higher
 # than a near one.

@@ -98,10 +98,18 @@ HELD_IS_DONE_FOR_LEGS = True
 # A person who does the second side without turning round works the far leg, which can stay below
 # the visibility threshold for the whole hold: no angle, so never in position, and the side was
 # "not held". Where the pose model places it anyway (the hint) read 2-15 degrees from the true 3D
-# angle in such holds of the development splits (30 from a three-quarter view). So on the one side
-# left, a hidden far working leg is read from the hint, and judged like any other.
-# dev4: 63 -> 65 of 80 credited, 21 -> 19 reports; dev-dev3 unchanged.
-FAR_LEG_HINT = True
+# angle in such holds of the development splits (30 from a three-quarter view). So a hidden
+# working leg is read from the hint, and judged like any other (dev4: 63 -> 65 of 80 credited, 21
+# -> 19 reports). It was first so only for the far leg on the one side left; from a camera above
+# hip height the heavy model also gives a near leg, and both knees of a person on all fours, a
+# visibility of 0.1-0.3 while placing them within a few degrees (`dev12014`: a standing knee lifted
+# to 60 degrees read 71 at visibility 0.11-0.23, both legs hidden, so the side was "not held"). Now
+# any hidden working leg is read from the hint, on either side, and when the other hip is hidden
+# too, it is as well (whether the body holds still is read from it, ``HIDDEN_LEG_STILLNESS``).
+# dev3, dev5-dev12: 373 -> 375 of 392 credited, 12 -> 11 reports in good-form videos,
+# hold_too_short precision 29/44 -> 29/39, one trunk fault more found (`dev5044`). The first side
+# alone (the leg near or far): 374, 12; the other hip kept hidden: 374, 12.
+HIDDEN_LEG_HINT = True
 # The pose model can also swap its legs' labels in the middle of a hold: from one moment to the
 # next the working leg reads what the other leg read, and the other what the working leg did
 # (`eval_videos/dev4`: dev4022, dev4038), and with the far leg worked it flips them back and forth
@@ -142,7 +150,7 @@ RAISED_ARM_REACHES = True
 # reports in good-form videos; dev-dev3: 123 -> 124 of 136 credited, reports 11 -> 9, bounces
 # right/reported 16/22 -> 15/19, found 28 -> 27 of 30.
 LEGS_AS_ONE = True
-# A hidden far working leg read from the hint (``FAR_LEG_HINT``) is the pose model's guess: near
+# A hidden far working leg read from the hint (``HIDDEN_LEG_HINT``) is the pose model's guess: near
 # enough for the depth of the stretch, but from frame to frame it wanders as far as a bounce (in the
 # good holds where such a leg was told bouncing, 13-20 degrees between its 5th and 95th percentiles,
 # against 3-4 for a leg in sight). So while the working leg is a guess it is not judged for
@@ -278,11 +286,10 @@ class HoldTracker:
         for the working leg's length (``LEG_LENGTHS``)."""
         side = self.hold.side if self.hold else self._fit_side(angles, hint)
         legs = self._legs(side, angles, hint)
-        # The far leg's hint stands in for it only on the one side left (``FAR_LEG_HINT``).
-        last_hint = hint if FAR_LEG_HINT and self.done and self.pending() == [side] else None
+        guess = hint if HIDDEN_LEG_HINT else None
 
         def zone(legs: str | None) -> tuple[RelativeAngles | None, bool]:
-            relative = _relative(angles, last_hint, legs, view)
+            relative = _relative(angles, guess, legs)
             inside = relative is not None and not wrong_view and self._in_zone(
                 relative, view, self._gap(angles, hint, legs))  # fmt: skip
             return relative, inside
@@ -560,24 +567,22 @@ class HoldTracker:
 
 
 def _relative(
-    angles: Angles | None,
-    hint: Angles | None,
-    legs: str | None,
-    view: BodyView | None,
+    angles: Angles | None, hint: Angles | None, legs: str | None
 ) -> RelativeAngles | None:
     """The angles read from the leg the pose model labels ``legs``, the reaching arm the raised
-    one (``RAISED_ARM_REACHES``); the working leg from ``hint`` when it is the far one and
-    hidden."""
+    one (``RAISED_ARM_REACHES``); a hidden working leg, and then a hidden other hip, from
+    ``hint`` (``HIDDEN_LEG_HINT``)."""
     if angles is None or not legs:
         return None
     relative = angles.for_side(legs)
     if RAISED_ARM_REACHES and relative.working_shoulder > relative.other_shoulder:
         relative = replace(relative, working_shoulder=relative.other_shoulder,
                            other_shoulder=relative.working_shoulder)  # fmt: skip
-    if _far_leg(view, legs) and hint is not None and math.isnan(relative.working_hip):
+    if hint is not None and math.isnan(relative.working_hip):
         guessed = hint.for_side(legs)
+        other_hip = guessed.other_hip if math.isnan(relative.other_hip) else relative.other_hip
         relative = replace(relative, working_hip=guessed.working_hip,
-                           working_knee=guessed.working_knee)  # fmt: skip
+                           working_knee=guessed.working_knee, other_hip=other_hip)  # fmt: skip
     return relative
 
 

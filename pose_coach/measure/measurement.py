@@ -26,8 +26,8 @@ class Measurement:
     view: BodyView | None
     pose: PoseFrame | None = None
     # The same angles from landmarks of any visibility: a hint of which leg moved when the far leg
-    # is hidden from the side (MediaPipe still places it); on the one side left, the hidden far
-    # working leg itself (``holds.FAR_LEG_HINT``).
+    # is hidden from the side (MediaPipe still places it), and a hidden working leg itself
+    # (``holds.HIDDEN_LEG_HINT``).
     hint: Angles | None = None
 
     @property
