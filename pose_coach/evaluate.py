@@ -9,6 +9,8 @@ angles of every frame, the true hold intervals, and the true fault intervals wit
 - Faults: per kind, precision (detected events that overlap a true interval of the same kind and
   side) and recall (true intervals overlapped by such an event). ``hold_too_short`` matches by side
   alone: a skipped side has no interval to overlap. Good-form videos must report no fault at all.
+  A side reported not seen (``side_not_seen``: its leg out of sight, turn round) is not a fault of
+  form: such sides are counted apart, like the camera moves the coach asks for.
 - Holds: per side, the absolute error of the detected hold time against the true one, and whether
   good form was credited for at least ``CREDIT_SHARE`` of a true good-form hold. The hold a video
   asks for is its truth's ``hold_target_s`` (holds may be shorter than the stretch's 30 s).
