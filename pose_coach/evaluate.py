@@ -581,7 +581,7 @@ def format_table(table: dict) -> str:
     lines += ["", f"Faults reported in {table['good_form_videos']} good-form videos: "
               f"{table['faults_in_good_form_videos']}",
               f"Sides the camera could not see, told to turn round (not faults): "
-              f"{table.get('sides_not_seen', 0)}, {table.get('sides_not_seen_in_good_form_videos', 0)}"
+              f"{table['sides_not_seen']}, {table['sides_not_seen_in_good_form_videos']}"
               f" of them in good-form videos",
               f"Good-form holds credited with at least {CREDIT_SHARE:.0%} of their time: "
               f"{table['good_holds_credited']} of {table['good_holds']}",
@@ -597,5 +597,5 @@ def format_table(table: dict) -> str:
                          f"{row['faults_in_good_form']:16d} {_cell(row['fault_recall']):>7} "
                          f"{_cell(row['fault_precision']):>9} {_cell(row['hold_error_s']):>10} "
                          f"{_cell(row['mae_3d_deg']):>7} {_cell(row.get('mae_3d_side_deg')):>7} "
-                         f"{row.get('sides_not_seen', 0):8d}")  # fmt: skip
+                         f"{row['sides_not_seen']:8d}")  # fmt: skip
     return "\n".join(lines)

@@ -267,6 +267,11 @@ class HoldTracker:
         return [s for s in self.sides if s not in self.done]
 
     @property
+    def enough_s(self) -> float:
+        """How long a hold must last to be long enough: the hold time less ``HOLD_SLACK_S``."""
+        return self.reference.hold_s - HOLD_SLACK_S
+
+    @property
     def side(self) -> str | None:
         """The side being held, or the one expected next."""
         return self.hold.side if self.hold else (self.pending() or [None])[0]
@@ -542,7 +547,7 @@ class HoldTracker:
         self.holds.append(Hold(hold.side, start, end, hold.good_form_s))
         # A hold whose timer reached the hold time was long enough, however short the stretch
         # proper: a leg read unsteadily (label flicker) ends it early while good form goes on.
-        long_enough = hold.complete or end - start >= self.reference.hold_s - HOLD_SLACK_S
+        long_enough = hold.complete or end - start >= self.enough_s
         if hold.complete:
             self.done.append(hold.side)
         if (hold.complete or long_enough and HELD_IS_DONE_FOR_LEGS) and hold.side not in self.held:
@@ -556,10 +561,9 @@ class HoldTracker:
         ``side_not_seen`` where its leg was out of sight long enough to have been held
         (``NOT_SEEN``)."""
         attempted = {h.side for h in self.holds}
-        unseen_enough = self.reference.hold_s - HOLD_SLACK_S
         return [
             not_seen(self.reference, side, t, self.unseen_s[side])
-            if self.unseen_s[side] >= unseen_enough
+            if self.unseen_s[side] >= self.enough_s
             else short_hold(self.reference, side, t, t, far=self.far_s[side] >= TURN_ROUND_S)
             for side in self.pending()
             if side not in attempted
