@@ -746,3 +746,18 @@ def test_a_start_whose_posture_the_view_cannot_tell_is_still_the_start(monkeypat
     monkeypatch.setattr("pose_coach.judge.holds.REST_UNKNOWN", False)  # the rule switched off
     _, summary = run(frames(keys, view=unknown), reference=LYING, sides=("left",))
     assert Fault.TRUNK_MISALIGNED in {e.kind for e in summary.events}
+
+
+def test_readings_scattered_by_turning_round_are_not_a_start_position(monkeypatch):
+    """Turning round on the floor, the pose model reads the trunk anywhere from -100 to -50
+    (`dev13008`); the person lies flat, read at -97 (inside the band), and lifts the knee at
+    once. Those scattered readings are no start to judge the trunk against."""
+    flat = LYING_REST | {"trunk": -97.0}
+    lifted = flat | {"working_hip": 86.0, "working_knee": 88.0}
+    turning = [(t / 10, flat | {"trunk": -50.0 if t % 4 else -100.0}) for t in range(0, 40, 2)]
+    keys = [*turning, (4.0, flat), (4.3, flat), (5.0, lifted), (18, lifted), (20, flat), (22, flat)]
+    _, summary = run(frames(keys, view=LYING_VIEW), reference=LYING, sides=("left",))
+    assert summary.events == () and summary.holds[0].good_form_s >= 10.0
+    monkeypatch.setattr("pose_coach.judge.holds.REST_STILL_SHARE", 0.0)  # the rule switched off
+    _, summary = run(frames(keys, view=LYING_VIEW), reference=LYING, sides=("left",))
+    assert Fault.TRUNK_MISALIGNED in {e.kind for e in summary.events}
