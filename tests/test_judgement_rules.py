@@ -761,3 +761,32 @@ def test_readings_scattered_by_turning_round_are_not_a_start_position(monkeypatc
     monkeypatch.setattr("pose_coach.judge.holds.REST_STILL_SHARE", 0.0)  # the rule switched off
     _, summary = run(frames(keys, view=LYING_VIEW), reference=LYING, sides=("left",))
     assert Fault.TRUNK_MISALIGNED in {e.kind for e in summary.events}
+
+
+@pytest.mark.parametrize("misread", [True, False])
+def test_a_knee_misplaced_for_a_moment_is_not_a_bounce_and_a_swing_at_the_hip_is(
+    monkeypatch, misread
+):
+    """Standing, the lifted leg held at 62 degrees with the knee at 78. Misread: every 0.6 s for
+    four seconds the pose model puts the knee in the wrong place for 0.23 s, so the hip reads
+    30 degrees lower and the knee 32 (`dev13016`). Bouncing: the hip swings 8 degrees at 2 Hz
+    while the knee keeps its angle."""
+    rest = {"working_hip": 0.0, "other_hip": 0.0, "working_knee": 2.0, "trunk": 0.0}
+    lifted = rest | {"working_hip": 62.0, "working_knee": 78.0}
+    keys = [(0, rest), (3, rest), (5, lifted), (20, lifted), (22, rest), (24, rest)]
+    upright = BodyView("side", "left", "standing")
+    out = []
+    for i, m in enumerate(frames(keys, view=upright)):
+        t, angles = m.timestamp_s, m.angles
+        if 9 <= t < 13 and misread and i % 18 < 7:
+            angles = dataclasses.replace(angles, hip_left=angles.hip_left - 30,
+                                         knee_left=angles.knee_left - 32)  # fmt: skip
+        elif 9 <= t < 13 and not misread:
+            angles = dataclasses.replace(angles, hip_left=angles.hip_left + 8 * np.sin(4 * np.pi * t))
+        out.append(dataclasses.replace(m, angles=angles))
+    standing = dataclasses.replace(STANDING, hold_s=10.0)
+    _, summary = judge_measurements(out, standing, Settings(), ("left",))
+    assert (Fault.BOUNCE in {e.kind for e in summary.events}) is not misread
+    monkeypatch.setattr("pose_coach.judge.holds.JOINTS_TOGETHER", False)  # the rule switched off
+    _, summary = judge_measurements(out, standing, Settings(), ("left",))
+    assert Fault.BOUNCE in {e.kind for e in summary.events}

@@ -88,6 +88,7 @@ def test_left_and_right_come_from_one_definition(user_home):
             "one gap between the legs",
         ),
         (lambda d: d["bounce"].update(angle="elbow"), "bounce.angle", "must be one of"),
+        (lambda d: d["bounce"].update(held_angle="ankle"), "bounce.held_angle", "must be one of"),
         # missing fields
         (lambda d: d.pop("camera"), "camera", "is missing"),
         (lambda d: d["hip_alignment"].pop("cue"), "hip_alignment.cue", "is missing"),

@@ -249,6 +249,34 @@ class LegLengths:
                 or abs(shin - usual_shin) > self.fraction * usual_shin)  # fmt: skip
 
 
+class MovedTogether:
+    """Readings in which the pose model misplaced the joint between two angles of a leg.
+
+    Held in a stretch, a leg may swing at the hip (a bounce) while its knee keeps its angle; a knee
+    put in the wrong place for a frame or a few bends both angles at once. Against their medians
+    over the last ``window_s``, a frame whose ``moving`` angle is more than ``min_deg`` off and whose
+    ``held`` angle moved the same way by more than ``fraction`` of that is such a misread. Told only
+    once the hold has ``settled``, and from ``min_samples`` readings on.
+    """
+
+    def __init__(self, window_s: float, min_deg: float, fraction: float, min_samples: int) -> None:
+        self.window_s, self.min_deg, self.fraction = window_s, min_deg, fraction
+        self.min_samples = min_samples
+        self.samples: deque[tuple[float, float, float]] = deque()
+
+    def update(self, t: float, moving: float, held: float, settled: bool) -> bool:
+        if not (math.isfinite(moving) and math.isfinite(held)):
+            return False
+        self.samples.append((t, moving, held))
+        while t - self.samples[0][0] > self.window_s:
+            self.samples.popleft()
+        if not settled or len(self.samples) < self.min_samples:
+            return False
+        moved = moving - float(np.median([s[1] for s in self.samples]))
+        along = held - float(np.median([s[2] for s in self.samples]))
+        return abs(moved) > self.min_deg and along / moved > self.fraction
+
+
 class Steadiness:
     """Whether an angle is holding still: its range over the last ``window_s`` is within ``max_deg``.
 

@@ -104,6 +104,9 @@ class BounceLimits:
     max_speed_deg_s: float
     window_s: float
     cue: str
+    # The angle that keeps still while ``angle`` bounces (the knee of a leg that swings at the hip);
+    # a reading in which both moved together is a misplaced joint (``holds.JOINTS_TOGETHER``).
+    held_angle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,7 @@ class Reference:
                 )
                 if value is not None
             },
-            "bounce": vars(self.bounce).copy(),
+            "bounce": {k: v for k, v in vars(self.bounce).items() if v is not None},
         }
 
 
@@ -303,7 +306,10 @@ def parse_reference(data: Any, source: str = "<reference>") -> Reference:
     hips = top.child("hip_alignment")
     hips.only("tilt", "rotation", "max_shift_deg", "cue")
     bounce = top.child("bounce")
-    bounce.only("angle", "max_amplitude_deg", "max_speed_deg_s", "window_s", "cue")
+    bounce.only("angle", "max_amplitude_deg", "max_speed_deg_s", "window_s", "cue", "held_angle")
+    held = bounce.get("held_angle", None)
+    if held is not None and held not in CHECKED_ANGLES:
+        bounce.fail(f"must be one of {', '.join(CHECKED_ANGLES)}, got {held!r}", "held_angle")
     return Reference(
         id=top.text("id"),
         name=top.text("name"),
@@ -326,6 +332,7 @@ def parse_reference(data: Any, source: str = "<reference>") -> Reference:
             max_speed_deg_s=bounce.number("max_speed_deg_s", 1, 2000),
             window_s=bounce.number("window_s", 0.2, 10),
             cue=bounce.text("cue"),
+            held_angle=held,
         ),
         source=Path(source) if source != "<reference>" else None,
     )
