@@ -782,7 +782,9 @@ def test_a_knee_misplaced_for_a_moment_is_not_a_bounce_and_a_swing_at_the_hip_is
             angles = dataclasses.replace(angles, hip_left=angles.hip_left - 30,
                                          knee_left=angles.knee_left - 32)  # fmt: skip
         elif 9 <= t < 13 and not misread:
-            angles = dataclasses.replace(angles, hip_left=angles.hip_left + 8 * np.sin(4 * np.pi * t))
+            angles = dataclasses.replace(
+                angles, hip_left=angles.hip_left + 8 * np.sin(4 * np.pi * t)
+            )
         out.append(dataclasses.replace(m, angles=angles))
     standing = dataclasses.replace(STANDING, hold_s=10.0)
     _, summary = judge_measurements(out, standing, Settings(), ("left",))

@@ -220,7 +220,28 @@ class LegsAsOne:
         return (closer and other_moved) or (working - other) / usual < self.fraction
 
 
-class LegLengths:
+class _PairedReadings:
+    """Two readings of a leg against their medians over the last ``window_s``: ``offsets`` gives
+    how far this frame's pair lies from them, once the hold has ``settled`` and from
+    ``min_samples`` readings on (else None)."""
+
+    def __init__(self, window_s: float, min_samples: int) -> None:
+        self.window_s, self.min_samples = window_s, min_samples
+        self.samples: deque[tuple[float, float, float]] = deque()
+
+    def offsets(self, t: float, a: float, b: float, settled: bool) -> tuple[float, float] | None:
+        if not (math.isfinite(a) and math.isfinite(b)):
+            return None
+        self.samples.append((t, a, b))
+        while t - self.samples[0][0] > self.window_s:
+            self.samples.popleft()
+        if not settled or len(self.samples) < self.min_samples:
+            return None
+        return (a - float(np.median([s[1] for s in self.samples])),
+                b - float(np.median([s[2] for s in self.samples])))  # fmt: skip
+
+
+class LegLengths(_PairedReadings):
     """Readings in which the working leg changed length: the pose model misplaced a point of it.
 
     A leg cannot stretch, and held in a stretch it hardly turns, so its thigh and shin keep their
@@ -232,24 +253,19 @@ class LegLengths:
     """
 
     def __init__(self, window_s: float, fraction: float, min_samples: int) -> None:
-        self.window_s, self.fraction, self.min_samples = window_s, fraction, min_samples
-        self.samples: deque[tuple[float, float, float]] = deque()
+        super().__init__(window_s, min_samples)
+        self.fraction = fraction
 
     def update(self, t: float, thigh: float, shin: float, settled: bool) -> bool:
-        if not (math.isfinite(thigh) and math.isfinite(shin)):
+        off = self.offsets(t, thigh, shin, settled)
+        if off is None:
             return False
-        self.samples.append((t, thigh, shin))
-        while t - self.samples[0][0] > self.window_s:
-            self.samples.popleft()
-        if not settled or len(self.samples) < self.min_samples:
-            return False
-        usual_thigh = float(np.median([s[1] for s in self.samples]))
-        usual_shin = float(np.median([s[2] for s in self.samples]))
-        return (abs(thigh - usual_thigh) > self.fraction * usual_thigh
-                or abs(shin - usual_shin) > self.fraction * usual_shin)  # fmt: skip
+        # The medians are the readings less their offsets.
+        return (abs(off[0]) > self.fraction * (thigh - off[0])
+                or abs(off[1]) > self.fraction * (shin - off[1]))  # fmt: skip
 
 
-class MovedTogether:
+class MovedTogether(_PairedReadings):
     """Readings in which the pose model misplaced the joint between two angles of a leg.
 
     Held in a stretch, a leg may swing at the hip (a bounce) while its knee keeps its angle; a knee
@@ -260,20 +276,14 @@ class MovedTogether:
     """
 
     def __init__(self, window_s: float, min_deg: float, fraction: float, min_samples: int) -> None:
-        self.window_s, self.min_deg, self.fraction = window_s, min_deg, fraction
-        self.min_samples = min_samples
-        self.samples: deque[tuple[float, float, float]] = deque()
+        super().__init__(window_s, min_samples)
+        self.min_deg, self.fraction = min_deg, fraction
 
     def update(self, t: float, moving: float, held: float, settled: bool) -> bool:
-        if not (math.isfinite(moving) and math.isfinite(held)):
+        off = self.offsets(t, moving, held, settled)
+        if off is None:
             return False
-        self.samples.append((t, moving, held))
-        while t - self.samples[0][0] > self.window_s:
-            self.samples.popleft()
-        if not settled or len(self.samples) < self.min_samples:
-            return False
-        moved = moving - float(np.median([s[1] for s in self.samples]))
-        along = held - float(np.median([s[2] for s in self.samples]))
+        moved, along = off
         return abs(moved) > self.min_deg and along / moved > self.fraction
 
 
