@@ -206,7 +206,7 @@ def leg_length_check() -> LegLengths:
 
 # A leg that swings at the hip holds its knee (standing, lying, on all fours: the reference's
 # ``bounce.held_angle``); the pose model putting the knee in the wrong place for a frame or a few
-# bends the hip and the knee together. Over every bounce reported on dev3, dev5-dev13, the knee
+# bends the hip and the knee together. Over every bounce reported on dev12 and dev13, the knee
 # moved 0.0-0.3 times as far as the hip in the true ones of those stretches (-0.7 in one jerk seen
 # three-quarter) and 1.0-1.4 times in the false ones (4 of 4). So once a hold has settled, a frame
 # whose working hip is more than 8 degrees off its median over the last 5 s with the knee moved the
@@ -214,8 +214,8 @@ def leg_length_check() -> LegLengths:
 # longer than itself. The half-kneeling stretch's back knee rests on the floor, so its hip and knee
 # do move together there: it names no held angle. dev3, dev5-dev10, dev12, dev13: false bounces
 # 8 -> 2 at the same recall (67 of 80), reports in good-form videos 13 -> 12, 423 of 440 credited
-# as before; dev11's far bounces as before (7 of 12). 5 and 12 degrees, a third and three quarters
-# of the hip's move judged alike or nearly. Its readings are the working leg's, whatever the pose
+# as before; dev11's far bounces as before (7 of 12). 5 and 12 degrees, or a third of the hip's
+# move, judged alike or nearly. Its readings are the working leg's, whatever the pose
 # model calls it, so they are kept when the labels swap (started afresh there, a trunk fault in
 # `dev5044` became a short hold).
 JOINTS_TOGETHER = True
