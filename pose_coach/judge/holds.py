@@ -359,7 +359,10 @@ class HoldTracker:
                 assert relative is not None
                 hold.last_in_s = t
                 # A frame read swapped is not added to the legs' usual readings.
-                if misread or self._misread(hold, t, relative, pose):
+                # A hip and held knee bent together is a knee misplaced, or the leg coming down:
+                # not judged, and the timer waits (``JOINTS_TOGETHER``).
+                bent = not misread and self._bent(hold, t, relative)
+                if misread or self._misread(hold, t, relative, pose) or bent:
                     form_ok, states = hold.form_ok, dict(hold.states)  # a misread: as it was
                 else:
                     assert angles is not None
@@ -368,7 +371,7 @@ class HoldTracker:
                     form_ok = hold.form_ok = self._judge(t, relative, states, far, guessed)
                     hold.states = dict(states)
                 hold.good_form_s, hold.out_s = hold.good_form_s + hold.out_s, 0.0  # back in time
-                if form_ok:
+                if form_ok and not bent:
                     hold.last_good_s = t
                     hold.good_form_s += dt
                     hold.complete = hold.complete or hold.good_form_s >= self.reference.hold_s
@@ -385,19 +388,28 @@ class HoldTracker:
     def _misread(
         self, hold: ActiveHold, t: float, relative: RelativeAngles, pose: PoseFrame | None
     ) -> bool:
-        """Whether the pose model got this frame's legs wrong: read as one (``LEGS_AS_ONE``), the
-        working leg's length changed (``LEG_LENGTHS``), or its hip and held knee bent together
-        (``JOINTS_TOGETHER``)."""
-        settled = hold.first_steady_s is not None
+        """Whether the pose model got this frame's legs wrong: read as one (``LEGS_AS_ONE``), or
+        the working leg's length changed (``LEG_LENGTHS``)."""
         one = LEGS_AS_ONE and hold.together.update(t, relative.working_hip, relative.other_hip)
-        bounce = self.reference.bounce
-        bent = JOINTS_TOGETHER and bounce.held_angle is not None and hold.knee.update(
-            t, relative[bounce.angle], relative[bounce.held_angle], settled)  # fmt: skip
         if not LEG_LENGTHS or pose is None:
-            return one or bent
+            return one
         thigh, shin = leg_lengths(pose, hold.legs)
-        stretched = hold.lengths.update(t, thigh, shin, settled=settled)
-        return one or bent or stretched
+        stretched = hold.lengths.update(t, thigh, shin, settled=hold.first_steady_s is not None)
+        return one or stretched
+
+    def _bent(self, hold: ActiveHold, t: float, relative: RelativeAngles) -> bool:
+        """Whether the working hip and the knee it holds bent together (``JOINTS_TOGETHER``)."""
+        bounce = self.reference.bounce
+        return (
+            JOINTS_TOGETHER
+            and bounce.held_angle is not None
+            and hold.knee.update(
+                t,
+                relative[bounce.angle],
+                relative[bounce.held_angle],
+                hold.first_steady_s is not None,
+            )
+        )
 
     def _swap_legs(self) -> None:
         """Read the other leg from now on (``LABELS_SWAP``). Every landmark of a leg changed, the
