@@ -212,9 +212,11 @@ def leg_length_check() -> LegLengths:
 # whose working hip is more than 8 degrees off its median over the last 5 s with the knee moved the
 # same way by more than half as much (``checks.MovedTogether``) is not judged, as for a leg read
 # longer than itself. The half-kneeling stretch's back knee rests on the floor, so its hip and knee
-# do move together there: it names no held angle. dev3, dev5-dev10, dev12, dev13: false bounces
-# 8 -> 2 at the same recall (67 of 80), reports in good-form videos 13 -> 12, 423 of 440 credited
-# as before; dev11's far bounces as before (7 of 12). 5 and 12 degrees, or a third of the hip's
+# do move together there: it names no held angle. Such a frame adds nothing to the hold timer
+# either: a leg coming down bends both too, and counted, the kneeling sample's 30 s hold read 31.6.
+# dev3, dev5-dev10, dev12, dev13: false bounces 8 -> 2 at the same recall (67 of 80), reports in
+# good-form videos 13 -> 12, 423 -> 422 of 440 credited (`dev12012`'s second side, its good form
+# read from misplaced knees); dev11's far bounces as before (7 of 12). 5 and 12 degrees, or a third of the hip's
 # move, judged alike or nearly. Its readings are the working leg's, whatever the pose
 # model calls it, so they are kept when the labels swap (started afresh there, a trunk fault in
 # `dev5044` became a short hold).
