@@ -79,12 +79,12 @@ def lying_faults(reference=LYING, **hold: float) -> list[Fault]:
     return [e.kind for e in summary.events]
 
 
-def half_kneeling_faults(working_hip: float, near: str) -> list[Fault]:
+def half_kneeling_faults(working_hip: float, near: str, view: str = "side") -> list[Fault]:
     """The faults of a 14 s half-kneeling hold of the left leg with its hip at ``working_hip``,
-    seen with the ``near`` leg nearer the camera."""
+    seen from ``view`` with the ``near`` leg nearer the camera."""
     step = STEP | {"working_hip": working_hip}
     keys = [(0, TALL), (3, TALL), (5, step), (19, step), (21, TALL), (23, TALL)]
-    view = BodyView("three_quarter", "right", "kneeling", near=near)
+    view = BodyView(view, "right", "kneeling", near=near)
     _, summary = run(frames(keys, view=view, side="left"), sides=("left",))
     return [e.kind for e in summary.events]
 
@@ -100,6 +100,18 @@ def test_the_far_leg_is_judged_with_more_room_below_its_band(monkeypatch):
     assert half_kneeling_faults(4.0, near="right") == [Fault.TOO_SHALLOW]
     monkeypatch.setattr("pose_coach.judge.form.FAR_LEG_ROOM_BELOW_DEG", 0.0)
     assert half_kneeling_faults(-44.0, near="right") == [Fault.TOO_DEEP]
+
+
+def test_from_a_three_quarter_view_hips_and_knees_have_room_towards_too_deep(monkeypatch):
+    """From a three-quarter view the pose model reads the hip deeper than it is: 4 degrees past
+    the band's too-deep edge (-34) is too deep from the side, not from a three-quarter view; 10
+    past is too deep from either. The too-shallow edge (-6) is as from the side."""
+    assert half_kneeling_faults(-38.0, near="left") == [Fault.TOO_DEEP]
+    assert half_kneeling_faults(-38.0, near="left", view="three_quarter") == []
+    assert half_kneeling_faults(-44.0, near="left", view="three_quarter") == [Fault.TOO_DEEP]
+    assert half_kneeling_faults(-2.0, near="left", view="three_quarter") == [Fault.TOO_SHALLOW]
+    monkeypatch.setattr("pose_coach.judge.form.THREE_QUARTER_ROOM_DEG", 0.0)
+    assert half_kneeling_faults(-38.0, near="left", view="three_quarter") == [Fault.TOO_DEEP]
 
 
 def test_a_start_position_is_not_a_hold_and_the_leg_that_moved_is_the_working_side():

@@ -12,7 +12,7 @@ from pose_coach.config import Settings
 from pose_coach.events import Event, Fault, Hold
 from pose_coach.input.landmarks import PoseFrame
 from pose_coach.judge.checks import LegLengths, LegsAsOne, MovedTogether, Steadiness
-from pose_coach.judge.form import FormCheck, Judging, make_checks
+from pose_coach.judge.form import FormCheck, Judging, Seen, make_checks
 from pose_coach.judge.reference import Reference
 from pose_coach.measure.angles import Angles, RelativeAngles, foot_height, leg_lengths
 from pose_coach.measure.view import BodyView
@@ -368,9 +368,12 @@ class HoldTracker:
                     form_ok, states = hold.form_ok, dict(hold.states)  # a misread: as it was
                 else:
                     assert angles is not None
-                    far = _far_leg(view, hold.legs)
-                    guessed = HIDDEN_LEG_STILLNESS and math.isnan(angles[f"hip_{hold.legs}"])
-                    form_ok = hold.form_ok = self._judge(t, relative, states, far, guessed)
+                    seen = Seen(
+                        far=_far_leg(view, hold.legs),
+                        guessed=HIDDEN_LEG_STILLNESS and math.isnan(angles[f"hip_{hold.legs}"]),
+                        three_quarter=view is not None and view.view == "three_quarter",
+                    )
+                    form_ok = hold.form_ok = self._judge(t, relative, states, seen)
                     hold.states = dict(states)
                 hold.good_form_s, hold.out_s = hold.good_form_s + hold.out_s, 0.0  # back in time
                 if form_ok and not bent:
@@ -558,18 +561,17 @@ class HoldTracker:
                                legs=legs or side)  # fmt: skip
 
     def _judge(
-        self, t: float, relative: RelativeAngles, states: dict[str, int], far: bool, guessed: bool
+        self, t: float, relative: RelativeAngles, states: dict[str, int], seen: Seen
     ) -> bool:
-        """``guessed``: the working leg is hidden, read from the hint (``HIDDEN_LEG_STILLNESS``)."""
         hold = self.hold
         assert hold is not None
         relative = replace(relative, trunk=relative.trunk + hold.trunk_shift)
-        if guessed:
+        if seen.guessed:
             steady = self.steady_other.update(t, relative.other_hip)
         else:
             steady = self.steady.update(t, relative[self.reference.bounce.angle])
         frame = Judging(t, hold.side, relative, steady and not hold.complete, hold.complete,
-                        far=far, guessed=guessed)  # fmt: skip
+                        seen=seen)  # fmt: skip
         for check in hold.checks:
             hold.faults += check.update(frame)
         # Bouncing in position is holding the stretch too, badly: it is a bounce, not also a hold
