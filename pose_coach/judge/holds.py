@@ -95,7 +95,9 @@ NOT_SEEN = True
 # moves into the stretch again, that hold is the side left, read from that leg. A person who repeats
 # a side would have it credited to the other; none in the evaluation splits does, so that cost is
 # not measured. dev4: 57 -> 61 of 80 good holds credited, good-form reports 26 -> 22; the other
-# development splits unchanged.
+# development splits unchanged. The same when the one side left is the only side asked for and the
+# pose model labels the leg that moved as the other one from the start (`dev6037`, one side from a
+# three-quarter view near the floor: no hold was found; now it is, 8 of its 10 s).
 SAME_LEG_AGAIN = True
 # For that rule a side counts as done once its hold was long enough (not "too short" in the
 # report), not only once its good form reached the target: a 10 s hold with 9.7 s of good form
@@ -430,15 +432,15 @@ class HoldTracker:
 
     def _legs(self, side: str | None, angles: Angles | None, hint: Angles | None) -> str | None:
         """The leg, by the pose model's labels, whose angles are read for ``side``: its own, but for
-        the one side left, when the leg the model calls that of a side already done moves into the
-        stretch again (``SAME_LEG_AGAIN``)."""
+        the one side left, when the leg the model calls the other side's moves into the stretch
+        (again, or the only side asked for: ``SAME_LEG_AGAIN``)."""
         if self.hold is not None:
             return self.hold.legs
-        if not SAME_LEG_AGAIN or self.gap is None or side is None or not self.held:
+        if not SAME_LEG_AGAIN or self.gap is None or side is None:
             return side
         if self._to_do() != [side] or self._moved(angles, hint, side):
             return side
-        again = self.held[-1]
+        again = other_side(side)
         return again if self._moved(angles, hint, again) else side
 
     def _gap(self, angles: Angles | None, hint: Angles | None, side: str | None) -> float:
