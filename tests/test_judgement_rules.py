@@ -103,14 +103,15 @@ def test_the_far_leg_is_judged_with_more_room_below_its_band(monkeypatch):
 
 
 def test_from_a_three_quarter_view_hips_and_knees_have_room_towards_too_deep(monkeypatch):
-    """From a three-quarter view the pose model reads the hip deeper than it is: 4 degrees past
-    the band's too-deep edge (-34) is too deep from the side, not from a three-quarter view; 10
-    past is too deep from either. The too-shallow edge (-6) is as from the side."""
+    """From a three-quarter view the pose model reads the half-kneeling hip deeper than it is (the
+    lying one too; not standing or on all fours): 4 degrees past the band's too-deep edge (-34) is
+    too deep from the side, not from a three-quarter view; 10 past is too deep from either. The
+    too-shallow edge (-6) is as from the side."""
     assert half_kneeling_faults(-38.0, near="left") == [Fault.TOO_DEEP]
     assert half_kneeling_faults(-38.0, near="left", view="three_quarter") == []
     assert half_kneeling_faults(-44.0, near="left", view="three_quarter") == [Fault.TOO_DEEP]
     assert half_kneeling_faults(-2.0, near="left", view="three_quarter") == [Fault.TOO_SHALLOW]
-    monkeypatch.setattr("pose_coach.judge.form.THREE_QUARTER_ROOM_DEG", 0.0)
+    monkeypatch.setattr("pose_coach.judge.form.THREE_QUARTER_ROOM_DEG", {})
     assert half_kneeling_faults(-38.0, near="left", view="three_quarter") == [Fault.TOO_DEEP]
 
 
