@@ -488,8 +488,10 @@ def test_legs_whose_labels_swap_mid_hold_are_still_that_hold(monkeypatch):
     assert summary.holds[0].good_form_s >= 10.0 and summary.events == ()
     monkeypatch.setattr("pose_coach.judge.holds.LABELS_SWAP", False)  # the rule switched off
     _, summary = run(swapped, sides=("right",))
-    assert len(summary.holds) > 1  # the hold broken where the labels swapped
-    assert {e.kind for e in summary.events} == {Fault.HOLD_TOO_SHORT}
+    # The hold broken where the labels swap (9 s) and back (14 s): the swapped stretch between is
+    # read from the leg that moved, the one side asked for (``SAME_LEG_AGAIN``), itself too short.
+    assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT] * 3
+    assert [round(h.end_s) for h in summary.holds[:2]] == [9, 14]
 
 
 def test_legs_whose_labels_flicker_mid_hold_are_read_the_way_that_fits_the_stretch(monkeypatch):

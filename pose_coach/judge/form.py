@@ -56,16 +56,16 @@ FAR_LEG_ROOM_BELOW_DEG = 15.0
 # too-shallow far kneeling leg).
 GUESSED_LEG_ROOM_ABOVE_DEG = 6.0
 # From a three-quarter view (35-45 degrees off the side) the pose model's image points read the
-# lying and half-kneeling stretches deeper than they are: in the good holds of the development splits
-# (dev3, dev5-dev10, dev12-dev14) the median error against the true 3D angle, towards too deep, of
-# the lying hip was +15 degrees on the near leg (+1 from the side) and its knee +7 (+4); the
-# half-kneeling hip +3 on the near leg (+1 from the side) and +9 on the far one; standing and on all
-# fours the hip +3 and 0. From there a lying or half-kneeling hold in good form read "too deep" at
-# the edge of its band. So, for a stretch in those postures seen from a three-quarter view, a hip or
-# knee may read THREE_QUARTER_ROOM_DEG past the bound whose fault is too deep (the other bound as
+# lying and half-kneeling stretches deeper than they are: in the good holds of the development
+# splits (dev3, dev5-dev10, dev12-dev14) the median error against the true 3D angle, towards too
+# deep, of the lying hip was +15 degrees on the near leg (+1 from the side) and its knee +7 (+4);
+# the half-kneeling hip +3 on the near leg (+1 from the side) and +9 on the far one; standing and on
+# all fours the hip +3 and 0. From there a lying or half-kneeling hold in good form read "too deep"
+# at the edge of its band. So, for a stretch in those postures seen from a three-quarter view, a hip
+# or knee may read THREE_QUARTER_ROOM_DEG past the bound whose fault is too deep (the other bound as
 # from the side). Chosen on dev3, dev5-dev10, dev12-dev14 with the room for every stretch (499 ->
-# 504 of 520 good holds credited, 15 -> 8 reports in good-form videos, too deep found 16 -> 15 of 26,
-# right 16 of 25 reported -> 15 of 16; 4 degrees: 504, 10 reports; 8 and 10: 505, 8 and two more
+# 504 of 520 good holds credited, 15 -> 8 reports in good-form videos, too deep found 16 -> 15 of
+# 26, right 16 of 25 reported -> 15 of 16; 4 degrees: 504, 10 reports; 8 and 10: 505, 8 and two more
 # true faults lost; both bounds: 505, 8 and 3 of 19 too shallow lost; hips only: 502, 11), then
 # narrowed on `dev15` (three-quarter views only, rendered after that choice: every stretch 45 -> 46
 # of 48 credited, 4 -> 3 reports, too deep found 4 -> 2 of 4, the two lost standing and on all

@@ -218,10 +218,10 @@ def leg_length_check() -> LegLengths:
 # either: a leg coming down bends both too, and counted, the kneeling sample's 30 s hold read 31.6.
 # dev3, dev5-dev10, dev12, dev13: false bounces 8 -> 2 at the same recall (67 of 80), reports in
 # good-form videos 13 -> 12, 423 -> 422 of 440 credited (`dev12012`'s second side, its good form
-# read from misplaced knees); dev11's far bounces as before (7 of 12). 5 and 12 degrees, or a third of the hip's
-# move, judged alike or nearly. Its readings are the working leg's, whatever the pose
-# model calls it, so they are kept when the labels swap (started afresh there, a trunk fault in
-# `dev5044` became a short hold).
+# read from misplaced knees); dev11's far bounces as before (7 of 12). 5 and 12 degrees, or a
+# third of the hip's move, judged alike or nearly. Its readings are the working leg's, whatever the
+# pose model calls it, so they are kept when the labels swap (started afresh there, a trunk fault
+# in `dev5044` became a short hold).
 JOINTS_TOGETHER = True
 
 
