@@ -213,8 +213,7 @@ MIX = {
         "good_per_stretch": 6,
         "faults_per_kind": 4,
         "one_fewer": (),
-        "none_of": ("bounce", "jerk", "hip_misaligned", "trunk_misaligned", "hold_too_short",
-                    "skip_side"),  # fmt: skip
+        "none_of": tuple(kind for kind in FAULT_KINDS if kind not in ("too_shallow", "too_deep")),
         "full_holds": 0,
         "yaw": "three_quarter",
     },
