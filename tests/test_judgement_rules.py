@@ -70,12 +70,12 @@ def run(measurements, reference=HALF_KNEELING, sides=("left", "right")):
     return judge_measurements(measurements, reference, Settings(), sides)
 
 
-def lying_faults(reference=LYING, **hold: float) -> list[Fault]:
+def lying_faults(reference=LYING, view=LYING_VIEW, **hold: float) -> list[Fault]:
     """The faults of a 14 s lying hold of the left leg: ``LYING_LIFTED`` with ``hold``'s angles."""
     lifted = LYING_LIFTED | hold
     keys = [(0, LYING_REST), (4, LYING_REST), (6, lifted), (20, lifted), (22, LYING_REST),
             (24, LYING_REST)]  # fmt: skip
-    _, summary = run(frames(keys, view=LYING_VIEW), reference=reference, sides=("left",))
+    _, summary = run(frames(keys, view=view), reference=reference, sides=("left",))
     return [e.kind for e in summary.events]
 
 
@@ -364,9 +364,10 @@ def test_a_standing_knee_lifted_short_of_the_stretch_is_a_hold_that_is_too_shall
 STANDING = get_reference("standing_psoas")
 
 
-def standing_faults(hip: float, knee: float, band: tuple[str, float, float] | None = None):
-    """The faults of a 32 s standing hold with the lifted leg at ``hip`` and ``knee``; ``band``
-    (angle, target, tolerance) replaces that angle's band in the reference."""
+def standing_faults(hip: float, knee: float, band: tuple[str, float, float] | None = None,
+                    view: str = "side"):  # fmt: skip
+    """The faults of a 32 s standing hold with the lifted leg at ``hip`` and ``knee``, seen from
+    ``view``; ``band`` (angle, target, tolerance) replaces that angle's band in the reference."""
     reference = STANDING
     if band is not None:
         name, target, tolerance = band
@@ -375,7 +376,7 @@ def standing_faults(hip: float, knee: float, band: tuple[str, float, float] | No
     rest = {"working_hip": 0.0, "other_hip": 0.0, "working_knee": 2.0, "trunk": 0.0}
     lifted = rest | {"working_hip": hip, "working_knee": knee}
     keys = [(0, rest), (3, rest), (5, lifted), (37, lifted), (39, rest), (41, rest)]
-    upright = BodyView("side", "left", "standing")
+    upright = BodyView(view, "left", "standing", near="left")
     _, summary = run(frames(keys, view=upright), reference=reference, sides=("left",))
     return [e.kind for e in summary.events]
 
@@ -440,6 +441,22 @@ def test_the_same_leg_moving_again_is_the_side_left(monkeypatch):
     _, summary = run(frames(keys, side="right"))
     assert [h.side for h in summary.holds] == ["right"]
     assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "left")]
+
+
+def test_the_three_quarter_room_is_for_the_lying_and_half_kneeling_stretches_only(monkeypatch):
+    """Lying, a thigh 4 degrees past the band's too-deep edge (106) is too deep from the side and
+    not from a three-quarter view; standing (edge 99), it is too deep from either: the pose model
+    reads the standing hip about as deep from there as from the side (dev15: the room there lost
+    true too-deep faults)."""
+    three_quarter = BodyView("three_quarter", None, "lying", near="left")
+    assert lying_faults(working_hip=110.0) == [Fault.TOO_DEEP]
+    assert lying_faults(view=three_quarter, working_hip=110.0) == []
+    assert standing_faults(103.0, 80.0) == [Fault.TOO_DEEP]
+    assert standing_faults(103.0, 80.0, view="three_quarter") == [Fault.TOO_DEEP]
+    # With the room for every posture (as first chosen), the standing hold is not told.
+    monkeypatch.setattr("pose_coach.judge.form.THREE_QUARTER_ROOM_DEG",
+                        dict.fromkeys(("lying", "kneeling", "standing", "all_fours"), 6.0))  # fmt: skip
+    assert standing_faults(103.0, 80.0, view="three_quarter") == []
 
 
 def test_the_only_side_asked_for_is_read_from_the_leg_that_moved(monkeypatch):
