@@ -298,7 +298,7 @@ def _cache_file(video: Path, settings: Settings, cache: Path) -> Path:
     model = resolve_model_path(settings.model_path)
     stat, model_stat = video.stat(), Path(model).stat()
     key = f"{video.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{model}|{model_stat.st_size}"
-    key += "|zoom"  # detections made with ``pose.ZoomSearch`` (``review.pose_detector``)
+    key += "|zoom|checked"  # made with ``pose.ZoomSearch`` and ``pose.TrackCheck`` (``review``)
     if settings.analysis_fps > 0:
         key += f"|{settings.analysis_fps:g}"
     return cache / f"{video.stem}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.npz"

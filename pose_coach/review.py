@@ -107,11 +107,14 @@ def video_facts(video: Path) -> VideoFacts:
 @contextlib.contextmanager
 def pose_detector(detector: Detector | None, settings: Settings, still: bool) -> Iterator[Detector]:
     """``detector``, or by default the pose model of ``settings`` as every review reads a file: a
-    fresh tracker for this file, searching for a person too small for the whole frame."""
+    fresh tracker for this file, checked now and then against a fresh reading, searching for a
+    person too small for the whole frame."""
     if detector is not None:
         yield detector
         return
-    with PoseEstimator(settings.model_path, video_mode=not still, zoom_search=True) as estimator:
+    with PoseEstimator(
+        settings.model_path, video_mode=not still, zoom_search=True, track_check=True
+    ) as estimator:
         yield estimator.detect
 
 

@@ -776,6 +776,27 @@ def test_the_start_position_is_the_one_held_still_just_before_the_hold(monkeypat
     assert Fault.TRUNK_MISALIGNED in {e.kind for e in summary.events}
 
 
+def test_a_start_too_short_to_measure_takes_the_one_before_the_first_side(monkeypatch):
+    """A raised camera reads a person lying flat 25 degrees off the target's -89. Before the first
+    side they lie still for 4 s; after turning round (the trunk read far off while the pose model
+    finds them again, `dev12006`) half a second, and the second leg goes up: the first side's start
+    is the start of the second as well, so neither hold has a trunk fault."""
+    seen = -89.0 + 25.0
+    rest = LYING_REST | {"trunk": seen}
+    first = rest | {"working_hip": 86.0, "working_knee": 88.0}
+    second = rest | {"other_hip": 86.0, "other_knee": 88.0}
+    turning = rest | {"trunk": seen + 45.0}
+    keys = [(0, rest), (4, rest), (6, first), (18, first), (20, rest), (22, rest), (23, turning),
+            (26, turning), (26.1, rest), (26.5, rest), (28, second), (40, second), (42, rest),
+            (44, rest)]  # fmt: skip
+    _, summary = run(frames(keys, view=LYING_VIEW), reference=LYING)
+    assert summary.events == () and len(summary.holds) == 2
+    assert all(hold.good_form_s >= 10.0 for hold in summary.holds)
+    monkeypatch.setattr("pose_coach.judge.holds.LAST_START", False)  # the rule switched off
+    _, summary = run(frames(keys, view=LYING_VIEW), reference=LYING)
+    assert [(e.kind, e.side) for e in summary.events] == [(Fault.TRUNK_MISALIGNED, "right")]
+
+
 def test_a_start_whose_posture_the_view_cannot_tell_is_still_the_start(monkeypatch):
     """From a raised three-quarter view the posture of a person lying flat may not be told at all
     (`dev6010`), and the trunk reads 25 degrees off the target's -89: the start position still sets

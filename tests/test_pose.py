@@ -20,7 +20,13 @@ from pose_coach.input.model_files import (
     resolve_model_path,
     shipped_model_path,
 )
-from pose_coach.input.pose import ModelError, PoseEstimator, load_model_bytes
+from pose_coach.input.pose import (
+    CHECK_EVERY_S,
+    ModelError,
+    PoseEstimator,
+    load_model_bytes,
+    torso_gap,
+)
 from pose_coach.input.video import iter_frames, probe
 
 REPO = Path(__file__).resolve().parent.parent
@@ -202,6 +208,56 @@ def test_a_person_too_small_for_the_whole_frame_is_found_by_the_zoom_search() ->
     hips = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
     for small, big in zip(found, near, strict=True):
         assert np.abs(small.image[hips] - (big.image[hips] / 3 + corner)).max() < 4.0
+
+
+def test_tracking_that_lost_a_person_turning_round_starts_again() -> None:
+    """A rendered person lying three-quarter on to the camera turns round (head and feet swap
+    ends) 2-3 s into the clip (from `dev17008`). Video mode's tracking keeps following the body
+    it had: from then on its shoulders and hips lie more than a torso's length from where each
+    frame read afresh finds them. With the check it starts again within a second and agrees
+    with the fresh readings."""
+    frames = list(iter_frames(DATA / "turning_round_lying.mp4"))[::2]
+    with PoseEstimator(video_mode=False) as still:
+        fresh = [still.detect(rgb, t) for rgb, t in frames]
+
+    def gaps(check: bool) -> list[float]:
+        with PoseEstimator(video_mode=True, track_check=check) as estimator:
+            tracked = [estimator.detect(rgb, t) for rgb, t in frames]
+        return [torso_gap(pose, again) for pose, again, (_, t) in zip(tracked, fresh, frames,
+                strict=True) if t >= 5.0 and pose is not None and again is not None]  # fmt: skip
+
+    unchecked, checked = gaps(check=False), gaps(check=True)
+    assert len(unchecked) > 40 and len(checked) > 40
+    assert np.median(unchecked) > 1.0
+    assert max(checked) < 0.3
+
+
+def test_a_frame_read_afresh_replaces_the_tracked_reading_only_when_only_it_can_be_judged() -> None:
+    """The rendered person lying seen from the side, read afresh, against tracked readings made
+    from that reading: the same (no gap), moved two torsos along (a gap, but still a body lying
+    seen from the side: a fresh reading may be the wrong one, so it is kept), and moved and
+    turned to face the camera (a front view: the tracking lost the person)."""
+    rgb = cv2.cvtColor(cv2.imread(str(DATA / "person_lying_side.png")), cv2.COLOR_BGR2RGB)
+    with PoseEstimator(video_mode=False) as still:
+        fresh = still.detect(rgb, 0.0)
+    assert fresh is not None
+    torso = np.linalg.norm(
+        fresh.image[list(TORSO[:2])].mean(0) - fresh.image[list(TORSO[2:])].mean(0)
+    )
+    moved = fresh.image + (2 * torso, 0.0)
+    facing = fresh.world[:, [2, 1, 0]] * (1.0, 1.0, -1.0)  # turned 90 degrees about the vertical
+
+    def reading(image: np.ndarray, world: np.ndarray) -> PoseFrame:
+        return PoseFrame(image, fresh.visibility, world, 0.0, fresh.width, fresh.height)
+
+    with PoseEstimator(video_mode=True, track_check=True) as estimator:
+        check = estimator.check
+        assert check.lost(reading(fresh.image, fresh.world), rgb, 0.0) is None
+        assert check.lost(reading(moved, fresh.world), rgb, 1 * CHECK_EVERY_S) is None
+        assert check.lost(reading(moved, facing), rgb, 1.5 * CHECK_EVERY_S) is None  # too soon
+        replaced = check.lost(reading(moved, facing), rgb, 3 * CHECK_EVERY_S)
+    assert replaced is not None
+    assert torso_gap(replaced, fresh) < 0.05
 
 
 def test_bad_frames_and_closed_estimator_are_reported() -> None:

@@ -72,6 +72,13 @@ REST_STILL_SHARE = 0.5
 # dev3, dev5-dev7: 181 -> 182 of 192 credited, 10 -> 9 good-form reports, every true trunk fault
 # found as before.
 REST_UNKNOWN = True
+# A start too short or too unsettled to measure (under MIN_REST_S still, or turning round) takes
+# the start measured before an earlier hold, when there was one: the same person and camera. The
+# pose model can need seconds to find a person who turned round on the floor (``pose.TrackCheck``),
+# leaving under a second of rest before the leg goes up, and the absolute target read the trunk of
+# a good second side 25 degrees off (`dev12006`). On `dev3`, `dev5`-`dev17`: 647 -> 648 of 672
+# credited, 20 -> 19 reports in good-form videos, nothing else changed.
+LAST_START = True
 # The leg farther from the camera is partly hidden behind the other, and the pose model reads it
 # worst (development split, in holds: hip 8.5 / knee 12.7 degrees off the true 3D angle against
 # 6.1 / 7.3 for the near leg). When the one side left is the far leg for this long, in the
@@ -290,6 +297,7 @@ class HoldTracker:
         # The sides done, and (``HELD_IS_DONE_FOR_LEGS``) those whose hold was long enough, in order.
         self.held: list[str] = []
         self.rest: deque[tuple[float, float]] = deque()  # (t, trunk) in the start position
+        self.start_shift: float | None = None  # the last start measured (``LAST_START``)
         self.far_s = dict.fromkeys(sides, 0.0)  # per side: seconds its leg was the far one
         self.unseen_s = dict.fromkeys(sides, 0.0)  # ...and out of sight (``NOT_SEEN``)
         # The hold zone's gap between the legs (``terms.LEG_GAPS``): its name and range, if any.
@@ -541,21 +549,34 @@ class HoldTracker:
 
     def _trunk_shift(self, start: float) -> float:
         check = self.reference.angles.get("trunk")
-        rest = [(t, v) for t, v in self.rest if start - t <= REST_S]
-        if check is None or not rest:
+        if check is None:
             return 0.0
+        middle = self._start_trunk(start)
+        if middle is None:  # no start measured: an earlier one (``LAST_START``), or none
+            return self.start_shift if LAST_START and self.start_shift is not None else 0.0
+        shift = check.target - middle
+        if abs(shift) > MAX_TRUNK_SHIFT:
+            return 0.0
+        self.start_shift = shift
+        return shift
+
+    def _start_trunk(self, start: float) -> float | None:
+        """The trunk of the start position before a hold starting at ``start``: None when the
+        readings were too few or too unsettled to tell."""
+        rest = [(t, v) for t, v in self.rest if start - t <= REST_S]
+        if not rest:
+            return None
         if REST_STILL:  # the readings that stayed near the last one before the hold
             last = rest[-1][1]
             while rest and abs(rest[0][1] - last) > REST_STILL_DEG:
                 rest.pop(0)
         if start - rest[0][0] < MIN_REST_S:
-            return 0.0
+            return None
         middle = statistics.median(v for _, v in rest)
         near = sum(abs(v - middle) <= REST_STILL_DEG for _, v in rest)
         if near < REST_STILL_SHARE * len(rest):  # not at rest: turning round
-            return 0.0
-        shift = check.target - middle
-        return shift if abs(shift) <= MAX_TRUNK_SHIFT else 0.0
+            return None
+        return middle
 
     def _start(self, side: str, legs: str | None, start: float) -> None:
         checks = make_checks(self.reference, self.settings)

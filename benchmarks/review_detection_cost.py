@@ -1,13 +1,16 @@
-"""What the search for a person too small for the whole frame (``pose.ZoomSearch``) costs.
+"""What a review's two additions to the pose model's tracking cost: the search for a person too
+small for the whole frame (``pose.ZoomSearch``) and the check that the tracking has not lost the
+person (``pose.TrackCheck``).
 
-    python benchmarks/zoom_search_cost.py [VIDEO] [--frames N] [--repeat N]
+    python benchmarks/review_detection_cost.py [VIDEO] [--frames N] [--repeat N]
 
 Runs the pose model on the first ``--frames`` frames a review analyses of VIDEO (about
-``Settings.analysis_fps`` a second), with the search and without it, in the same run, on three
-versions of them: as they are (the whole frame finds the person: the search idles), the person at a
-third of the size on a plain canvas (found and followed in a window), and an empty canvas (nobody:
-searched once a second). Prints milliseconds per analysed frame and the ratio with / without. Each
-figure is the best of ``--repeat`` runs, to damp the noise of a shared machine.
+``Settings.analysis_fps`` a second) in the same run: plain tracking, with the search, and with the
+search and the check (as a review runs), on three versions of the frames: as they are (the whole
+frame finds the person: the search idles, the check reads a frame afresh once a second), the person
+at a third of the size on a plain canvas (found and followed in a window), and an empty canvas
+(nobody: searched once a second). Prints milliseconds per analysed frame and the ratios to plain
+tracking. Each figure is the best of ``--repeat`` runs, to damp the noise of a shared machine.
 """
 
 from __future__ import annotations
@@ -50,12 +53,13 @@ def far(rgb: np.ndarray) -> np.ndarray:
 
 
 def ms_per_frame(
-    frames: list[tuple[np.ndarray, float]], zoom: bool, repeat: int
+    frames: list[tuple[np.ndarray, float]], repeat: int, **options: bool
 ) -> tuple[float, int]:
-    """Best milliseconds per frame over ``repeat`` runs, and how many frames found a person."""
+    """Best milliseconds per frame over ``repeat`` runs, and how many frames found a person;
+    ``options``: the estimator's ``zoom_search`` and ``track_check``."""
     best, found = float("inf"), 0
     for _ in range(repeat):
-        with PoseEstimator(video_mode=True, zoom_search=zoom) as estimator:
+        with PoseEstimator(video_mode=True, **options) as estimator:
             start = time.perf_counter()
             found = sum(estimator.detect(rgb, t) is not None for rgb, t in frames)
             best = min(best, (time.perf_counter() - start) * 1000 / len(frames))
@@ -75,11 +79,14 @@ def main() -> None:
         "nobody in the frame": [(np.full_like(rgb, 128), t) for rgb, t in frames],
     }
     print(f"{len(frames)} analysed frames of {args.video.name}, best of {args.repeat}")
-    print(f"{'':32} {'without ms':>10} {'found':>6} {'with ms':>8} {'found':>6} {'ratio':>6}")
+    print(f"{'':32} {'plain ms':>8} {'found':>6} {'search ms':>9} {'found':>6} {'ratio':>6} "
+          f"{'+check ms':>9} {'found':>6} {'ratio':>6}")  # fmt: skip
     for name, version in versions.items():
-        off, found_off = ms_per_frame(version, False, args.repeat)
-        on, found_on = ms_per_frame(version, True, args.repeat)
-        print(f"{name:32} {off:10.1f} {found_off:6d} {on:8.1f} {found_on:6d} {on / off:6.2f}")
+        plain, found_plain = ms_per_frame(version, args.repeat)
+        zoom, found_zoom = ms_per_frame(version, args.repeat, zoom_search=True)
+        both, found_both = ms_per_frame(version, args.repeat, zoom_search=True, track_check=True)
+        print(f"{name:32} {plain:8.1f} {found_plain:6d} {zoom:9.1f} {found_zoom:6d} "
+              f"{zoom / plain:6.2f} {both:9.1f} {found_both:6d} {both / plain:6.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
