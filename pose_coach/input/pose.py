@@ -247,7 +247,7 @@ class PoseEstimator:
 # TRACK_GAP of the fresh torso's length apart, the fresh reading replaces the tracked one, and the
 # tracking starts again from it, when only the fresh one is a body the coach can judge: seen from
 # the side or three-quarter on, in a posture it knows (``measure.view``). A fresh reading can be the
-# wrong one too (on the development splits it was in 83 of 148 such disagreements, mostly lying
+# wrong one too (on the development splits it was in 85 of 148 such disagreements, mostly lying
 # bodies read afresh as folded in no posture): replacing every disagreeing reading lost 3 good holds
 # and made 6 reports more where it gained 2 and removed 2.
 CHECK_EVERY_S = 1.0
