@@ -117,6 +117,10 @@ def _signals_kept_for_the_main_thread():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+# (rgb, timestamp_s[, corner, size]) -> the person read as a still image (``_read_afresh``)
+ReadAfresh = Callable[..., PoseFrame | None]
+
+
 def _check_confidence(name: str, value: float) -> None:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{name} must be in [0, 1], got {value}")
@@ -161,10 +165,13 @@ class PoseEstimator:
             min_tracking_confidence=min_tracking_confidence,
         )
         self._landmarker: vision.PoseLandmarker | None = self._create(video_mode)
+        # The search's and the check's landmarker in image mode: a still's own, a video's made
+        # when first needed (image mode keeps nothing from frame to frame, so one serves both).
+        self._still: vision.PoseLandmarker | None = None if video_mode else self._landmarker
         self._last_ms: int | None = None
-        self.zoom = ZoomSearch(self._create) if zoom_search else None
+        self.zoom = ZoomSearch(self._create, self._read_afresh) if zoom_search else None
         self.check = (
-            TrackCheck(self._create, model_visibility(self.model_path))
+            TrackCheck(self._read_afresh, model_visibility(self.model_path))
             if track_check and video_mode
             else None
         )
@@ -180,6 +187,19 @@ class PoseEstimator:
                 f"MediaPipe could not load pose model {self.model_path}: {error}; "
                 "use a pose landmarker .task file made for MediaPipe Tasks"
             ) from error
+
+    def _read_afresh(
+        self,
+        rgb: np.ndarray,
+        timestamp_s: float,
+        corner: tuple[int, int] = (0, 0),
+        size: tuple[int, int] | None = None,
+    ) -> PoseFrame | None:
+        """The person in ``rgb`` (in the window at ``corner`` of ``size``, if given) read as a
+        still image, whatever the video mode's tracking follows."""
+        if self._still is None:
+            self._still = self._create(False)
+        return _landmarks(self._still, rgb, None, timestamp_s, corner, size)
 
     def detect(self, rgb: np.ndarray, timestamp_s: float) -> PoseFrame | None:
         """Landmarks of the person in an RGB uint8 (H, W, 3) frame, or None when nobody is found."""
@@ -218,11 +238,13 @@ class PoseEstimator:
     def close(self) -> None:
         """Release the native landmarker; safe to call more than once."""
         landmarker, self._landmarker = self._landmarker, None
+        still, self._still = self._still, None
+        if still is not None and still is not landmarker:
+            still.close()
         if landmarker is not None:
             landmarker.close()
-        for helper in (self.zoom, self.check):
-            if helper is not None:
-                helper.close()
+        if self.zoom is not None:
+            self.zoom.close()
         _OPEN_ESTIMATORS.discard(self)
 
     def __enter__(self) -> PoseEstimator:
@@ -257,12 +279,9 @@ TRACK_GAP = 0.5
 class TrackCheck:
     """Tells when the video mode's tracking has lost the person (see ``CHECK_EVERY_S``)."""
 
-    def __init__(
-        self, create: Callable[[bool], vision.PoseLandmarker], min_visibility: float
-    ) -> None:
-        self._create = create  # video_mode -> a new landmarker of the estimator's model
+    def __init__(self, read_afresh: ReadAfresh, min_visibility: float) -> None:
+        self._read_afresh = read_afresh
         self.min_visibility = min_visibility
-        self._fresh: vision.PoseLandmarker | None = None
         self._checked_s = -math.inf
 
     def lost(self, tracked: PoseFrame, rgb: np.ndarray, timestamp_s: float) -> PoseFrame | None:
@@ -271,9 +290,7 @@ class TrackCheck:
         if 0 <= timestamp_s - self._checked_s < CHECK_EVERY_S:
             return None
         self._checked_s = timestamp_s
-        if self._fresh is None:
-            self._fresh = self._create(False)
-        fresh = _landmarks(self._fresh, rgb, None, timestamp_s)
+        fresh = self._read_afresh(rgb, timestamp_s)
         if fresh is None or not torso_gap(tracked, fresh) > TRACK_GAP:
             return None
         if self._judgeable(tracked) or not self._judgeable(fresh):
@@ -284,11 +301,6 @@ class TrackCheck:
         """A body seen from the side or three-quarter on, in a posture the coach knows."""
         seen = classify_view(pose, self.min_visibility)
         return seen.view in ("side", "three_quarter") and seen.posture is not None
-
-    def close(self) -> None:
-        if self._fresh is not None:
-            self._fresh.close()
-        self._fresh = None
 
 
 def torso_gap(pose: PoseFrame, other: PoseFrame) -> float:
@@ -317,9 +329,11 @@ SEARCH_EVERY_S = 1.0
 class ZoomSearch:
     """Finds and follows a person too small for the whole frame (see ``ZOOM``)."""
 
-    def __init__(self, create: Callable[[bool], vision.PoseLandmarker]) -> None:
+    def __init__(
+        self, create: Callable[[bool], vision.PoseLandmarker], read_afresh: ReadAfresh
+    ) -> None:
         self._create = create  # video_mode -> a new landmarker of the estimator's model
-        self._search: vision.PoseLandmarker | None = None
+        self._read_afresh = read_afresh
         self._follow: vision.PoseLandmarker | None = None
         self.window: tuple[int, int] | None = None  # the followed window's top-left corner
         self._searched_s = -math.inf
@@ -340,11 +354,9 @@ class ZoomSearch:
             found = _landmarks(self._follow, rgb, ms, timestamp_s, self.window, size)
         elif ms is None or not 0 <= timestamp_s - self._searched_s < SEARCH_EVERY_S:
             self._searched_s = timestamp_s
-            if self._search is None:
-                self._search = self._create(False)
             xs = np.linspace(0, width - size[0], ZOOM + 1).astype(int)
             ys = np.linspace(0, height - size[1], ZOOM + 1).astype(int)
-            hits = [_landmarks(self._search, rgb, None, timestamp_s, (int(x), int(y)), size)
+            hits = [self._read_afresh(rgb, timestamp_s, (int(x), int(y)), size)
                     for y in ys for x in xs]  # fmt: skip
             found = max((h for h in hits if h is not None), default=None,
                         key=lambda h: float(h.visibility.mean()))  # fmt: skip
@@ -352,10 +364,9 @@ class ZoomSearch:
         return found
 
     def close(self) -> None:
-        for landmarker in (self._search, self._follow):
-            if landmarker is not None:
-                landmarker.close()
-        self._search = self._follow = None
+        if self._follow is not None:
+            self._follow.close()
+        self._follow = None
 
 
 def _centred(pose: PoseFrame, size: tuple[int, int], frame: tuple[int, int]) -> tuple[int, int]:
