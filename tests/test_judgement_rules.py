@@ -443,6 +443,37 @@ def test_the_same_leg_moving_again_is_the_side_left(monkeypatch):
     assert [(e.kind, e.side) for e in summary.events] == [(Fault.HOLD_TOO_SHORT, "left")]
 
 
+# A person lying across the picture, head to the left (the legs' points only need fixed lengths).
+LYING_ACROSS = frame_from_points({L.LEFT_SHOULDER: (100, 200), L.RIGHT_SHOULDER: (100, 206),
+                                  L.LEFT_HIP: (300, 200), L.RIGHT_HIP: (300, 206),
+                                  L.LEFT_KNEE: (380, 150), L.RIGHT_KNEE: (380, 156),
+                                  L.LEFT_ANKLE: (450, 190), L.RIGHT_ANKLE: (450, 196)})  # fmt: skip
+
+
+def test_a_second_side_held_without_turning_round_is_the_far_leg_whatever_its_labels(monkeypatch):
+    """Lying, seen three-quarter on, nobody turns round: the left leg (the near one) is held, then
+    the right, the far one, whose labels the pose model mirrors (it calls the lifted far leg
+    "left" and, by its depth, the near one) and whose knee it reads 52 degrees. The head stays at
+    the same end of the picture, so it is the far leg, judged with the far leg's room: not "bend
+    your knee" (below 60 for a near leg)."""
+    view = BodyView("three_quarter", None, "lying", near="left")
+    lifted, bent = LYING_LIFTED, LYING_LIFTED | {"working_knee": 52.0}
+    keys = [(0, LYING_REST), (4, LYING_REST), (6, lifted), (18, lifted), (20, LYING_REST),
+            (24, LYING_REST), (26, bent), (38, bent), (40, LYING_REST), (43, LYING_REST)]  # fmt: skip
+    measured = [dataclasses.replace(m, pose=LYING_ACROSS) for m in frames(keys, view=view)]
+    _, summary = run(measured, reference=LYING)
+    assert [h.side for h in summary.holds] == ["left", "right"] and summary.events == ()
+    monkeypatch.setattr("pose_coach.judge.holds.FAR_BY_LAYOUT", False)  # the rule switched off
+    _, summary = run(measured, reference=LYING)
+    assert [(e.kind, e.side) for e in summary.events] == [(Fault.TOO_SHALLOW, "right")]
+    # Turned round (the head at the other end), the labels mirrored are the near leg's after all.
+    monkeypatch.setattr("pose_coach.judge.holds.FAR_BY_LAYOUT", True)
+    turned = dataclasses.replace(LYING_ACROSS, image=LYING_ACROSS.image * (-1.0, 1.0) + (640, 0))
+    measured = [dataclasses.replace(m, pose=turned) if m.timestamp_s > 22 else m for m in measured]
+    _, summary = run(measured, reference=LYING)
+    assert [(e.kind, e.side) for e in summary.events] == [(Fault.TOO_SHALLOW, "right")]
+
+
 def test_the_three_quarter_room_is_for_the_lying_and_half_kneeling_stretches_only(monkeypatch):
     """Lying, a thigh 4 degrees past the band's too-deep edge (106) is too deep from the side and
     not from a three-quarter view; standing (edge 99), it is too deep from either: the pose model

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from pose_coach.config import Settings
 from pose_coach.events import Event, Fault, Hold
+from pose_coach.geometry import HIPS, SHOULDERS, midpoint
 from pose_coach.input.landmarks import PoseFrame
 from pose_coach.judge.checks import LegLengths, LegsAsOne, MovedTogether, Steadiness
 from pose_coach.judge.form import FormCheck, Judging, Seen, make_checks
@@ -230,6 +233,31 @@ def leg_length_check() -> LegLengths:
 # pose model calls it, so they are kept when the labels swap (started afresh there, a trunk fault
 # in `dev5044` became a short hold).
 JOINTS_TOGETHER = True
+# Whether the working leg is the far one comes from the pose model's labels and its depth
+# (``view.near``), and the model can mirror a whole body: lying seen three-quarter on, it gave a
+# lifted far leg the near leg's label and depth for the whole of 3 of the 14 far lying holds of
+# `dev10` and `dev16` (nobody turns round there), so that leg was judged as a near one, without the
+# far leg's room (``form.FAR_LEG_ROOM_BELOW_DEG``), and its knee, read 50-53 degrees with the
+# true angle about 90, was told to bend: 3 of the 4 far lying holds not credited. The person's
+# layout tells it without the labels: with the trunk lying across the picture (lying, all fours),
+# a person who has not turned round has the head at the same end as before, and so a side held
+# after the other side's hold was on the near leg (most of its frames judged) is on the far leg
+# (FAR_BY_LAYOUT). dev10 50 -> 51 and dev16 51 -> 53 of 56 good holds credited, 5 -> 4 and 5 -> 3
+# reports in good-form videos, no other figure of the two splits changed.
+FAR_BY_LAYOUT = True
+ACROSS = 0.5  # the trunk lies across the picture: its horizontal extent at least this share
+
+
+def head_end(pose: PoseFrame | None) -> int | None:
+    """Which end of the picture the head is at (+1 right, -1 left) while the trunk lies across it,
+    else None."""
+    if pose is None:
+        return None
+    trunk = midpoint(pose.image, SHOULDERS) - midpoint(pose.image, HIPS)
+    length = float(np.hypot(*trunk))
+    if not length > 0 or abs(trunk[0]) < ACROSS * length:
+        return None
+    return 1 if trunk[0] > 0 else -1
 
 
 def joints_together_check() -> MovedTogether:
@@ -263,6 +291,8 @@ class ActiveHold:
     form_ok: bool = False  # as last judged
     out_s: float = 0.0  # good-form time kept while the reading is briefly out (``BRIEF_EXIT``)
     states: dict[str, int] = field(default_factory=dict)  # as last judged
+    # (near, head end) -> frames judged so (``FAR_BY_LAYOUT``)
+    layouts: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self.legs = self.legs or self.side
@@ -304,6 +334,7 @@ class HoldTracker:
         self.gap = next(((name, limits) for name, limits in reference.hold_zone.items()
                          if name in LEG_GAPS), None)  # fmt: skip
         self.turn_round = False  # the one side left is the far leg: ask to turn round
+        self.layouts: dict[str, tuple[bool, int]] = {}  # side -> its hold's (near, head end)
 
     def pending(self) -> list[str]:
         return [s for s in self.sides if s not in self.done]
@@ -378,8 +409,12 @@ class HoldTracker:
                     form_ok, states = hold.form_ok, dict(hold.states)  # a misread: as it was
                 else:
                     assert angles is not None
+                    head = head_end(pose)
+                    far = _far_leg(view, hold.legs)
+                    if head is not None and view is not None and view.near is not None:
+                        hold.layouts[(not far, head)] += 1
                     seen = Seen(
-                        far=_far_leg(view, hold.legs),
+                        far=far or self._far_by_layout(hold.side, head),
                         guessed=HIDDEN_LEG_STILLNESS and math.isnan(angles[f"hip_{hold.legs}"]),
                         three_quarter=view is not None and view.view == "three_quarter",
                     )
@@ -411,6 +446,11 @@ class HoldTracker:
         thigh, shin = leg_lengths(pose, hold.legs)
         stretched = hold.lengths.update(t, thigh, shin, settled=hold.first_steady_s is not None)
         return one or stretched
+
+    def _far_by_layout(self, side: str, end: int | None) -> bool:
+        """Whether ``side``'s leg is the far one by the person's layout (``FAR_BY_LAYOUT``)."""
+        before = self.layouts.get(other_side(side))
+        return FAR_BY_LAYOUT and end is not None and before == (True, end)
 
     def _bent(self, hold: ActiveHold, t: float, relative: RelativeAngles) -> bool:
         """Whether the working hip and the knee it holds bent together (``JOINTS_TOGETHER``)."""
@@ -622,6 +662,8 @@ class HoldTracker:
         # Easing in and out is told from the stretch proper: from the first to the last moment held
         # still in position.
         events = hold_faults(hold.faults, start, end)
+        if hold.layouts:
+            self.layouts[hold.side] = hold.layouts.most_common(1)[0][0]
         self.holds.append(Hold(hold.side, start, end, hold.good_form_s))
         # A hold whose timer reached the hold time was long enough, however short the stretch
         # proper: a leg read unsteadily (label flicker) ends it early while good form goes on.
