@@ -447,10 +447,11 @@ class HoldTracker:
         stretched = hold.lengths.update(t, thigh, shin, settled=hold.first_steady_s is not None)
         return one or stretched
 
-    def _far_by_layout(self, side: str, end: int | None) -> bool:
-        """Whether ``side``'s leg is the far one by the person's layout (``FAR_BY_LAYOUT``)."""
+    def _far_by_layout(self, side: str, head: int | None) -> bool:
+        """Whether ``side``'s leg is the far one by the person's layout (``FAR_BY_LAYOUT``):
+        ``head``, this frame's ``head_end``."""
         before = self.layouts.get(other_side(side))
-        return FAR_BY_LAYOUT and end is not None and before == (True, end)
+        return FAR_BY_LAYOUT and head is not None and before == (True, head)
 
     def _bent(self, hold: ActiveHold, t: float, relative: RelativeAngles) -> bool:
         """Whether the working hip and the knee it holds bent together (``JOINTS_TOGETHER``)."""
