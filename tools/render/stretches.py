@@ -323,6 +323,26 @@ class StandingPsoas(Stretch):
         return PoseSpec(pelvis=pelvis, spine=spine, segments=seg, head={})
 
 
+# The front knee of the half-kneeling stretch is "about 90 degrees"; over the development splits'
+# bodies a vertical shin bent it 77-112. A body at anny's shortest has thighs about half its shins
+# (0.18 against 0.34 m), so its hip, kneeling, is far below the knee of a vertical shin, and the
+# knee bent 147 degrees, the thigh pointing up at the chest (`dev10025`, "good form" that the
+# reference's own band calls too deep). Such a foot is planted further forward instead, so that the
+# knee bends no more than this.
+FRONT_KNEE_MAX_DEG = 110.0
+
+
+def front_ankle(hip: np.ndarray, thigh: float, shin: float, ankle_height: float) -> np.ndarray:
+    """Where the half-kneeling front foot is planted (forward, up): the shin vertical, unless that
+    bends the knee past FRONT_KNEE_MAX_DEG; then the foot goes forward until it bends that much."""
+    rise = ankle_height + shin - hip[1]
+    if rise <= thigh * np.sin(np.radians(FRONT_KNEE_MAX_DEG - 90.0)):
+        return np.array([hip[0] + np.sqrt(max(thigh**2 - rise**2, 0.0)), ankle_height])
+    # Hip to ankle with the knee bent FRONT_KNEE_MAX_DEG (law of cosines), the ankle on the floor.
+    reach = thigh**2 + shin**2 + 2 * thigh * shin * np.cos(np.radians(FRONT_KNEE_MAX_DEG))
+    return np.array([hip[0] + np.sqrt(reach - (hip[1] - ankle_height) ** 2), ankle_height])
+
+
 class HalfKneelingHipFlexor(Stretch):
     """Half-kneeling: the left knee on the floor, the right foot flat in front, pelvis forward."""
 
@@ -338,11 +358,8 @@ class HalfKneelingHipFlexor(Stretch):
         )
 
     def _front_ankle(self) -> np.ndarray:
-        """Where the front foot is planted: shin vertical at the ideal hold."""
         hip = self._hip(self.hold_extension)
-        rise = self.ankle_height + self.L["shin"] - hip[1]
-        reach = np.sqrt(max(self.L["thigh"] ** 2 - rise**2, 0.0))
-        return np.array([hip[0] + reach, self.ankle_height])
+        return front_ankle(hip, self.L["thigh"], self.L["shin"], self.ankle_height)
 
     def spec(self, amount: float, mods: Mods) -> PoseSpec:
         step = smooth(amount * 2.0)  # first half: the front foot steps forward

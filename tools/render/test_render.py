@@ -193,3 +193,20 @@ def test_manifest_spec_round_trips():
     placement = Placement(0.8, 10.0, -12.0, 66.0, distance_m=2.5, device="laptop")
     spec = m._spec(job, placement, rng, 480, 360, 30)
     assert m.spec_from_json(m.spec_to_json(spec)) == spec
+
+
+def test_the_half_kneeling_front_knee_bends_about_a_right_angle_whatever_the_body():
+    from tools.render.stretches import front_ankle, leg_ik
+
+    # (thigh, shin, hip height kneeling, ankle height) in metres: anny's middle body, and its
+    # shortest, whose thighs are about half its shins.
+    for thigh, shin, hip_height, ankle_height in ((0.391, 0.402, 0.443, 0.07),
+                                                  (0.182, 0.338, 0.227, 0.051)):  # fmt: skip
+        hip = np.array([0.04, hip_height])
+        ankle = front_ankle(hip, thigh, shin, ankle_height)
+        _, knee = leg_ik(hip, ankle, thigh, shin)
+        assert ankle[1] == ankle_height and 80.0 <= knee <= 110.0 + 1e-6
+    # The middle body keeps its vertical shin.
+    assert front_ankle(np.array([0.04, 0.443]), 0.391, 0.402, 0.07)[0] == pytest.approx(
+        0.04 + np.sqrt(0.391**2 - (0.07 + 0.402 - 0.443) ** 2)
+    )
