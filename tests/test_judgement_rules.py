@@ -152,22 +152,42 @@ def test_the_lying_start_with_both_feet_flat_is_not_a_hold():
     assert len(summary.holds) == 1
 
 
+# Lying on the back, knees bent to a right angle and feet flat (``foot_height`` 0 for both legs).
+LYING_FEET_FLAT = {"working_hip": 45.0, "other_hip": 45.0, "working_knee": 90.0,
+                   "other_knee": 90.0, "trunk": -89.0}  # fmt: skip
+
+
+def lying_hold_faults(held: dict, reference=LYING) -> list[Fault]:
+    """The faults reported when the left leg goes from the start to ``held`` for 14 s and back; the
+    start is checked not to be a hold."""
+    flat = LYING_FEET_FLAT
+    keys = [(0, flat), (4, flat), (6, held), (20, held), (22, flat), (24, flat)]
+    results, summary = run(frames(keys, view=LYING_VIEW), reference=reference, sides=("left",))
+    assert not any(r.phase is Phase.HOLDING for r in results if r.timestamp_s < 4.5)
+    return [e.kind for e in summary.events]
+
+
 def test_a_lying_leg_lifted_short_of_the_stretch_is_a_hold_told_too_shallow():
     """Lying, a leg lifted short of the stretch (thigh 52 degrees up, knee at 75) is 7 degrees of hip
     from the start's 45, but its foot is off the floor, 40 per cent of a thigh above the other: it
     is a hold, too shallow. The start, both feet flat, is still not a hold."""
-    rest = {"working_hip": 45.0, "other_hip": 45.0, "working_knee": 90.0, "other_knee": 90.0,
-            "trunk": -89.0}  # fmt: skip
-    short = rest | {"working_hip": 52.0, "working_knee": 75.0}
-    keys = [(0, rest), (4, rest), (6, short), (20, short), (22, rest), (24, rest)]
-    results, summary = run(frames(keys, view=LYING_VIEW), reference=LYING, sides=("left",))
-    assert not any(r.phase is Phase.HOLDING for r in results if r.timestamp_s < 4.5)
-    assert [e.kind for e in summary.events] == [Fault.TOO_SHALLOW]
+    short = LYING_FEET_FLAT | {"working_hip": 52.0, "working_knee": 75.0}
+    assert lying_hold_faults(short) == [Fault.TOO_SHALLOW]
     # Switched off (the gap between the hips, 20 or more, telling the leg that moved), not held.
     zone = {"working_hip": LYING.hold_zone["working_hip"], "hip_gap": (20.0, 360.0)}
     by_hips = dataclasses.replace(LYING, hold_zone=zone)
-    _, summary = run(frames(keys, view=LYING_VIEW), reference=by_hips, sides=("left",))
-    assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT]
+    assert lying_hold_faults(short, by_hips) == [Fault.HOLD_TOO_SHORT]
+
+
+def test_a_lying_leg_barely_lifted_is_told_by_its_foot_whatever_its_hip_reads():
+    """A leg lifted a little, its foot off the floor (33 per cent of a thigh above the other) with
+    the knee bent further, can read its hip below the start's 45 (`dev17038`: 41-42). The foot
+    tells the lift, not the hip: a hold, too shallow."""
+    barely = LYING_FEET_FLAT | {"working_hip": 41.0, "working_knee": 60.0}
+    assert lying_hold_faults(barely) == [Fault.TOO_SHALLOW]
+    # Switched off (the hip zone from 45, as it was), the side was not held.
+    from_45 = dataclasses.replace(LYING, hold_zone=LYING.hold_zone | {"working_hip": (45.0, 170.0)})
+    assert lying_hold_faults(barely, from_45) == [Fault.HOLD_TOO_SHORT]
 
 
 def test_a_raised_camera_reading_lying_as_all_fours_still_holds():
