@@ -76,6 +76,26 @@ BASE_MULTIPLE = dict(shallow=2.0, deep=2.0, trunk=2.0, tilt=1.5, bounce=2.0, jer
 SIZE_MULTIPLES = (1.5, 2.0, 3.0)  # fault sizes, in reference tolerances
 SHORT_HOLD_FRACTIONS = (0.3, 0.5, 0.7)  # hold_too_short: the share of the target held
 
+# Made like the test split (good form and every fault, half the people turning round), with one
+# fault video fewer of each kind and no 30 s holds: the fresh splits rendered to check the rules on
+# people none of them was chosen on.
+LIKE_TEST = {
+    "good_per_stretch": 6,
+    "faults_per_kind": 4,
+    "one_fewer": ("skip_side", "jerk", "hold_too_short"),
+    "full_holds": 0,
+}
+# Good form only (and one bounce video, so the fault plumbing runs), nobody turns round, from
+# three-quarter views.
+THREE_QUARTER_GOOD = {
+    "good_per_stretch": 7,
+    "faults_per_kind": 1,
+    "one_fewer": tuple(kind for kind in FAULT_KINDS if kind != "bounce"),
+    "full_holds": 0,
+    "turn": False,
+    "yaw": "three_quarter",
+}
+
 # Per split: good-form videos per stretch, fault videos per kind, good videos with a 30 s hold.
 MIX = {
     "dev": {
@@ -115,29 +135,14 @@ MIX = {
     # A fifth (round 6), rendered after that round's rules were chosen, to check them on videos
     # none was chosen on: made like the test split (good form and every fault, half turning round),
     # without its 30 s holds.
-    "dev5": {
-        "good_per_stretch": 6,
-        "faults_per_kind": 4,
-        "one_fewer": ("skip_side", "jerk", "hold_too_short"),
-        "full_holds": 0,
-    },
+    "dev5": LIKE_TEST,
     # A sixth (round 7), made like the fifth: the development splits' figures had gone up round
     # after round while the test split's stayed, so a fresh split none of the rules was chosen on
     # tells whether they carry over (the frozen test split is too small to say it alone).
-    "dev6": {
-        "good_per_stretch": 6,
-        "faults_per_kind": 4,
-        "one_fewer": ("skip_side", "jerk", "hold_too_short"),
-        "full_holds": 0,
-    },
+    "dev6": LIKE_TEST,
     # A seventh (round 8), made like the fifth and sixth: every development split had been tuned on,
     # and the test split's failures were not among theirs; a fresh one shows more of what is left.
-    "dev7": {
-        "good_per_stretch": 6,
-        "faults_per_kind": 4,
-        "one_fewer": ("skip_side", "jerk", "hold_too_short"),
-        "full_holds": 0,
-    },
+    "dev7": LIKE_TEST,
     # An eighth (round 8): three-quarter views only. The development splits credited nearly every
     # three-quarter hold while the test split credited half of them: more such videos show why.
     "dev8": {
@@ -160,14 +165,7 @@ MIX = {
     # A tenth (round 9): as the fourth, good form only (and one bounce video), nobody turns round,
     # from three-quarter views. The test split's three-quarter misses are sides of people who do
     # not turn round, and `dev9` has too few of them to show whether the far leg is lost there.
-    "dev10": {
-        "good_per_stretch": 7,
-        "faults_per_kind": 1,
-        "one_fewer": tuple(kind for kind in FAULT_KINDS if kind != "bounce"),
-        "full_holds": 0,
-        "turn": False,
-        "yaw": "three_quarter",
-    },
+    "dev10": THREE_QUARTER_GOOD,
     # An eleventh (round 10): every fault on the far working leg. Every other split puts its faults
     # on the first side, the near leg, so the far leg's margin and its bounce check were chosen
     # with nothing to say what they cost there: here the first side is held in good form and the
@@ -185,23 +183,13 @@ MIX = {
     # chosen: the development splits credit 94% of good holds and the test split 83%, so a fresh
     # split none of the rules was chosen on tells whether that gap is the rules or the test split's
     # 48 holds.
-    "dev12": {
-        "good_per_stretch": 6,
-        "faults_per_kind": 4,
-        "one_fewer": ("skip_side", "jerk", "hold_too_short"),
-        "full_holds": 0,
-    },
+    "dev12": LIKE_TEST,
     # A thirteenth and fourteenth (round 12), rendered after every rule so far was chosen: `dev12`
     # credited 43 of 48 good holds with the rules it was made after, the test split 40 of 48, so
     # fresh splits none of the rules was chosen on show what is left. The thirteenth is made like
     # `dev12`; the fourteenth has good form only, 10 people a stretch, half of them turning round,
     # every placement: credit and false faults are where the test split falls shortest.
-    "dev13": {
-        "good_per_stretch": 6,
-        "faults_per_kind": 4,
-        "one_fewer": ("skip_side", "jerk", "hold_too_short"),
-        "full_holds": 0,
-    },
+    "dev13": LIKE_TEST,
     "dev14": {
         "good_per_stretch": 10,
         "faults_per_kind": 0,
@@ -225,28 +213,11 @@ MIX = {
     # the test split 3 of 10, so fresh splits none of the rules was chosen on tell whether that gap
     # is the rules or the test split's few such videos. The sixteenth is made like `dev10` (good
     # form only, three-quarter views, nobody turns round), the seventeenth like `dev12`.
-    "dev16": {
-        "good_per_stretch": 7,
-        "faults_per_kind": 1,
-        "one_fewer": tuple(kind for kind in FAULT_KINDS if kind != "bounce"),
-        "full_holds": 0,
-        "turn": False,
-        "yaw": "three_quarter",
-    },
-    "dev17": {
-        "good_per_stretch": 6,
-        "faults_per_kind": 4,
-        "one_fewer": ("skip_side", "jerk", "hold_too_short"),
-        "full_holds": 0,
-    },
+    "dev16": THREE_QUARTER_GOOD,
+    "dev17": LIKE_TEST,
     # The eighteenth (round 15), made like the seventeenth, rendered after every rule so far was
     # chosen, the renderer's front knee cap included: a fresh look at every placement and fault.
-    "dev18": {
-        "good_per_stretch": 6,
-        "faults_per_kind": 4,
-        "one_fewer": ("skip_side", "jerk", "hold_too_short"),
-        "full_holds": 0,
-    },
+    "dev18": LIKE_TEST,
     "test": {
         "good_per_stretch": 6,
         "faults_per_kind": 5,
