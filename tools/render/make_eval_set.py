@@ -56,6 +56,7 @@ SPLIT_SEEDS = {
     "dev16": 16_161_016,
     "dev17": 17_171_017,
     "dev18": 18_181_018,
+    "dev19": 19_191_019,
     "test": 7_770_313,
 }
 STRETCH_IDS = tuple(STRETCHES)
@@ -218,6 +219,11 @@ MIX = {
     # The eighteenth (round 15), made like the seventeenth, rendered after every rule so far was
     # chosen, the renderer's front knee cap included: a fresh look at every placement and fault.
     "dev18": LIKE_TEST,
+    # The nineteenth (round 15): the test split's worst buckets together, three-quarter views of
+    # people who do not turn round, with short heavy bodies (its README tables: 7 of 14, 16 of 24
+    # and 9 of 14 good holds credited), good form only (and one bounce video): whether fresh
+    # videos of that kind fail as often, none of the rules chosen on them.
+    "dev19": THREE_QUARTER_GOOD | {"good_per_stretch": 6, "body": "short_heavy"},
     "test": {
         "good_per_stretch": 6,
         "faults_per_kind": 5,
@@ -439,7 +445,7 @@ def plan(split: str) -> list[dict]:
             heights[i], heights[j] = heights[j], heights[i]
     yaws = [mix["yaw"]] * n if "yaw" in mix else _cycle(rng, YAW_BUCKETS, n)
     portraits = _cycle(rng, [True, False, False, False, False], n)
-    bodies = _cycle(rng, BODY_BUCKETS, n)
+    bodies = [mix["body"]] * n if "body" in mix else _cycle(rng, BODY_BUCKETS, n)
     sexes = _cycle(rng, ("female", "male"), n)
     fps_choices = _cycle(rng, [24] * 6 + [25] * 4 + [30] * 2, n)
     faulty = [i for i, j in enumerate(jobs) if j["fault"] not in (None, "hold_too_short")]
