@@ -97,7 +97,9 @@ THREE_QUARTER_GOOD = {
     "yaw": "three_quarter",
 }
 
-# Per split: good-form videos per stretch, fault videos per kind, good videos with a 30 s hold.
+# Per split: good-form videos per stretch, fault videos per kind, good videos with a 30 s hold;
+# optionally every video's `turn`, `yaw` bucket or `body` bucket fixed (else drawn), fault kinds
+# left out (`none_of`), and the fault on the far leg's second side (`fault_leg`).
 MIX = {
     "dev": {
         "good_per_stretch": 5,
