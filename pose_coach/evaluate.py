@@ -9,6 +9,10 @@ angles of every frame, the true hold intervals, and the true fault intervals wit
 - Faults: per kind, precision (detected events that overlap a true interval of the same kind and
   side) and recall (true intervals overlapped by such an event). ``hold_too_short`` matches by side
   alone: a skipped side has no interval to overlap. Good-form videos must report no fault at all.
+  A too-shallow or too-deep fault is also marked past the reference's band or not
+  (``past_band``), by the median of its true 3D angles over its interval: a set's fault sizes are
+  fixed when it is made, and a reference widened since (to follow the article) may hold the
+  smaller ones; recall is given over all of them and over those past the band.
   A side reported not seen (``side_not_seen``: its leg out of sight, turn round) is not a fault of
   form: such sides are counted apart, like the camera moves the coach asks for.
 - Holds: per side, the absolute error of the detected hold time against the true one, and whether
@@ -52,11 +56,12 @@ from pose_coach.events import CAMERA_FAULTS, Fault
 from pose_coach.input.landmarks import NUM_LANDMARKS, Landmark, PoseFrame
 from pose_coach.input.model_files import resolve_model_path
 from pose_coach.input.video import iter_frames
-from pose_coach.judge.reference import get_reference
+from pose_coach.judge.reference import Reference, get_reference
 from pose_coach.review import coach_file, pose_detector, video_facts
 from pose_coach.terms import ANGLE_NAMES
 
 FAULT_KINDS = tuple(f.value for f in Fault if f not in CAMERA_FAULTS)  # what the truth labels
+DEPTH_FAULTS = (Fault.TOO_SHALLOW.value, Fault.TOO_DEEP.value)  # judged against a band
 CREDIT_SHARE = 0.8  # a good-form hold is credited when this share of its time counted as good
 ANGLES_3D = ("hip_left", "hip_right", "knee_left", "knee_right")
 BUCKETS = (
@@ -210,6 +215,28 @@ def _in_true_holds(truth: dict, n: int, side: str | None = None) -> np.ndarray:
     return inside
 
 
+def _past_band(fault: dict, truth: dict, reference: Reference) -> bool | None:
+    """Whether a true too-shallow or too-deep ``fault`` lies past ``reference``'s band that tells
+    it: the median of an angle's true 3D values over the fault's interval beyond the band, on the
+    side that reports this kind. None for another kind, or without true 3D angles."""
+    if fault["kind"] not in DEPTH_FAULTS or "angles_3d" not in truth:
+        return None
+    start, end = (round(fault[key] * truth["fps"]) for key in ("start_s", "end_s"))
+    for angle, check in reference.targets_for(fault["side"]).items():
+        values = [
+            v
+            for v in truth["angles_3d"].get(angle, [])[start : end + 1]
+            if v is not None and math.isfinite(v)
+        ]
+        if not values:
+            continue
+        deviation = check.deviation(float(np.median(values)))
+        bound = check.too_low if deviation < 0 else check.too_high
+        if deviation and bound.fault.value == fault["kind"]:
+            return True
+    return False
+
+
 def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
     """Compare one coached run with its truth."""
     errors: dict[str, list[float]] = {}
@@ -239,7 +266,7 @@ def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
             for true_values in [truth["angles_3d"][angle]]
         }
     detected = [e.to_dict() for e in run.events if e.kind.value in FAULT_KINDS]
-    true_faults = truth["faults"]
+    true_faults = [t | {"past_band": _past_band(t, truth, run.reference)} for t in truth["faults"]]
     holds = [hold.to_dict() for hold in run.holds]
     score = VideoScore(
         name=name,
@@ -450,6 +477,12 @@ def summarise(scores: list[VideoScore]) -> dict:
         faults.append({"kind": kind, "true": len(true_hits), "detected": len(det_hits),
                        "precision": _ratio(sum(det_hits), len(det_hits)),
                        "recall": _ratio(sum(true_hits), len(true_hits))})  # fmt: skip
+        marked = [(t["past_band"], m) for s in in_view
+                  for t, m in zip(s.true_faults, s.matched_true, strict=True)
+                  if t["kind"] == kind and t.get("past_band") is not None]  # fmt: skip
+        if marked:  # a depth fault whose truth has its 3D angles
+            past = [m for past_band, m in marked if past_band]
+            faults[-1] |= {"past_band": len(past), "recall_past_band": _ratio(sum(past), len(past))}
     clean = [s for s in in_view if s.good_form]
     other_view = [s for s in scores if s.wrong_view]
     hold_errors = defaultdict(list)
@@ -575,6 +608,11 @@ def format_table(table: dict) -> str:
     for row in table["faults"]:
         lines.append(f"  {row['kind']:<18} {row['true']:5d} {row['detected']:6d} "
                      f"{_cell(row['precision']):>10} {_cell(row['recall']):>7}")  # fmt: skip
+    past = [row for row in table["faults"] if row.get("past_band") is not None and row["true"]]
+    if past:
+        lines.append("  past the band, by the true 3D angle: " + ", ".join(
+            f"{row['kind']} {row['past_band']} of {row['true']} (recall "
+            f"{_cell(row['recall_past_band']).strip()})" for row in past))  # fmt: skip
     lines += ["", f"Videos from a view the stretch cannot be judged from: "
               f"{table['other_view_videos']}, told to move the camera in "
               f"{table['other_view_told']} (not scored below)"]  # fmt: skip
