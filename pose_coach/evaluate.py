@@ -72,7 +72,9 @@ BUCKETS = (
     "body",
     "stretch",
     "turn",
-)  # from the set's manifest
+    "size",
+)  # from the set's manifest, but the size: from the truth's landmarks (``_person_size``)
+SIZE_EDGES_PX = (120, 180)  # the person's extent in the picture: small, middle, large
 
 
 @dataclass
@@ -290,6 +292,8 @@ def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
         ]
         score.hold_sides = [h["side"] for h in truth["holds"]]
     score.legs = _working_legs(truth)
+    size = _person_size(truth)
+    score.buckets = {"size": size} if size else {}
     score.wrong_view = not run.reference.judged_from(truth["view"])
     score.wrong_view_reported = any(e.kind is Fault.WRONG_VIEW for e in run.events)
     score.not_seen = [e.side for e in run.events if e.kind is Fault.SIDE_NOT_SEEN]
@@ -309,6 +313,23 @@ def _working_legs(truth: dict) -> dict[str, str]:
         near = "left" if z_left < z_right else "right"
         legs[hold["side"]] = "near" if hold["side"] == near else "far"
     return legs
+
+
+def _person_size(truth: dict) -> str | None:
+    """The person's size in the picture: the larger of the true landmarks' width and height at
+    the middle of each true hold, in pixels, the median over holds, as a bucket
+    (``SIZE_EDGES_PX``); None when the truth has no image landmarks."""
+    image = truth.get("landmarks_image_dpx")
+    extents = []
+    for hold in truth["holds"] if image else []:
+        i = min(int((hold["start_s"] + hold["end_s"]) / 2 * truth["fps"]), len(image) - 1)
+        points = np.asarray(image[i], dtype=float).reshape(NUM_LANDMARKS, 2) / 10.0
+        extents.append(float(np.max(points.max(axis=0) - points.min(axis=0))))
+    if not extents:
+        return None
+    size = float(np.median(extents))
+    low, high = SIZE_EDGES_PX
+    return f"px000_{low}" if size < low else f"px{low}_{high}" if size < high else f"px{high}_up"
 
 
 def _reference_for(truth: dict):
@@ -399,7 +420,7 @@ def score_video(
     else:
         run = coach_file(video, _reference_for(truth), settings, tuple(truth["sides"]))
     score = score_run(run, truth, video.name)
-    score.buckets = buckets or {}
+    score.buckets = (buckets or {}) | score.buckets
     return score
 
 

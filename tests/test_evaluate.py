@@ -10,8 +10,10 @@ import pytest
 from pose_coach.coach import CoachingRun, VideoFacts
 from pose_coach.config import Settings
 from pose_coach.evaluate import (
+    SIZE_EDGES_PX,
     VideoScore,
     _overlaps,
+    _person_size,
     _working_legs,
     evaluate_folder,
     find_labelled,
@@ -202,6 +204,27 @@ def test_figures_are_given_for_the_working_leg_near_and_far_from_the_camera():
     assert (near["fault_recall"], near["fault_precision"]) == (None, 0.0)
     assert (far["fault_recall"], far["fault_precision"]) == (1.0, 0.5)  # and the false bounce
     assert near["mae_3d_deg"] == 3.0 and far["mae_3d_deg"] == 15.0
+
+
+def test_the_person_s_size_in_the_picture_is_a_bucket_from_the_true_landmarks():
+    """The larger of the landmarks' width and height (tenths of a pixel in the truth) at the
+    middle of each true hold, the median over holds."""
+    low, high = SIZE_EDGES_PX
+
+    def frame(width_px, height_px):
+        points = [[0.0, 0.0]] * 32 + [[width_px * 10.0, height_px * 10.0]]
+        return [value for point in points for value in point]
+
+    holds = [{"side": "left", "start_s": 0.0, "end_s": 0.9},
+             {"side": "right", "start_s": 1.0, "end_s": 1.9}]  # fmt: skip
+    truth = {"fps": 10.0, "holds": holds,
+             "landmarks_image_dpx": [frame(low - 1, 40)] * 10 + [frame(30, low - 5)] * 10}  # fmt: skip
+    assert _person_size(truth) == f"px000_{low}"
+    truth["landmarks_image_dpx"][14] = frame(high, 10)  # a person lying across the picture
+    assert _person_size(truth) == f"px{low}_{high}"  # the median of low - 1 and high
+    truth["landmarks_image_dpx"][4] = frame(10, high + 1)
+    assert _person_size(truth) == f"px{high}_up"
+    assert _person_size({"fps": 10.0, "holds": holds}) is None
 
 
 def test_the_working_leg_is_near_or_far_from_the_world_landmarks_depth():
