@@ -117,7 +117,7 @@ def _print_still(verdict: StillVerdict, review: Review) -> None:
 
 
 def _print_summary(review: Review) -> None:
-    from pose_coach.judge.explain import describe, hold_view, uncounted, view_note
+    from pose_coach.judge.explain import describe, hold_notes, uncounted
 
     run = review.run
     if run.still is not None:
@@ -132,8 +132,7 @@ def _print_summary(review: Review) -> None:
             missing = describe(uncounted(run.frames, hold, run.reference))
             if missing:
                 print(f"        {missing}")
-        note = view_note(hold_view(run.frames, hold))
-        if note:
+        for note in hold_notes(run.frames, hold):
             print(f"        {note[0].upper()}{note[1:]}.")
     if not run.holds:
         print("  no hold found: was the stretch done in view of the camera?")

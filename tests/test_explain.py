@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
-from pose_coach.judge.explain import describe, hold_view, uncounted, view_note
+from pose_coach.input.landmarks import PoseFrame
+from pose_coach.judge.explain import (
+    SMALL_BODY_PX,
+    describe,
+    hold_notes,
+    hold_size,
+    hold_view,
+    uncounted,
+    view_note,
+)
 from pose_coach.measure.view import BodyView
 from pose_coach.output.report import report
 from tests.coach_factories import kneeling_measurement, run_of
@@ -66,3 +78,33 @@ def test_a_hold_seen_from_a_three_quarter_view_says_so_and_how_it_was_judged():
     side = hold_with(None)
     assert hold_view(side.frames, side.holds[0]) == "side"
     assert view_note("side") == ""
+    assert hold["notes"] == [view_note("three_quarter")]
+
+
+def with_body(run, across_px: float, width: int, height: int):
+    """``run``'s frames with a pose ``across_px`` wide in a ``width`` x ``height`` picture."""
+    image = np.zeros((33, 2))
+    image[:, 0] = np.linspace(10.0, 10.0 + across_px, 33)
+    image[:, 1] = 50.0
+    return tuple(
+        replace(frame, measurement=replace(frame.measurement, pose=PoseFrame(
+            image, np.ones(33), np.zeros((33, 3)), frame.timestamp_s, width, height)))
+        for frame in run.frames
+    )  # fmt: skip
+
+
+def test_a_hold_of_a_body_small_in_the_picture_says_to_bring_the_camera_nearer():
+    run = hold_with(None)
+    [hold] = run.holds
+    assert hold_size(run.frames, hold) is None and hold_notes(run.frames, hold) == []
+    small = with_body(run, SMALL_BODY_PX - 20, 480, 270)
+    assert hold_size(small, hold) == (pytest.approx(SMALL_BODY_PX - 20), 480)
+    [note] = hold_notes(small, hold)
+    assert f"about {SMALL_BODY_PX - 20} pixels" in note
+    assert "bring the camera nearer, or film at 720p or more" in note
+    # A 720p video is as sharp as the coach asks for: only nearer.
+    [note] = hold_notes(with_body(run, SMALL_BODY_PX - 20, 720, 1280), hold)
+    assert note.endswith("bring the camera nearer")
+    assert hold_notes(with_body(run, SMALL_BODY_PX, 480, 270), hold) == []
+    [shown] = report(replace(run, frames=small))["holds"]
+    assert (shown["size_px"], shown["notes"]) == (SMALL_BODY_PX - 20, hold_notes(small, hold))

@@ -1,7 +1,9 @@
 """``report.json``: a coached video's summary, written from a ``CoachingRun``.
 
 Each hold lists the view it was seen from (``view``: side, three_quarter, front or unknown, for
-most of its frames) and the seconds its timer did not count and why (``judge.explain``). A still
+most of its frames), the body's size in the picture (``size_px``, null without a pose), the notes
+a person should read about both (``notes``) and the seconds its timer did not count and why
+(``judge.explain``). A still
 photo's report also carries its verdict at the top level: ``judged``, ``message``, ``view``,
 ``posture``, ``side``, ``form_ok``, ``angles`` (each ``angle``, ``role``, ``value``, ``target``,
 ``tolerance``, ``ok``, ``fault``) and ``faults`` (each ``kind`` and ``cue``).
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pose_coach.coach import CoachingRun
-from pose_coach.judge.explain import hold_view, uncounted
+from pose_coach.judge.explain import hold_notes, hold_size, hold_view, uncounted
 
 REPORT_NAME = "report.json"
 
@@ -26,7 +28,10 @@ def report(run: CoachingRun) -> dict[str, Any]:
     holds = []
     for hold in run.holds:
         spans = uncounted(run.frames, hold, reference)
+        size = hold_size(run.frames, hold)
         holds.append({**hold.to_dict(), "view": hold_view(run.frames, hold),
+                      "size_px": None if size is None else round(size[0]),
+                      "notes": hold_notes(run.frames, hold),
                       "not_counted_s": round(sum(s.seconds for s in spans), 2),
                       "not_counted": [span.to_dict() for span in spans]})  # fmt: skip
     verdict = run.still.to_dict() if run.still is not None else {}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pose_coach.judge.explain import describe, hold_view, uncounted, view_note
+from pose_coach.judge.explain import describe, hold_notes, uncounted
 from pose_coach.judge.reference import Reference
 from pose_coach.judge.still import StillVerdict
 from pose_coach.review import Review
@@ -105,8 +105,7 @@ def show_review(shown: ShownReview) -> None:
         missing = describe(uncounted(run.frames, hold, run.reference))
         if missing and hold.good_form_s < run.reference.hold_s:
             st.caption(f"{hold.side.capitalize()} hold at {hold.start_s:.0f} s: {missing}.")
-        note = view_note(hold_view(run.frames, hold))
-        if note:
+        for note in hold_notes(run.frames, hold):
             st.caption(f"{hold.side.capitalize()} hold at {hold.start_s:.0f} s: {note}.")
     if shown.saved_error:
         st.error(f"The review could not be saved to the history: {shown.saved_error}")
