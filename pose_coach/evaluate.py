@@ -27,7 +27,8 @@ angles of every frame, the true hold intervals, and the true fault intervals wit
   how often that was said is reported instead.
 - Buckets: where the truth names the camera placement and the body (the randomised evaluation
   set), every figure is also given per camera height, pitch, yaw off the side, view, frame
-  orientation and body, so a failure shows where it lives.
+  orientation and body, and by the person's size in the picture (from the truth's landmarks), so
+  a failure shows where it lives.
 
 ``cache`` (``--cache DIR``): the pose model's detections of each video are kept there, so a change
 to measuring or judging is evaluated again in seconds, without running the model.
