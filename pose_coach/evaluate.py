@@ -54,6 +54,7 @@ import numpy as np
 from pose_coach.coach import CoachingRun, Pace, coach_video
 from pose_coach.config import Settings
 from pose_coach.events import CAMERA_FAULTS, Fault
+from pose_coach.geometry import extent
 from pose_coach.input.landmarks import NUM_LANDMARKS, Landmark, PoseFrame
 from pose_coach.input.model_files import resolve_model_path
 from pose_coach.input.video import iter_frames
@@ -324,8 +325,7 @@ def _person_size(truth: dict) -> str | None:
     extents = []
     for hold in truth["holds"] if image else []:
         i = min(int((hold["start_s"] + hold["end_s"]) / 2 * truth["fps"]), len(image) - 1)
-        points = np.asarray(image[i], dtype=float).reshape(NUM_LANDMARKS, 2) / 10.0
-        extents.append(float(np.max(points.max(axis=0) - points.min(axis=0))))
+        extents.append(extent(np.asarray(image[i], dtype=float).reshape(NUM_LANDMARKS, 2) / 10))
     if not extents:
         return None
     size = float(np.median(extents))

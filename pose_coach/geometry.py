@@ -23,6 +23,12 @@ def torso_length(points: np.ndarray) -> float:
     return math.dist(midpoint(points, SHOULDERS), midpoint(points, HIPS))
 
 
+def extent(points: np.ndarray) -> float:
+    """How big the points are: the larger of their width and height, in their own units (NaN
+    points left out)."""
+    return float(np.nanmax(np.nanmax(points, axis=0) - np.nanmin(points, axis=0)))
+
+
 def unit(v: np.ndarray) -> np.ndarray:
     """``v`` scaled to length 1 (NaN for a zero vector)."""
     norm = float(np.linalg.norm(v))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pose_coach.events import Fault, Hold
+from pose_coach.geometry import extent
 from pose_coach.judge.cues import Phase
 from pose_coach.judge.reference import Reference
 from pose_coach.judge.session import MAX_STEP_S, FrameResult
@@ -132,9 +133,7 @@ def hold_size(frames: tuple[FrameResult, ...], hold: Hold) -> tuple[float, int] 
              if hold.start_s < frame.timestamp_s <= hold.end_s and frame.pose is not None]  # fmt: skip
     if not poses:
         return None
-    extents = [float(np.nanmax(np.nanmax(p.image, axis=0) - np.nanmin(p.image, axis=0)))
-               for p in poses]  # fmt: skip
-    return float(np.median(extents)), max(poses[0].width, poses[0].height)
+    return float(np.median([extent(p.image) for p in poses])), max(poses[0].width, poses[0].height)
 
 
 def size_note(size: tuple[float, int] | None) -> str:
@@ -149,7 +148,12 @@ def size_note(size: tuple[float, int] | None) -> str:
     )
 
 
+def seen_notes(view: str | None, size: tuple[float, int] | None) -> list[str]:
+    """What the person should know about how a hold was seen: its ``view`` (``hold_view``) and the
+    body's ``size`` (``hold_size``)."""
+    return [note for note in (view_note(view), size_note(size)) if note]
+
+
 def hold_notes(frames: tuple[FrameResult, ...], hold: Hold) -> list[str]:
-    """What the person should know about how ``hold`` was seen: its view, the body's size."""
-    notes = (view_note(hold_view(frames, hold)), size_note(hold_size(frames, hold)))
-    return [note for note in notes if note]
+    """``seen_notes`` of ``hold``."""
+    return seen_notes(hold_view(frames, hold), hold_size(frames, hold))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pose_coach.coach import CoachingRun
-from pose_coach.judge.explain import hold_notes, hold_size, hold_view, uncounted
+from pose_coach.judge.explain import hold_size, hold_view, seen_notes, uncounted
 
 REPORT_NAME = "report.json"
 
@@ -28,10 +28,10 @@ def report(run: CoachingRun) -> dict[str, Any]:
     holds = []
     for hold in run.holds:
         spans = uncounted(run.frames, hold, reference)
-        size = hold_size(run.frames, hold)
-        holds.append({**hold.to_dict(), "view": hold_view(run.frames, hold),
+        view, size = hold_view(run.frames, hold), hold_size(run.frames, hold)
+        holds.append({**hold.to_dict(), "view": view,
                       "size_px": None if size is None else round(size[0]),
-                      "notes": hold_notes(run.frames, hold),
+                      "notes": seen_notes(view, size),
                       "not_counted_s": round(sum(s.seconds for s in spans), 2),
                       "not_counted": [span.to_dict() for span in spans]})  # fmt: skip
     verdict = run.still.to_dict() if run.still is not None else {}
