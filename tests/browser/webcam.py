@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from pose_coach.input.video import iter_frames
 from tests.browser.stamps import stamp_frame
@@ -15,10 +16,22 @@ from tests.browser.stamps import stamp_frame
 WIDTH, HEIGHT, FPS = 640, 480, 30
 
 
+def fitted(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` scaled to fit WIDTH x HEIGHT without stretching, centred on black."""
+    height, width = rgb.shape[:2]
+    scale = min(WIDTH / width, HEIGHT / height)
+    w, h = round(width * scale), round(height * scale)
+    out = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    top, left = (HEIGHT - h) // 2, (WIDTH - w) // 2
+    out[top : top + h, left : left + w] = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+    return out
+
+
 def write_y4m(
     source: Path, out: Path, start_s: float = 0.0, seconds: float = 4.0, stamped: bool = False
 ) -> Path:
-    """Frames of ``source`` from ``start_s`` for ``seconds`` (a still is repeated), 640x480 at 30 fps.
+    """Frames of ``source`` from ``start_s`` for ``seconds`` (a still is repeated), 640x480 at 30 fps:
+    a frame of another shape (a phone's portrait) keeps its proportions, with black bars beside it.
 
     Frames are taken at the source's own times, so a clip of another frame rate keeps its speed.
     ``stamped``: each frame carries its number in the clip (``stamps.stamp_frame``).
@@ -34,7 +47,7 @@ def write_y4m(
                 if following is None:  # the source has ended: keep showing its last frame
                     break
                 rgb, t = following
-            resized = cv2.resize(rgb, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA)
+            resized = fitted(rgb)
             if stamped:
                 stamp_frame(resized, n)
             stream.write(b"FRAME\n" + cv2.cvtColor(resized, cv2.COLOR_RGB2YUV_I420).tobytes())

@@ -58,6 +58,7 @@ SPLIT_SEEDS = {
     "dev18": 18_181_018,
     "dev19": 19_191_019,
     "test": 7_770_313,
+    "test2": 2_612_071,
 }
 STRETCH_IDS = tuple(STRETCHES)
 
@@ -233,6 +234,13 @@ MIX = {
         "full_holds": 1,
     },
 }
+# A second frozen test split (round 16), made like the first with a new seed, in frames of the
+# issue's smallest camera (640x480, 640x360 and 360x640 in portrait) where the first one's 480x360
+# were smaller than any camera the issue names.
+MIX["test2"] = MIX["test"] | {"long_side": 640}
+FROZEN_SPLITS = ("test", "test2")
+# The frame's long side in pixels, unless the split's mix says otherwise: small frames keep the
+# repository light.
 FRAME_W_LONG = 480
 
 # Placement buckets.
@@ -329,15 +337,18 @@ def sample_phenotype(rng: np.random.Generator, bucket: str, sex: str) -> dict[st
     }
 
 
-def sample_frame(rng: np.random.Generator, portrait: bool) -> tuple[str, int, int, float]:
+def sample_frame(
+    rng: np.random.Generator, portrait: bool, long_side: int = FRAME_W_LONG
+) -> tuple[str, int, int, float]:
     """(device, width, height, horizontal FOV of the frame as rendered)."""
     if portrait:
         long_fov = rng.uniform(*DEVICE_HFOV_DEG["phone"])
-        return "phone", 270, 480, round(short_side_fov(long_fov, 480, 270), 2)
+        short = int(round(long_side * 9 / 16 / 2)) * 2
+        return "phone", short, long_side, round(short_side_fov(long_fov, long_side, short), 2)
     device = str(rng.choice(["laptop", "usb_webcam", "phone"]))
     aspect = 16 / 9 if device == "phone" or rng.random() < 0.5 else 4 / 3
-    height = int(round(FRAME_W_LONG / aspect / 2)) * 2
-    return device, FRAME_W_LONG, height, round(rng.uniform(*DEVICE_HFOV_DEG[device]), 2)
+    height = int(round(long_side / aspect / 2)) * 2
+    return device, long_side, height, round(rng.uniform(*DEVICE_HFOV_DEG[device]), 2)
 
 
 def _timed(rng, hold: float) -> dict:
@@ -472,6 +483,7 @@ def plan(split: str) -> list[dict]:
             "body_bucket": bodies[i],
             "sex": sexes[i],
             "yaw_towards_back": bool(rng.random() < 0.2),
+            "long_side": mix.get("long_side", FRAME_W_LONG),
         }
         if good:
             job["sides"] = (first, other)
@@ -545,7 +557,7 @@ def place(job: dict, crf: int, tries: int = 12) -> dict:
     for pitch_bucket, max_distance in order:
         for _ in range(tries):
             attempts += 1
-            device, width, height, hfov = sample_frame(rng, job["portrait"])
+            device, width, height, hfov = sample_frame(rng, job["portrait"], job["long_side"])
             yaw = rng.uniform(*YAW_BUCKETS[job["yaw_bucket"]])
             if job["yaw_towards_back"] and job["yaw_bucket"] != "three_quarter":
                 yaw = -yaw
@@ -639,10 +651,10 @@ def build_manifest(split: str, crf: int, jobs: int = 1) -> dict:
     return {
         "split": split,
         "seed": SPLIT_SEEDS[split],
-        "frozen": split == "test",
+        "frozen": split in FROZEN_SPLITS,
         "note": (
             "FROZEN TEST SPLIT: no threshold, target or rule is ever chosen on it."
-            if split == "test"
+            if split in FROZEN_SPLITS
             else "Development split: rules and thresholds are tuned on it."
         ),
         "command": f"python -m tools.render.make_eval_set OUT --split {split} --crf {crf}",
@@ -718,7 +730,7 @@ Buckets (`eval.buckets` in each truth file, `buckets` in the manifest):
 - pitch (looking down): p00_08, p08_16, p16_25 degrees;
 - yaw off the exact side: y00_10, y10_20, y20_30 degrees (a fifth of them towards the person's
   back), three_quarter 35-45 degrees towards the front;
-- orientation: landscape (480x360 or 480x270) or portrait (270x480, phones); device: laptop
+- orientation: landscape ({landscape}) or portrait ({portrait}, phones); device: laptop
   (60-68 degrees horizontal FOV), usb_webcam (70-78), phone (65-75 across the long side);
 - body: short_light, short_heavy, tall_light, tall_heavy (anny's height and weight parameters
   each below / above 0.5; sex female / male from its gender parameter; age, muscle and
@@ -754,7 +766,7 @@ def write_readme(folder: Path, manifest: dict) -> None:
         "development split (`eval_videos/dev/`); run this one only to report how the coach does "
         "on people and cameras it was never tuned on. Do not re-render or edit it to make a "
         "result look better; a new test split needs a new seed and a new folder.\n\n"
-        if split == "test"
+        if split in FROZEN_SPLITS
         else "Development split: rules, thresholds and targets may be tuned on it. Its videos "
         "are not in the repository (only this manifest): render them with the command below "
         f"(about {minutes} minutes with 2 processes, at about 1.5 s per 100 frames) into a folder "
@@ -775,7 +787,7 @@ def write_readme(folder: Path, manifest: dict) -> None:
         f"(`ANNY_CACHE_DIR=/work/.anny_cache`, torch and anny installed: see "
         f"`tools/render/README.md`; run it with `nice`). The manifest (`manifest.json`) holds "
         f"every video's full spec.\n\n"
-        f"## Counts per bucket\n\n```\n{summary(manifest)}\n```\n\n{BUCKETS_TEXT}\n"
+        f"## Counts per bucket\n\n```\n{summary(manifest)}\n```\n\n{buckets_text(manifest)}\n"
         f"{TRUTH_FIELDS}\n"
         f"## Videos\n\n"
         f"| video | stretch | fault | camera m | pitch | yaw off side | frame, device | body | "
@@ -784,6 +796,14 @@ def write_readme(folder: Path, manifest: dict) -> None:
         + "\n"
     )
     (folder / "README.md").write_text(text, encoding="utf-8")
+
+
+def buckets_text(manifest: dict) -> str:
+    """``BUCKETS_TEXT`` with the manifest's frame sizes."""
+    sizes = {(e["spec"]["width"], e["spec"]["height"]) for e in manifest["videos"]}
+    named = [" or ".join(f"{w}x{h}" for w, h in sorted(sizes, reverse=True) if (h > w) == tall)
+             for tall in (False, True)]  # fmt: skip
+    return BUCKETS_TEXT.format(landscape=named[0], portrait=named[1])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -170,7 +170,7 @@ def test_true_3d_angles_of_a_known_pose():
 def test_eval_set_plan_is_seeded_and_covers_every_bucket():
     from tools.render import make_eval_set as m
 
-    for split, least in (("dev", 40), ("test", 60)):
+    for split, least in (("dev", 40), ("test", 60), ("test2", 60)):
         jobs = m.plan(split)
         assert len(jobs) >= least
         assert [j["seed"] for j in jobs] == [j["seed"] for j in m.plan(split)]
@@ -181,7 +181,20 @@ def test_eval_set_plan_is_seeded_and_covers_every_bucket():
         ):
             assert {j[key] for j in jobs} == set(names)
         assert any(j["portrait"] for j in jobs)
-    assert m.plan("dev")[0]["seed"] != m.plan("test")[0]["seed"]
+    assert len({m.plan(split)[0]["seed"] for split in ("dev", "test", "test2")}) == 3
+    # The second test split is framed like the smallest camera, the others smaller.
+    assert {j["long_side"] for j in m.plan("test2")} == {640}
+    assert {j["long_side"] for j in m.plan("test")} == {m.FRAME_W_LONG}
+
+
+def test_frames_have_the_split_s_long_side_in_4_3_or_16_9():
+    from tools.render import make_eval_set as m
+
+    rng = np.random.default_rng(1)
+    for long_side in (480, 640):
+        assert m.sample_frame(rng, True, long_side)[1:3] == (long_side * 9 // 16, long_side)
+        landscape = {m.sample_frame(rng, False, long_side)[1:3] for _ in range(40)}
+        assert landscape == {(long_side, long_side * 3 // 4), (long_side, long_side * 9 // 16)}
 
 
 def test_manifest_spec_round_trips():
