@@ -119,8 +119,8 @@ def view_note(view: str | None) -> str:
 # (480 pixels on the long side) people under 120 pixels across the picture had 53 of 60 good holds
 # credited and 8 false reports, those larger 321 of 332 and 10; and `dev19` rendered at 1280
 # pixels instead of 480 (the same people and cameras) had 46 against 43 of 48 credited and 1
-# against 5 false reports, `dev10` 53 against 51 of 54 but 3 against 1 (README, "The frozen test
-# split").
+# against 5 false reports, `dev10` 53 against 51 of 54 but 3 against 1 (README, "Accuracy", "What
+# this shows").
 SMALL_BODY_PX = 120
 SHARP_CAMERA_PX = 1280  # the long side of a 720p video
 
