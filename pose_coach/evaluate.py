@@ -6,6 +6,8 @@ angles of every frame, the true hold intervals, and the true fault intervals wit
 
 - Angles: mean absolute error per stretch, view and angle, over frames where both the truth and the
   program have a value (the program gives NaN for landmarks it cannot see; its coverage is reported).
+  The program's angles are those the coach reads (``FrameResult.body_angles``): where the pose
+  model swapped the legs' labels in a hold, and the coach read the other leg, so does this.
 - Faults: per kind, precision (detected events that overlap a true interval of the same kind and
   side) and recall (true intervals overlapped by such an event). ``hold_too_short`` matches by side
   alone: a skipped side has no interval to overlap. Good-form videos must report no fault at all.
@@ -245,7 +247,7 @@ def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
     """Compare one coached run with its truth."""
     errors: dict[str, list[float]] = {}
     frames: dict[str, tuple[int, int]] = {}
-    measured = [frame.angles for frame in run.frames]
+    measured = [frame.body_angles for frame in run.frames]
 
     def value(i: int, angle: str) -> float:
         return measured[i][angle] if measured[i] is not None else math.nan

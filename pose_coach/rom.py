@@ -62,9 +62,10 @@ class RomSampler:
         self.samples: list[tuple[float, str, float]] = []  # (time, side, degrees)
 
     def add(self, result: FrameResult) -> None:
-        if not result.form_ok or result.side is None or result.angles is None:
+        angles = result.body_angles
+        if not result.form_ok or result.side is None or angles is None:
             return
-        value = result.angles[program_name(KEY_ANGLE, result.side)]
+        value = angles[program_name(KEY_ANGLE, result.side)]
         if math.isfinite(value):
             self.samples.append((result.timestamp_s, result.side, self.measure.of(value)))
 

@@ -125,6 +125,19 @@ def test_relative_angles_mirror_left_and_right(side, other):
     assert relative["pelvis_tilt"] == pytest.approx(5)  # the working hip is the higher one
 
 
+def test_legs_swapped_reads_each_leg_as_the_other_side_s_and_keeps_arms_and_trunk():
+    """The pose model swapped the legs' labels: read for the left side from the swapped angles
+    is what the right label read, the pelvis mirrored with it; the arms and the trunk unchanged."""
+    angles = compute_angles(stick_figure(hip=(-15, 90), knee=(10, 80), pelvis_tilt=5))
+    swapped = angles.legs_swapped()
+    assert swapped.for_side("left").as_dict() == {
+        **angles.for_side("right").as_dict(),
+        "working_shoulder": angles.shoulder_left,
+        "other_shoulder": angles.shoulder_right,
+    }
+    assert swapped.legs_swapped() == angles
+
+
 def _turned_body(
     hip_deg: float,
     knee_deg: float,

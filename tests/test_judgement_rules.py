@@ -19,6 +19,7 @@ from pose_coach.judge.holds import EASE_S, EASING_IN, hold_faults
 from pose_coach.judge.reference import get_reference
 from pose_coach.measure.measurement import Measurement
 from pose_coach.measure.view import BodyView
+from pose_coach.rom import RomSampler
 from tests.coach_factories import angles_for
 from tests.factories import frame_from_points
 
@@ -560,6 +561,40 @@ def test_legs_whose_labels_swap_mid_hold_are_still_that_hold(monkeypatch):
     # read from the leg that moved, the one side asked for (``SAME_LEG_AGAIN``), itself too short.
     assert [e.kind for e in summary.events] == [Fault.HOLD_TOO_SHORT] * 3
     assert [round(h.end_s) for h in summary.holds[:2]] == [9, 14]
+
+
+def test_the_angles_read_through_swapped_labels_are_the_body_s():
+    """While the labels are swapped the coach reads the leg the model calls left for the right
+    side: each frame says so (``legs``), and its body's angles (what range of motion, the angle
+    table and the evaluation read) are the working leg's, not the front leg's."""
+    results, summary = run(swapped_labels(lambda t: 9 <= t < 14), sides=("right",))
+    swapped = [r for r in results if 10 <= r.timestamp_s < 13]
+    assert {r.legs for r in swapped} == {"left"}
+    assert all(r.angles.hip_right > 80 for r in swapped)  # the pose model's right label: front leg
+    assert all(abs(r.body_angles.hip_right - STEP["working_hip"]) < 3 for r in swapped)
+    rom = RomSampler(HALF_KNEELING)
+    for result in results:
+        rom.add(result)
+    # Hip extension of the working leg in every good-form frame, the swapped ones included (read
+    # from the front leg's label they gave -95).
+    assert all(abs(v + STEP["working_hip"]) < 3 for t, _, v in rom.samples if 10 <= t < 13)
+    assert min(v for _, _, v in rom.samples) > 0
+    (hold,) = rom.holds(summary.holds)
+    assert hold.rom_median_deg == pytest.approx(-STEP["working_hip"], abs=1.0)
+
+
+def test_a_hold_entered_with_the_legs_read_the_wrong_way_is_named_for_the_leg_that_settles(
+    monkeypatch,
+):
+    """The right leg works; as the person steps forward the pose model reads the legs the other
+    way round for a moment (4-5.3 s), long enough to start a hold with the left leg in position.
+    Settled, the legs read right: the hold is the right side's."""
+    entered = swapped_labels(lambda t: 4 <= t < 5.3)
+    _, summary = run(entered)
+    assert [h.side for h in summary.holds] == ["right"]
+    monkeypatch.setattr("pose_coach.judge.holds.SIDE_FROM_SETTLED", False)  # the rule switched off
+    _, summary = run(entered)
+    assert [h.side for h in summary.holds] == ["left"]
 
 
 def test_legs_whose_labels_flicker_mid_hold_are_read_the_way_that_fits_the_stretch(monkeypatch):

@@ -53,6 +53,9 @@ class FrameResult:
     cue: str | None
     cue_is_new: bool  # say it (it just replaced another cue)
     events: tuple[Event, ...] = ()  # faults that ended with this frame (form faults: with the hold)
+    # The leg read for ``side`` in a hold, by the pose model's labels: the side's own, unless the
+    # model swapped the legs' labels (``holds.LABELS_SWAP``, ``holds.SAME_LEG_AGAIN``).
+    legs: str | None = None
 
     @property
     def timestamp_s(self) -> float:
@@ -64,7 +67,18 @@ class FrameResult:
 
     @property
     def angles(self) -> Angles | None:
+        """The angles under the pose model's labels, as its landmarks are drawn."""
         return self.measurement.angles
+
+    @property
+    def body_angles(self) -> Angles | None:
+        """The angles as the coach reads them: left and right are the body's, the legs' labels
+        exchanged where the pose model swapped them (``legs``). Range of motion, the angle table
+        and the tuning read these."""
+        angles = self.measurement.angles
+        if angles is None or self.legs is None or self.legs == self.side:
+            return angles
+        return angles.legs_swapped()
 
     @property
     def view(self) -> BodyView | None:
@@ -116,7 +130,7 @@ class CoachingSession:
             t, dt, measurement.angles, view, wrong, measurement.hint, measurement.pose
         )
         self._record(step.events, new)
-        return self._result(measurement, step.states, step.form_ok, new)
+        return self._result(measurement, step.states, step.form_ok, new, step.legs)
 
     def _record(self, events: list[Event | None], new: list[Event]) -> None:
         for event in events:
@@ -150,7 +164,12 @@ class CoachingSession:
         return [shown for check in checks for shown in check.reported(t)]
 
     def _result(
-        self, measurement: Measurement, states: dict[str, int], form_ok: bool, new: list[Event]
+        self,
+        measurement: Measurement,
+        states: dict[str, int],
+        form_ok: bool,
+        new: list[Event],
+        legs: str | None = None,
     ) -> FrameResult:
         t = measurement.timestamp_s
         phase = self._phase()
@@ -182,6 +201,7 @@ class CoachingSession:
             cue=cue,
             cue_is_new=is_new,
             events=tuple(new),
+            legs=legs,
         )
 
     # -- end ---------------------------------------------------------------------------------

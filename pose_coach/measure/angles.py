@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -107,6 +107,14 @@ class Angles(_Named):
             pelvis_tilt=mirror * self.pelvis_tilt,
             pelvis_rotation=mirror * self.pelvis_rotation,
         )
+
+    def legs_swapped(self) -> Angles:
+        """These angles with the legs' labels exchanged: each hip and knee read as the other
+        side's, the pelvis mirrored (the pose model's hips swapped places); arms and trunk kept."""
+        legs = {f"{joint}_{side}": self[f"{joint}_{other_side(side)}"]
+                for joint in ("hip", "knee") for side in SIDES}  # fmt: skip
+        return replace(self, **legs, pelvis_tilt=-self.pelvis_tilt,
+                       pelvis_rotation=-self.pelvis_rotation)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""``angles.csv``: one row per coached frame, written from a ``CoachingRun``."""
+"""``angles.csv``: one row per coached frame, written from a ``CoachingRun``. Its left and right
+angles are the body's as the coach read them (``FrameResult.body_angles``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ FIELDS = ("time_s", "pose", "view", "posture", "phase", "side", "hold_s", "form_
 
 
 def row(result: FrameResult) -> dict[str, Any]:
-    view, angles = result.view, result.angles
+    view, angles = result.view, result.body_angles
     values = {}
     for name in ANGLE_NAMES:
         value = angles[name] if angles is not None else math.nan
