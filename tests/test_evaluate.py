@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -145,6 +146,24 @@ def assert_no_worse(table: dict, golden: dict) -> None:
     assert table.get("good_holds_credited", 0) >= golden.get("good_holds_credited", 0)
     for side, error in golden["hold_error_s"].items():
         assert table["hold_error_s"][side] <= error + HOLD_SLACK_S
+    # The hips and knees against their true 3D angles, where the set's truth has them.
+    angles_3d = {r["angle"]: r["mae_deg"] for r in table.get("angles_3d", [])}
+    for row in golden.get("angles_3d", []):
+        assert angles_3d[row["angle"]] <= row["mae_deg"] + ANGLE_SLACK_DEG, row
+    if golden.get("mae_3d_side_deg") is not None:
+        assert table["mae_3d_side_deg"] <= golden["mae_3d_side_deg"] + ANGLE_SLACK_DEG
+
+
+def test_the_golden_check_fails_when_a_figure_gets_worse_past_its_slack():
+    golden = json.loads(GOLDEN_TEST.read_text())
+    assert_no_worse(golden, golden)
+    worse = [copy.deepcopy(golden) for _ in range(3)]
+    worse[0]["mae_3d_side_deg"] += ANGLE_SLACK_DEG + 0.5
+    worse[1]["angles_3d"][0]["mae_deg"] += ANGLE_SLACK_DEG + 0.5
+    worse[2]["good_holds_credited"] -= 1
+    for table in worse:
+        with pytest.raises(AssertionError):
+            assert_no_worse(table, golden)
 
 
 @pytest.mark.slow
