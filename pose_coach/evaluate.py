@@ -24,6 +24,10 @@ angles of every frame, the true hold intervals, and the true fault intervals wit
   own sagittal plane), over the frames of the true holds: what a camera placement costs; also over
   the side views alone (up to 30 degrees off the side, ``mae_3d_side_deg``), the placements the
   6-degree aim is for.
+- Range of motion (what history and the physiotherapist's report show): per coached hold, its
+  median (``rom``) against the median of the working hip's true 3D angle over the same interval,
+  in the stretch's measure (``rom_error_deg``). MediaPipe's hip point is not the joint, so part
+  of it is a steady offset.
 - Faults and holds are scored only on videos taken from a view the stretch can be judged from;
   from another view the right answer is to ask the user to move the camera (``wrong_view``), and
   how often that was said is reported instead.
@@ -62,6 +66,7 @@ from pose_coach.input.model_files import resolve_model_path
 from pose_coach.input.video import iter_frames
 from pose_coach.judge.reference import Reference, get_reference
 from pose_coach.review import coach_file, pose_detector, video_facts
+from pose_coach.rom import measure_for, with_range_of_motion
 from pose_coach.terms import ANGLE_NAMES
 
 FAULT_KINDS = tuple(f.value for f in Fault if f not in CAMERA_FAULTS)  # what the truth labels
@@ -109,6 +114,8 @@ class VideoScore:
     # Side -> "near" or "far": whether its working leg was the one nearer the camera, in its true
     # hold (from the truth's world landmarks); empty when the truth has none.
     legs: dict[str, str] = field(default_factory=dict)
+    # Side -> per coached hold of it, its range of motion less the true one (degrees).
+    rom_errors_by_side: dict[str, list[float]] = field(default_factory=dict)
     # Set on the part of a video kept by ``for_sides``: whether the whole video was good form.
     whole_video_good_form: bool | None = None
 
@@ -149,6 +156,7 @@ class VideoScore:
             ],  # fmt: skip
             hold_sides=[side for side in self.hold_sides if side in sides],
             errors_3d_by_side={k: v for k, v in self.errors_3d_by_side.items() if k in sides},
+            rom_errors_by_side={k: v for k, v in self.rom_errors_by_side.items() if k in sides},
             not_seen=[side for side in self.not_seen if side in sides],
         )
 
@@ -287,6 +295,7 @@ def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
             for side in truth["sides"]
         },
         errors_3d_by_side=errors_3d,
+        rom_errors_by_side=_rom_errors(run, truth),
     )
     if not true_faults:
         good = run.good_form_s()
@@ -304,6 +313,22 @@ def score_run(run: CoachingRun, truth: dict, name: str) -> VideoScore:
     score.matched_true = [any(_overlaps(e, t) for e in detected) for t in true_faults]
     score.matched_detected = [any(_overlaps(e, t) for t in true_faults) for e in detected]
     return score
+
+
+def _rom_errors(run: CoachingRun, truth: dict) -> dict[str, list[float]]:
+    """Side -> per coached hold with a range of motion, its median less the true one: the median
+    of the working hip's true 3D angle over the hold, in the stretch's measure."""
+    if "angles_3d" not in truth:
+        return {}
+    measure, fps = measure_for(run.reference), truth["fps"]
+    errors: dict[str, list[float]] = defaultdict(list)
+    for hold in with_range_of_motion(run.holds, run.frames, run.reference):
+        values = truth["angles_3d"].get(f"hip_{hold.side}", [])
+        first, last = math.ceil(hold.start_s * fps), math.floor(hold.end_s * fps)
+        true = [measure.of(v) for v in values[first : last + 1] if v is not None]
+        if hold.rom_median_deg is not None and true:
+            errors[hold.side].append(hold.rom_median_deg - float(np.median(true)))
+    return dict(errors)
 
 
 def _working_legs(truth: dict) -> dict[str, str]:
@@ -443,6 +468,11 @@ def _side_3d(scores: list[VideoScore]) -> float | None:
     )
 
 
+def _rom_error(scores: list[VideoScore]) -> float | None:
+    """The mean absolute range-of-motion error per coached hold."""
+    return _mean(abs(e) for s in scores for errors in s.rom_errors_by_side.values() for e in errors)
+
+
 def _judgement(scores: list[VideoScore]) -> dict:
     """Hold credit, faults in good form, fault recall and precision, hold error, 3D error."""
     in_view = [s for s in scores if not s.wrong_view]
@@ -461,6 +491,7 @@ def _judgement(scores: list[VideoScore]) -> dict:
         "hold_error_s": _mean(e for s in in_view for e in s.hold_error_s.values()),
         "mae_3d_deg": _mean(errors_3d),
         "mae_3d_side_deg": _side_3d(scores),
+        "rom_error_deg": _rom_error(scores),
         "other_view": len(scores) - len(in_view),
         "sides_not_seen": sum(len(s.not_seen) for s in in_view),
     }
@@ -541,6 +572,8 @@ def summarise(scores: list[VideoScore]) -> dict:
         "angles": angles,
         "angles_3d": angles_3d,
         "mae_3d_side_deg": _side_3d(scores),
+        "rom_error_deg": _rom_error(scores),
+        "rom_holds": sum(len(e) for s in scores for e in s.rom_errors_by_side.values()),
         "faults": faults,
         "other_view_videos": len(other_view),
         "other_view_told": sum(s.wrong_view_reported for s in other_view),
@@ -627,6 +660,9 @@ def format_table(table: dict) -> str:
         if table.get("mae_3d_side_deg") is not None:
             lines.append(f"  hips and knees together, side views (up to 30 degrees off the side): "
                          f"{table['mae_3d_side_deg']:.2f}")  # fmt: skip
+    if table.get("rom_error_deg") is not None:
+        lines.append(f"  range of motion per coached hold against the true working hip's "
+                     f"({table['rom_holds']} holds): {table['rom_error_deg']:.2f}")  # fmt: skip
     lines += ["", "Faults (an event matches a true interval of the same kind and side it overlaps):",
               f"  {'kind':<18} {'true':>5} {'found':>6} {'precision':>10} {'recall':>7}"]  # fmt: skip
     for row in table["faults"]:
@@ -652,12 +688,12 @@ def format_table(table: dict) -> str:
     for dimension, groups in table.get("buckets", {}).items():
         lines += ["", f"By {dimension}:", f"  {'':<16} {'videos':>6} {'credited':>9} "
                   f"{'good-form faults':>16} {'recall':>7} {'precision':>9} {'hold err s':>10} "
-                  f"{'3D MAE':>7} {'3D side':>7} {'not seen':>8}"]  # fmt: skip
+                  f"{'3D MAE':>7} {'3D side':>7} {'ROM err':>7} {'not seen':>8}"]  # fmt: skip
         for name, row in groups.items():
             credit = f"{row['good_holds_credited']}/{row['good_holds']}"
             lines.append(f"  {name:<16} {row['videos']:6d} {credit:>9} "
                          f"{row['faults_in_good_form']:16d} {_cell(row['fault_recall']):>7} "
                          f"{_cell(row['fault_precision']):>9} {_cell(row['hold_error_s']):>10} "
                          f"{_cell(row['mae_3d_deg']):>7} {_cell(row.get('mae_3d_side_deg')):>7} "
-                         f"{row['sides_not_seen']:8d}")  # fmt: skip
+                         f"{_cell(row.get('rom_error_deg')):>7} {row['sides_not_seen']:8d}")  # fmt: skip
     return "\n".join(lines)

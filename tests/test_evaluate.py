@@ -23,9 +23,12 @@ from pose_coach.evaluate import (
     summarise,
 )
 from pose_coach.events import Event, Fault, Hold
+from pose_coach.judge.cues import Phase
 from pose_coach.judge.reference import get_reference
-from pose_coach.judge.session import SessionSummary
+from pose_coach.judge.session import FrameResult, SessionSummary
+from pose_coach.measure.measurement import Measurement
 from pose_coach.terms import ANGLE_NAMES
+from tests.coach_factories import angles_for
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden_evaluation.json"
@@ -93,6 +96,40 @@ def test_a_side_the_camera_could_not_see_is_counted_apart_from_the_faults():
     assert "told to turn round (not faults): 1, 1 of them" in format_table(table)
 
 
+def test_each_hold_s_range_of_motion_is_scored_against_the_true_working_hip():
+    """Kneeling, the left leg held 1-4 s reading 20 degrees of extension, its labels swapped by
+    the pose model for half of it (the coach reads the leg labelled right there); the true hip
+    was extended 25: the hold's range of motion is 5 degrees short, per bucket and per side."""
+    reference = get_reference("kneeling_psoas")
+
+    def frame(i: int) -> FrameResult:
+        legs = "right" if i >= 25 else "left"
+        angles = angles_for(legs, working_hip=-20.0, other_hip=80.0)
+        return FrameResult(Measurement(i / 10, angles, None), Phase.HOLDING, "left", 0.0, 30.0,
+                           True, {}, (), None, False, legs=legs)  # fmt: skip
+
+    facts = VideoFacts("v.mp4", 640, 480, 10.0, 5.0)
+    held = Hold("left", 1.0, 4.0, good_form_s=3.0)
+    run = CoachingRun(facts, reference, Settings(), ("left",),
+                      tuple(frame(i) for i in range(10, 41)),
+                      SessionSummary((held,), (), ("left",)))  # fmt: skip
+    hips = {"hip_left": [-25.0] * 50, "hip_right": [80.0] * 50}
+    truth = {"stretch": "kneeling_psoas", "view": "side", "fps": 10.0, "sides": ["left"],
+             "holds": [{"side": "left", "start_s": 1.0, "end_s": 4.0}], "faults": [],
+             "angles": {name: [] for name in ANGLE_NAMES},
+             "angles_3d": hips | {"knee_left": [0.0] * 50, "knee_right": [0.0] * 50}}  # fmt: skip
+    scored = score_run(run, truth, "v.mp4")
+    assert scored.rom_errors_by_side == {"left": [pytest.approx(-5.0)]}
+    scored.buckets = {"height": "high"}
+    table = summarise([scored])
+    assert (table["rom_error_deg"], table["rom_holds"]) == (5.0, 1)
+    assert table["buckets"]["height"]["high"]["rom_error_deg"] == 5.0
+    assert scored.for_sides({"right"}).rom_errors_by_side == {}
+    assert "range of motion per coached hold against the true working hip's (1 holds): 5.00" in (
+        format_table(table)
+    )
+
+
 def test_a_depth_fault_is_counted_past_the_band_by_its_true_3d_angle():
     """A set's fault sizes are fixed when it is made: a too-deep back leg whose true angle a band
     widened since still holds is counted apart from those past it, and a too-shallow fault is
@@ -150,17 +187,19 @@ def assert_no_worse(table: dict, golden: dict) -> None:
     angles_3d = {r["angle"]: r["mae_deg"] for r in table.get("angles_3d", [])}
     for row in golden.get("angles_3d", []):
         assert angles_3d[row["angle"]] <= row["mae_deg"] + ANGLE_SLACK_DEG, row
-    if golden.get("mae_3d_side_deg") is not None:
-        assert table["mae_3d_side_deg"] <= golden["mae_3d_side_deg"] + ANGLE_SLACK_DEG
+    for figure in ("mae_3d_side_deg", "rom_error_deg"):
+        if golden.get(figure) is not None:
+            assert table[figure] <= golden[figure] + ANGLE_SLACK_DEG, figure
 
 
 def test_the_golden_check_fails_when_a_figure_gets_worse_past_its_slack():
     golden = json.loads(GOLDEN_TEST.read_text())
     assert_no_worse(golden, golden)
-    worse = [copy.deepcopy(golden) for _ in range(3)]
+    worse = [copy.deepcopy(golden) for _ in range(4)]
     worse[0]["mae_3d_side_deg"] += ANGLE_SLACK_DEG + 0.5
     worse[1]["angles_3d"][0]["mae_deg"] += ANGLE_SLACK_DEG + 0.5
     worse[2]["good_holds_credited"] -= 1
+    worse[3]["rom_error_deg"] += ANGLE_SLACK_DEG + 0.5
     for table in worse:
         with pytest.raises(AssertionError):
             assert_no_worse(table, golden)
