@@ -62,8 +62,8 @@ class RomSampler:
         self.samples: list[tuple[float, str, float]] = []  # (time, side, degrees)
 
     def add(self, result: FrameResult) -> None:
-        angles = result.body_angles
-        if not result.form_ok or result.side is None or angles is None:
+        angles = result.body_angles if result.form_ok and result.side is not None else None
+        if angles is None:
             return
         value = angles[program_name(KEY_ANGLE, result.side)]
         if math.isfinite(value):

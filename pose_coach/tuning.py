@@ -60,8 +60,9 @@ def angle_table(run: CoachingRun) -> AngleTable:
     judged = np.array([frame.phase in JUDGED_PHASES for frame in run.frames], dtype=bool)
     values = {name: np.full(n, np.nan) for name in RELATIVE_NAMES}
     for i, frame in enumerate(run.frames):
-        if frame.body_angles is not None and sides[i]:
-            for name, value in frame.body_angles.for_side(sides[i]).items():
+        angles = frame.body_angles if sides[i] else None
+        if angles is not None:
+            for name, value in angles.for_side(sides[i]).items():
                 values[name][i] = value
     return AngleTable(time_s, sides, judged, values)
 

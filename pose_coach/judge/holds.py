@@ -444,8 +444,9 @@ class HoldTracker:
             last = hold.last_good_s if hold.complete else hold.last_in_s
             if t - last >= self.settings.release_after_s:
                 events += self.end(last)
-        read = (other_side(hold.legs) if misread else hold.legs) if hold is not None else None
-        return HoldStep(form_ok, states, events, read)
+        if hold is None:
+            return HoldStep(form_ok, states, events)
+        return HoldStep(form_ok, states, events, other_side(hold.legs) if misread else hold.legs)
 
     def _misread(
         self, hold: ActiveHold, t: float, relative: RelativeAngles, pose: PoseFrame | None

@@ -73,8 +73,8 @@ class FrameResult:
     @property
     def body_angles(self) -> Angles | None:
         """The angles as the coach reads them: left and right are the body's, the legs' labels
-        exchanged where the pose model swapped them (``legs``). Range of motion, the angle table
-        and the tuning read these."""
+        exchanged where the pose model swapped them (``legs``). Range of motion, ``angles.csv``,
+        the tuning's angle table and the evaluation read these."""
         angles = self.measurement.angles
         if angles is None or self.legs is None or self.legs == self.side:
             return angles
@@ -169,7 +169,7 @@ class CoachingSession:
         states: dict[str, int],
         form_ok: bool,
         new: list[Event],
-        legs: str | None = None,
+        legs: str | None,
     ) -> FrameResult:
         t = measurement.timestamp_s
         phase = self._phase()
