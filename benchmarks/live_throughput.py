@@ -18,9 +18,15 @@ Reported, after a warm-up (the model loads on the first frame):
 - the rate LiveCoach reaches alone, frames back to back, with no camera pacing.
 
 Each is measured for one pose estimator (the baseline) and for LiveCoach's default of
-``ESTIMATORS`` estimators taking turns (see pose_coach/live.py), in the same run.
+``ESTIMATORS`` estimators taking turns (see pose_coach/live.py), in the same run. The estimators
+are live coaching's own (``live.live_estimator``: the full model, searching for a small person).
 
-Run: ``python benchmarks/live_throughput.py [VIDEO] [--seconds 20] [--no-codecs]``
+With ``--small``, LiveCoach's default estimators are measured instead on three versions of the
+frames, in the same run: as filmed (the baseline), the person at a third of the size (a camera
+three times farther off: found by the search, one window a frame, and followed in a window), and
+nobody in the frame (a window searched every frame).
+
+Run: ``python benchmarks/live_throughput.py [VIDEO] [--seconds 20] [--no-codecs] [--small]``
 (VIDEO defaults to sample_videos/kneeling_psoas_good.mp4, from 8 s: the person holds the stretch).
 """
 
@@ -29,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
@@ -43,10 +50,12 @@ from aiortc.mediastreams import MediaStreamTrack
 from streamlit_webrtc.models import CallbackAttachableProcessor
 from streamlit_webrtc.process import AsyncVideoProcessTrack
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' helpers
 from pose_coach.input.pose import PoseEstimator
 from pose_coach.input.video import iter_frames
 from pose_coach.judge.reference import get_reference
-from pose_coach.live import ESTIMATORS, LiveCoach
+from pose_coach.live import ESTIMATORS, LiveCoach, live_estimator
+from tests.images import far_away
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDTH, HEIGHT, FPS = 640, 480, 30
@@ -136,7 +145,7 @@ async def run_stream(frames, seconds: float, codecs: bool, coach: LiveCoach | No
 
 def make_coach(stretch: str, estimators: int) -> tuple[LiveCoach, list[PoseEstimator]]:
     """A LiveCoach with ``estimators`` pose estimators taking turns (closed by the caller)."""
-    owned = [PoseEstimator(video_mode=True) for _ in range(estimators)]
+    owned = [live_estimator() for _ in range(estimators)]
     return LiveCoach(get_reference(stretch), estimators=[e.detect for e in owned]), owned
 
 
@@ -180,6 +189,11 @@ def main() -> None:
         action="store_false",
         help="leave out the VP8 encoding and decoding WebRTC adds",
     )
+    parser.add_argument(
+        "--small",
+        action="store_true",
+        help="the default estimators on the person as filmed, at a third of the size, and absent",
+    )
     args = parser.parse_args()
     video = args.video or ROOT / "sample_videos" / f"{args.stretch}_good.mp4"
     frames = load_frames(video, args.start)
@@ -192,30 +206,43 @@ def main() -> None:
     passthrough = asyncio.run(run_stream(frames, min(args.seconds, 10.0), args.codecs, None))
     print(f"latency capture -> output, pass-through: {percentiles(passthrough['latencies'])}")
     print(f"camera: {FPS} fps for {args.seconds:.0f} s per run")
+    if args.small:
+        versions = {
+            "as filmed": frames,
+            "the person at a third of the size": [far_away(rgb) for rgb in frames],
+            "nobody in the frame": [np.full_like(rgb, 128) for rgb in frames[:1]],
+        }
+        for name, version in versions.items():
+            print(f"\n{name}, {ESTIMATORS} estimators (the default):")
+            measure(version, args, ESTIMATORS, passthrough)
+        return
     for estimators in sorted({1, ESTIMATORS}):
-        coach, owned = make_coach(args.stretch, estimators)
-        coached = asyncio.run(run_stream(frames, args.seconds, args.codecs, coach))
-        stats = coach.stats()
-        outcome = coach.finish()
-        for estimator in owned:
-            estimator.close()
-        added = np.median(coached["latencies"]) - np.median(passthrough["latencies"])
-        holds = outcome.summary.holds if outcome else ()
         print(f"\n{estimators} estimator(s){' (the default)' if estimators == ESTIMATORS else ''}:")
-        print(
-            f"  coached: {stats.processed / args.seconds:.1f} fps ({stats.processed} of "
-            f"{coached['frames']} camera frames), dropped {100 * stats.drop_fraction:.1f}%"
-        )
-        print(f"  wall time per coached frame: mean {stats.mean_process_ms:.1f} ms")
-        print(f"  latency capture -> output: {percentiles(coached['latencies'])}")
-        print(f"  added by coaching (median): {added * 1000:.0f} ms")
-        print(
-            f"  session: {len(holds)} hold(s), good form {sum(h.good_form_s for h in holds):.1f} s"
-        )
-        print(
-            f"  LiveCoach alone, frames back to back: "
-            f"{alone(frames, args.stretch, estimators):.0f} fps"
-        )
+        measure(frames, args, estimators, passthrough)
+
+
+def measure(frames: list[np.ndarray], args, estimators: int, passthrough: dict) -> None:
+    """Stream ``frames`` through a LiveCoach with ``estimators`` and print its figures."""
+    coach, owned = make_coach(args.stretch, estimators)
+    coached = asyncio.run(run_stream(frames, args.seconds, args.codecs, coach))
+    stats = coach.stats()
+    outcome = coach.finish()
+    for estimator in owned:
+        estimator.close()
+    added = np.median(coached["latencies"]) - np.median(passthrough["latencies"])
+    holds = outcome.summary.holds if outcome else ()
+    print(
+        f"  coached: {stats.processed / args.seconds:.1f} fps ({stats.processed} of "
+        f"{coached['frames']} camera frames), dropped {100 * stats.drop_fraction:.1f}%"
+        f"{', stepped down' if stats.stride > 1 else ''}"
+    )
+    print(f"  wall time per coached frame: mean {stats.mean_process_ms:.1f} ms")
+    print(f"  latency capture -> output: {percentiles(coached['latencies'])}")
+    print(f"  added by coaching (median): {added * 1000:.0f} ms")
+    print(f"  session: {len(holds)} hold(s), good form {sum(h.good_form_s for h in holds):.1f} s")
+    print(
+        f"  LiveCoach alone, frames back to back: {alone(frames, args.stretch, estimators):.0f} fps"
+    )
 
 
 if __name__ == "__main__":

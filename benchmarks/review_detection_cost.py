@@ -16,16 +16,19 @@ tracking. Each figure is the best of ``--repeat`` runs, to damp the noise of a s
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from pose_coach.coach import Pace
 from pose_coach.config import Settings
 from pose_coach.input.pose import PoseEstimator
 from pose_coach.input.video import iter_frames
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' helpers
+from tests.images import far_away
 
 DEFAULT_VIDEO = Path(__file__).resolve().parent.parent / "sample_videos" / "kneeling_psoas_good.mp4"
 
@@ -39,17 +42,6 @@ def analysed_frames(video: Path, n: int) -> list[tuple[np.ndarray, float]]:
             if len(frames) == n:
                 break
     return frames
-
-
-def far(rgb: np.ndarray) -> np.ndarray:
-    """The frame's person at a third of the size, near the top of a plain canvas."""
-    height, width = rgb.shape[:2]
-    small = cv2.resize(rgb, (width // 3, height // 3), interpolation=cv2.INTER_AREA)
-    canvas = np.empty_like(rgb)
-    canvas[:] = np.median(small.reshape(-1, 3), axis=0).astype(np.uint8)
-    y, x = height // 10, width // 3
-    canvas[y : y + small.shape[0], x : x + small.shape[1]] = small
-    return canvas
 
 
 def ms_per_frame(
@@ -75,7 +67,7 @@ def main() -> None:
     frames = analysed_frames(args.video, args.frames)
     versions = {
         "as filmed (person found)": frames,
-        "person at a third of the size": [(far(rgb), t) for rgb, t in frames],
+        "person at a third of the size": [(far_away(rgb), t) for rgb, t in frames],
         "nobody in the frame": [(np.full_like(rgb, 128), t) for rgb, t in frames],
     }
     print(f"{len(frames)} analysed frames of {args.video.name}, best of {args.repeat}")

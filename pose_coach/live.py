@@ -49,6 +49,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from pathlib import Path
 
 import av
 import cv2
@@ -423,7 +424,7 @@ class LiveCoach:
     def _ensure_detectors(self) -> list[Detector]:
         if not self._detectors:
             for _ in range(ESTIMATORS):
-                self._owned.append(PoseEstimator(self.settings.model_path, video_mode=True))
+                self._owned.append(live_estimator(self.settings.model_path))
             self._detectors = [estimator.detect for estimator in self._owned]
         if len(self._detectors) > 1 and self._pool is None:
             self._pool = ThreadPoolExecutor(len(self._detectors), "pose-coach-live")
@@ -497,6 +498,15 @@ class LiveCoach:
                 estimator.close()
             self._owned = []
             self._detectors = []
+
+
+def live_estimator(model_path: Path | None = None) -> PoseEstimator:
+    """A pose estimator as live coaching runs it (the live model unless ``model_path``): video
+    mode, and a person too small for the whole frame searched for one window a frame
+    (``pose.ZoomSearch``)."""
+    return PoseEstimator(
+        model_path or default_model_path(live=True), zoom_search=True, spread_search=True
+    )
 
 
 def _video_frame(rgb: np.ndarray) -> av.VideoFrame:

@@ -15,11 +15,13 @@ import av
 import numpy as np
 import pytest
 
+from pose_coach.input.video import iter_frames
 from pose_coach.judge.reference import get_reference
 from pose_coach.judge.session import Phase
 from pose_coach.live import ESTIMATORS, MIN_SKIP_FPS, LiveCoach
 from tests.coach_factories import kneeling
 from tests.factories import HEIGHT, WIDTH
+from tests.images import far_away
 
 
 class FakeEstimator:
@@ -352,3 +354,21 @@ def test_a_stepped_down_coach_short_of_frames_coaches_two_side_by_side_when_free
     coached = sorted(first.times + second.times)[-3:]
     assert [round(t * 30) for t in coached] == [210, 212, 213], "212 held back, coached with 213"
     assert coach.stats().skipped == skipped
+
+
+def test_a_person_far_from_the_webcam_is_found_and_their_hold_counted():
+    """The kneeling sample's person at a third of the size (a webcam three times farther off),
+    whom the whole frame never finds (``test_pose``): live coaching's own estimators search the
+    frame one window a frame, find them at once, and count their hold, as for the person near."""
+    video = Path(__file__).resolve().parent.parent / "sample_videos" / "kneeling_psoas_good.mp4"
+    coach = LiveCoach(get_reference("kneeling_psoas"), sides=("left",))
+    found = 0
+    for rgb, t in iter_frames(video):
+        if t > 10.5:  # the hold starts at 4.5 s
+            break
+        coach.process(far_away(rgb), t)
+        found += sum(result.pose is not None for result in coach.drain())
+    outcome = coach.finish()
+    assert found >= round(10.5 * 30) - 9
+    [hold] = outcome.summary.holds
+    assert hold.side == "left" and hold.good_form_s >= 4.0

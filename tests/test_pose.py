@@ -8,6 +8,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -25,10 +26,13 @@ from pose_coach.input.pose import (
     CHECK_EVERY_S,
     ModelError,
     PoseEstimator,
+    ZoomSearch,
     load_model_bytes,
     torso_gap,
 )
 from pose_coach.input.video import iter_frames, probe
+from tests.factories import stick_figure
+from tests.images import far_away, far_corner
 
 REPO = Path(__file__).resolve().parent.parent
 BUILD_TOOL = REPO / "tools" / "build_pose_model.py"
@@ -185,15 +189,7 @@ def test_a_person_too_small_for_the_whole_frame_is_found_by_the_zoom_search() ->
     frames = [rgb for rgb, _ in itertools.islice(iter_frames(SAMPLES / "kneeling_psoas_good.mp4"),
                                                  0, 96, 8)]  # fmt: skip
     height, width = frames[0].shape[:2]
-    corner = np.array([width // 3, height // 10])
-
-    def far(rgb: np.ndarray) -> np.ndarray:
-        small = cv2.resize(rgb, (width // 3, height // 3), interpolation=cv2.INTER_AREA)
-        canvas = np.empty_like(rgb)
-        canvas[:] = np.median(small.reshape(-1, 3), axis=0).astype(np.uint8)
-        (x, y), (h, w) = corner, small.shape[:2]
-        canvas[y : y + h, x : x + w] = small
-        return canvas
+    corner = np.array(far_corner(width, height))
 
     def detections(images: list[np.ndarray], zoom: bool) -> list[PoseFrame | None]:
         with PoseEstimator(video_mode=True, zoom_search=zoom) as estimator:
@@ -201,11 +197,11 @@ def test_a_person_too_small_for_the_whole_frame_is_found_by_the_zoom_search() ->
 
     near = detections(frames, zoom=False)
     assert all(pose is not None for pose in near)
-    assert not any(detections([far(rgb) for rgb in frames], zoom=False))
-    found = detections([far(rgb) for rgb in frames], zoom=True)
+    assert not any(detections([far_away(rgb) for rgb in frames], zoom=False))
+    found = detections([far_away(rgb) for rgb in frames], zoom=True)
     assert all(pose is not None for pose in found)
     with PoseEstimator(video_mode=False, zoom_search=True) as still:  # a photo: searched as well
-        assert still.detect(far(frames[0]), 0.0) is not None
+        assert still.detect(far_away(frames[0]), 0.0) is not None
     hips = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
     for small, big in zip(found, near, strict=True):
         assert np.abs(small.image[hips] - (big.image[hips] / 3 + corner)).max() < 4.0
@@ -390,3 +386,37 @@ def test_tracks_the_person_through_a_sample_video(video: Path, model: str | None
             if frames == 90:
                 break
     assert found >= 0.9 * frames, f"person found in {found} of {frames} frames"
+
+
+def test_a_spread_search_reads_one_window_a_frame_in_turn_and_follows_whom_it_finds() -> None:
+    """Live coaching's search: with nobody in the whole frame, each frame reads one of the nine
+    windows, in turn, never more; once one finds the person, the next frame follows them in a
+    window centred on them, searching nothing."""
+    read: list[tuple[int, int]] = []
+    person = stick_figure(0.0)
+
+    def read_afresh(rgb, t, corner=(0, 0), size=None):
+        read.append(corner)
+        return person if t == 12 else None
+
+    followed: list[int] = []
+
+    class Follow:  # the landmarker that follows, in video mode: here it loses them at once
+        def detect_for_video(self, image, ms):
+            followed.append(ms)
+            return SimpleNamespace(pose_landmarks=[])
+
+    search = ZoomSearch(lambda video_mode: Follow(), read_afresh, spread=True)
+    rgb = np.zeros((480, 640, 3), np.uint8)
+    for n in range(12):
+        assert search.after(None, rgb, n * 1000, float(n)) is None
+    assert len(read) == 12 and len(set(read[:9])) == 9 and read[9:] == read[:3]
+    assert search.after(None, rgb, 12_000, 12.0) is person
+    centre = (np.nanmin(person.image, axis=0) + np.nanmax(person.image, axis=0)) / 2
+    assert np.allclose(search.window, np.clip(centre - (160, 120), 0, (320, 240)), atol=1)
+    assert search.after(None, rgb, 13_000, 13.0) is None
+    assert len(read) == 13 and followed == [13_000]
+    assert search.window is None  # lost: searched again from the next frame
+    assert search.after(None, rgb, 14_000, 14.0) is None and len(read) == 14
+    assert search.after(person, rgb, 15_000, 15.0) is person  # the whole frame finds them
+    assert len(read) == 14 and search.window is None

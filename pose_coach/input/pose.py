@@ -147,12 +147,14 @@ class PoseEstimator:
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
         zoom_search: bool = False,
+        spread_search: bool = False,
         track_check: bool = False,
     ) -> None:
-        """``zoom_search``: look for a person too small for the whole frame (``ZoomSearch``);
-        ``track_check``: now and then read a frame afresh, and start the tracking again when it
-        has lost the person (``TrackCheck``). Both off for live coaching, where they would stall
-        the stream."""
+        """``zoom_search``: look for a person too small for the whole frame (``ZoomSearch``),
+        one window a frame with ``spread_search`` (live coaching, where reading every window at
+        once would stall the stream); ``track_check``: now and then read a frame afresh, and
+        start the tracking again when it has lost the person (``TrackCheck``; off for live
+        coaching, where it would stall the stream)."""
         _check_confidence("min_detection_confidence", min_detection_confidence)
         _check_confidence("min_tracking_confidence", min_tracking_confidence)
         self.model_path = resolve_model_path(model_path)
@@ -169,7 +171,11 @@ class PoseEstimator:
         # when first needed (image mode keeps nothing from frame to frame, so one serves both).
         self._still: vision.PoseLandmarker | None = None if video_mode else self._landmarker
         self._last_ms: int | None = None
-        self.zoom = ZoomSearch(self._create, self._read_afresh) if zoom_search else None
+        self.zoom = (
+            ZoomSearch(self._create, self._read_afresh, spread=spread_search)
+            if zoom_search
+            else None
+        )
         self.check = (
             TrackCheck(self._read_afresh, model_visibility(self.model_path))
             if track_check and video_mode
@@ -321,7 +327,10 @@ def torso_gap(pose: PoseFrame, other: PoseFrame) -> float:
 # 1/ZOOM of the frame (ZOOM + 1 positions each way, overlapping) are searched, at most every
 # SEARCH_EVERY_S; the person found is then followed in a window of that size centred on them (a
 # second landmarker, with its own tracking) until the whole frame finds them again. A still image
-# is searched whenever the whole of it finds nobody.
+# is searched whenever the whole of it finds nobody. Live coaching cannot wait for nine readings
+# in one frame (at 30 fps a frame has 33 ms): there the search is spread, one window a frame in
+# turn, so a frame costs about two readings while nobody is found (``benchmarks/live_throughput.py
+# --small``), and a person in view is found within nine frames of an estimator.
 ZOOM = 2
 SEARCH_EVERY_S = 1.0
 
@@ -330,13 +339,21 @@ class ZoomSearch:
     """Finds and follows a person too small for the whole frame (see ``ZOOM``)."""
 
     def __init__(
-        self, create: Callable[[bool], vision.PoseLandmarker], read_afresh: ReadAfresh
+        self,
+        create: Callable[[bool], vision.PoseLandmarker],
+        read_afresh: ReadAfresh,
+        *,
+        spread: bool = False,
     ) -> None:
+        """``spread``: read one window a frame, in turn, instead of all of them at most every
+        ``SEARCH_EVERY_S`` (live coaching, where a frame must not wait for nine readings)."""
         self._create = create  # video_mode -> a new landmarker of the estimator's model
         self._read_afresh = read_afresh
+        self.spread = spread
         self._follow: vision.PoseLandmarker | None = None
         self.window: tuple[int, int] | None = None  # the followed window's top-left corner
         self._searched_s = -math.inf
+        self._turn = 0  # spread: the window read next
 
     def after(
         self, found: PoseFrame | None, rgb: np.ndarray, ms: int | None, timestamp_s: float
@@ -352,12 +369,14 @@ class ZoomSearch:
             if self._follow is None:
                 self._follow = self._create(True)
             found = _landmarks(self._follow, rgb, ms, timestamp_s, self.window, size)
+        elif self.spread and ms is not None:
+            corners = _windows(size, (width, height))
+            corner, self._turn = corners[self._turn % len(corners)], self._turn + 1
+            found = self._read_afresh(rgb, timestamp_s, corner, size)
         elif ms is None or not 0 <= timestamp_s - self._searched_s < SEARCH_EVERY_S:
             self._searched_s = timestamp_s
-            xs = np.linspace(0, width - size[0], ZOOM + 1).astype(int)
-            ys = np.linspace(0, height - size[1], ZOOM + 1).astype(int)
-            hits = [self._read_afresh(rgb, timestamp_s, (int(x), int(y)), size)
-                    for y in ys for x in xs]  # fmt: skip
+            hits = [self._read_afresh(rgb, timestamp_s, corner, size)
+                    for corner in _windows(size, (width, height))]  # fmt: skip
             found = max((h for h in hits if h is not None), default=None,
                         key=lambda h: float(h.visibility.mean()))  # fmt: skip
         self.window = None if found is None else _centred(found, size, (width, height))
@@ -367,6 +386,14 @@ class ZoomSearch:
         if self._follow is not None:
             self._follow.close()
         self._follow = None
+
+
+def _windows(size: tuple[int, int], frame: tuple[int, int]) -> list[tuple[int, int]]:
+    """The top-left corners of the searched windows of ``size``: ZOOM + 1 positions each way,
+    overlapping, row by row."""
+    xs = np.linspace(0, frame[0] - size[0], ZOOM + 1).astype(int)
+    ys = np.linspace(0, frame[1] - size[1], ZOOM + 1).astype(int)
+    return [(int(x), int(y)) for y in ys for x in xs]
 
 
 def _centred(pose: PoseFrame, size: tuple[int, int], frame: tuple[int, int]) -> tuple[int, int]:
