@@ -9,7 +9,9 @@ are dropped, so a slow moment costs frames, never latency.
 MediaPipe's inference runs on one core and releases the GIL, and one full-model inference takes
 longer than a 30 fps frame interval on a slow core. So two estimators take turns, each tracking the
 person on every other frame, and two frames queued together are detected side by side on both
-cores. The session still sees every coached frame in time order.
+cores. The session still sees every coached frame in time order. A person too small for the whole
+frame (a camera far off) is searched for in windows of it, one window a frame, and followed in a
+window (``live_estimator``, ``pose.ZoomSearch``).
 
 Results leave through a bounded, thread-safe queue (``drain``): the UI thread reads them, because
 UI calls do not work from the stream's thread.

@@ -26,6 +26,7 @@ from pose_coach.judge.reference import Reference, builtin_dir, load_reference
 from pose_coach.output.annotate import GOOD, OFF
 from tests.browser.harness import ROOT, launch, new_page, pdf_screenshot, screenshot
 from tests.browser.webcam import write_y4m
+from tests.images import far_away
 
 pytestmark = pytest.mark.slow  # a real browser and server: not in the fast suite
 
@@ -187,6 +188,23 @@ def test_live_counts_a_good_hold_from_a_raised_turned_camera(server, playwright,
     try:
         page = new_page(browser)
         start_live(page, server.url, stretch)
+        assert_hold_counts(page)
+        stop_live(page)
+    finally:
+        browser.close()
+
+
+def test_live_counts_a_good_hold_of_a_person_far_from_the_webcam(server, playwright, clips):
+    """The good-form sample at a third of its size (a webcam three times farther off), whom the
+    pose model does not find in the whole frame (``test_pose``): the live page finds them in a
+    window of the frame and counts their hold."""
+    video = sample("good")
+    seconds = load_truth(video)["holds"][0]["start_s"] + HELD_S
+    webcam = write_y4m(video, clips / "far.y4m", 0.0, seconds, change=far_away)
+    browser = launch(playwright, webcam)
+    try:
+        page = new_page(browser)
+        start_live(page, server.url)
         assert_hold_counts(page)
         stop_live(page)
     finally:

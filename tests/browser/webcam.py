@@ -5,6 +5,7 @@ Chromium's ``--use-file-for-fake-video-capture`` plays such a file as the camera
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -28,13 +29,19 @@ def fitted(rgb: np.ndarray) -> np.ndarray:
 
 
 def write_y4m(
-    source: Path, out: Path, start_s: float = 0.0, seconds: float = 4.0, stamped: bool = False
+    source: Path,
+    out: Path,
+    start_s: float = 0.0,
+    seconds: float = 4.0,
+    stamped: bool = False,
+    change: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Path:
     """Frames of ``source`` from ``start_s`` for ``seconds`` (a still is repeated), 640x480 at 30 fps:
     a frame of another shape (a phone's portrait) keeps its proportions, with black bars beside it.
 
     Frames are taken at the source's own times, so a clip of another frame rate keeps its speed.
-    ``stamped``: each frame carries its number in the clip (``stamps.stamp_frame``).
+    ``stamped``: each frame carries its number in the clip (``stamps.stamp_frame``); ``change``:
+    made of each 640x480 frame (e.g. ``tests.images.far_away``).
     """
     count = round(seconds * FPS)
     frames = iter_frames(source)
@@ -47,7 +54,7 @@ def write_y4m(
                 if following is None:  # the source has ended: keep showing its last frame
                     break
                 rgb, t = following
-            resized = fitted(rgb)
+            resized = fitted(rgb) if change is None else change(fitted(rgb))
             if stamped:
                 stamp_frame(resized, n)
             stream.write(b"FRAME\n" + cv2.cvtColor(resized, cv2.COLOR_RGB2YUV_I420).tobytes())
