@@ -390,33 +390,40 @@ def test_tracks_the_person_through_a_sample_video(video: Path, model: str | None
 
 def test_a_spread_search_reads_one_window_a_frame_in_turn_and_follows_whom_it_finds() -> None:
     """Live coaching's search: with nobody in the whole frame, each frame reads one of the nine
-    windows, in turn, never more; once one finds the person, the next frame follows them in a
-    window centred on them, searching nothing."""
+    windows, in turn, never more; once one finds the person, they are followed in a window
+    centred on them, nothing is searched, and the whole frame is read only once a second."""
     read: list[tuple[int, int]] = []
     person = stick_figure(0.0)
 
     def read_afresh(rgb, t, corner=(0, 0), size=None):
         read.append(corner)
-        return person if t == 12 else None
+        return person if t == 1.2 else None
 
+    point = SimpleNamespace(x=0.5, y=0.5, z=0.0, visibility=1.0)
     followed: list[int] = []
 
-    class Follow:  # the landmarker that follows, in video mode: here it loses them at once
+    class Follow:  # the landmarker that follows, in video mode
         def detect_for_video(self, image, ms):
             followed.append(ms)
-            return SimpleNamespace(pose_landmarks=[])
+            return SimpleNamespace(
+                pose_landmarks=[[point] * 33], pose_world_landmarks=[[point] * 33]
+            )
 
     search = ZoomSearch(lambda video_mode: Follow(), read_afresh, spread=True)
     rgb = np.zeros((480, 640, 3), np.uint8)
-    for n in range(12):
-        assert search.after(None, rgb, n * 1000, float(n)) is None
+
+    def frame(n: int, whole: PoseFrame | None = None) -> tuple[bool, PoseFrame | None]:
+        """As ``PoseEstimator.detect`` at 10 fps: is the whole frame read, and who is found."""
+        return search.reads_whole_frame(n / 10), search.after(whole, rgb, n * 100, n / 10)
+
+    assert all(frame(n) == (True, None) for n in range(12))
     assert len(read) == 12 and len(set(read[:9])) == 9 and read[9:] == read[:3]
-    assert search.after(None, rgb, 12_000, 12.0) is person
+    assert frame(12) == (True, person)
     centre = (np.nanmin(person.image, axis=0) + np.nanmax(person.image, axis=0)) / 2
     assert np.allclose(search.window, np.clip(centre - (160, 120), 0, (320, 240)), atol=1)
-    assert search.after(None, rgb, 13_000, 13.0) is None
-    assert len(read) == 13 and followed == [13_000]
-    assert search.window is None  # lost: searched again from the next frame
-    assert search.after(None, rgb, 14_000, 14.0) is None and len(read) == 14
-    assert search.after(person, rgb, 15_000, 15.0) is person  # the whole frame finds them
-    assert len(read) == 14 and search.window is None
+    following = [frame(n) for n in range(13, 22)]
+    assert [whole for whole, _ in following] == [False] * 9  # read whole again after a second
+    assert all(found is not None for _, found in following)
+    assert len(read) == 13 and followed == list(range(1300, 2200, 100))
+    assert frame(23, whole=person) == (True, person)  # the whole frame finds them: no window
+    assert search.window is None and frame(24) == (True, None) and len(read) == 14

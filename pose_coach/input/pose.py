@@ -222,7 +222,8 @@ class PoseEstimator:
         if not math.isfinite(timestamp_s):
             raise ValueError(f"timestamp_s must be finite, got {timestamp_s}")
         ms = self._model_timestamp_ms(timestamp_s) if self.video_mode else None
-        found = _landmarks(self._landmarker, rgb, ms, timestamp_s)
+        whole = self.zoom is None or self.zoom.reads_whole_frame(timestamp_s)
+        found = _landmarks(self._landmarker, rgb, ms, timestamp_s) if whole else None
         if self.check is not None and found is not None:
             fresh = self.check.lost(found, rgb, timestamp_s)
             if fresh is not None:  # the tracking followed a body no longer there: start again
@@ -330,7 +331,9 @@ def torso_gap(pose: PoseFrame, other: PoseFrame) -> float:
 # is searched whenever the whole of it finds nobody. Live coaching cannot wait for nine readings
 # in one frame (at 30 fps a frame has 33 ms): there the search is spread, one window a frame in
 # turn, so a frame costs about two readings while nobody is found (``benchmarks/live_throughput.py
-# --small``), and a person in view is found within nine frames of an estimator.
+# --small``), and a person in view is found within nine frames of an estimator; the person found
+# is followed in their window, and the whole frame read again only every SEARCH_EVERY_S (read
+# whole, a frame finding nobody costs the detector's time).
 ZOOM = 2
 SEARCH_EVERY_S = 1.0
 
@@ -354,12 +357,23 @@ class ZoomSearch:
         self.window: tuple[int, int] | None = None  # the followed window's top-left corner
         self._searched_s = -math.inf
         self._turn = 0  # spread: the window read next
+        self._whole_s = -math.inf  # when the whole frame was last read
+
+    def reads_whole_frame(self, timestamp_s: float) -> bool:
+        """Whether the frame at ``timestamp_s`` is read whole first: always, except when
+        ``spread`` and following someone in a window, at most every ``SEARCH_EVERY_S``."""
+        following = self.spread and self.window is not None
+        if following and 0 <= timestamp_s - self._whole_s < SEARCH_EVERY_S:
+            return False
+        self._whole_s = timestamp_s
+        return True
 
     def after(
         self, found: PoseFrame | None, rgb: np.ndarray, ms: int | None, timestamp_s: float
     ) -> PoseFrame | None:
-        """The person of this frame, given what the whole frame ``found``; ``ms``: the video
-        mode's timestamp, None for a still image."""
+        """The person of this frame, given what the whole frame ``found`` (None too when it was
+        not read, ``reads_whole_frame``); ``ms``: the video mode's timestamp, None for a still
+        image."""
         if found is not None:
             self.window = None
             return found
