@@ -286,7 +286,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from pose_coach.evaluate import evaluate_folder, format_table
 
     table = evaluate_folder(args.folder, _settings(args), jobs=args.jobs, progress=print,
-                            cache=args.cache)  # fmt: skip
+                            cache=args.cache, live=args.live)  # fmt: skip
     print(format_table(table))
     if args.json:
         args.json.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
@@ -344,6 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", type=Path, help="also write the table as JSON to this file")
     evaluate.add_argument("--cache", type=Path, help="keep the pose model's detections in this "
                           "folder: a change to measuring or judging then re-evaluates in seconds")  # fmt: skip
+    evaluate.add_argument("--live", action="store_true", help="coach each video as the live page "
+                          "coaches a webcam (every frame, live's model), not as a review")  # fmt: skip
     _add_settings(evaluate)
     evaluate.set_defaults(run=_evaluate)
     report = commands.add_parser(

@@ -39,6 +39,11 @@ angles of every frame, the true hold intervals, and the true fault intervals wit
 ``cache`` (``--cache DIR``): the pose model's detections of each video are kept there, so a change
 to measuring or judging is evaluated again in seconds, without running the model.
 
+``live`` (``--live``): each video is coached as the live page coaches a webcam instead of as a
+review: every frame through ``live.LiveCoach``, its estimators (live's model, full unless one is
+chosen; the search for a small person one window a frame) taking turns, frame by frame. It is
+the live page on a machine that keeps up with the camera (none of its frames dropped).
+
 Videos are coached in parallel worker processes (``coach_file`` is a plain function of picklable
 inputs); nothing is written.
 """
@@ -62,9 +67,10 @@ from pose_coach.config import Settings
 from pose_coach.events import CAMERA_FAULTS, Fault
 from pose_coach.geometry import extent
 from pose_coach.input.landmarks import NUM_LANDMARKS, Landmark, PoseFrame
-from pose_coach.input.model_files import resolve_model_path
+from pose_coach.input.model_files import default_model_path, resolve_model_path
 from pose_coach.input.video import iter_frames
 from pose_coach.judge.reference import Reference, get_reference
+from pose_coach.judge.session import FrameResult
 from pose_coach.review import coach_file, pose_detector, video_facts
 from pose_coach.rom import measure_for, with_range_of_motion
 from pose_coach.terms import ANGLE_NAMES
@@ -370,13 +376,16 @@ def _reference_for(truth: dict):
 # -- detections, cached ---------------------------------------------------------------------------
 
 
-def _cache_file(video: Path, settings: Settings, cache: Path) -> Path:
+def _cache_file(video: Path, settings: Settings, cache: Path, live: bool = False) -> Path:
     model = resolve_model_path(settings.model_path)
     stat, model_stat = video.stat(), Path(model).stat()
     key = f"{video.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{model}|{model_stat.st_size}"
-    key += "|zoom|checked"  # made with ``pose.ZoomSearch`` and ``pose.TrackCheck`` (``review``)
-    if settings.analysis_fps > 0:
-        key += f"|{settings.analysis_fps:g}"
+    if live:  # every frame, live's estimators taking turns (``detect_live``)
+        key += "|live|spread"
+    else:  # made with ``pose.ZoomSearch`` and ``pose.TrackCheck`` (``review``)
+        key += "|zoom|checked"
+        if settings.analysis_fps > 0:
+            key += f"|{settings.analysis_fps:g}"
     return cache / f"{video.stem}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.npz"
 
 
@@ -423,14 +432,59 @@ def _load_detections(path: Path) -> list[tuple[float, PoseFrame | None]]:
     return poses
 
 
+def detect_live(video: Path, settings: Settings) -> list[tuple[float, PoseFrame | None]]:
+    """The poses live coaching finds in every frame of ``video``: ``live.ESTIMATORS`` of its
+    estimators taking turns, frame by frame, as ``LiveCoach`` runs them when it keeps up."""
+    from pose_coach.live import ESTIMATORS, live_estimator
+
+    estimators = [live_estimator(settings.model_path) for _ in range(ESTIMATORS)]
+    try:
+        return [(t, estimators[n % ESTIMATORS].detect(rgb, t))
+                for n, (rgb, t) in enumerate(iter_frames(video))]  # fmt: skip
+    finally:
+        for estimator in estimators:
+            estimator.close()
+
+
+def _detections(
+    video: Path, settings: Settings, cache: Path | None, live: bool
+) -> list[tuple[float, PoseFrame | None]]:
+    """The detections of ``video`` a review (or live coaching) makes, from ``cache`` when there
+    (detected now, and kept there, when not)."""
+    path = None if cache is None else _cache_file(video, settings, cache, live)
+    if path is not None and path.exists():
+        return _load_detections(path)
+    poses = detect_live(video, settings) if live else detect_all(video, settings)
+    if path is not None:
+        _save_detections(path, poses)
+    return poses
+
+
+def _live_run(video: Path, truth: dict, settings: Settings, cache: Path | None) -> CoachingRun:
+    """Coach ``video`` as the live page coaches a webcam: every frame through a ``LiveCoach``
+    whose estimators' detections (``detect_live``) are replayed."""
+    from pose_coach.live import LiveCoach
+
+    poses = _detections(video, settings, cache, live=True)
+    t0 = poses[0][0] if poses else 0.0
+    found = {t - t0: pose for t, pose in poses}  # LiveCoach's times start at its first frame
+    coach = LiveCoach(_reference_for(truth), settings, tuple(truth["sides"]),
+                      estimators=[lambda rgb, t: found[t]])  # fmt: skip
+    facts = video_facts(video)
+    results: list[FrameResult] = []
+    for t, _ in poses:
+        coach.process(np.zeros((facts.height, facts.width, 3), np.uint8), t)  # drawn on, as live
+        results.extend(coach.drain())
+    outcome = coach.finish()
+    if outcome is None:
+        raise ValueError(f"{video}: no frame to coach")
+    return CoachingRun(facts, coach.reference, coach.settings, coach.sides, tuple(results),
+                       outcome.summary)  # fmt: skip
+
+
 def _replayed(video: Path, truth: dict, settings: Settings, cache: Path) -> CoachingRun:
     """Coach ``video`` from its cached detections (detected now, once, if not cached yet)."""
-    path = _cache_file(video, settings, cache)
-    if path.exists():
-        poses = _load_detections(path)
-    else:
-        poses = detect_all(video, settings)
-        _save_detections(path, poses)
+    poses = _detections(video, settings, cache, live=False)
     found = dict(poses)
     blank = np.zeros((1, 1, 3), np.uint8)
     return coach_video(((blank, t) for t, _ in poses), detector=lambda rgb, t: found[t],
@@ -439,11 +493,18 @@ def _replayed(video: Path, truth: dict, settings: Settings, cache: Path) -> Coac
 
 
 def score_video(
-    video: Path, settings: Settings, cache: Path | None = None, buckets: dict | None = None
+    video: Path,
+    settings: Settings,
+    cache: Path | None = None,
+    buckets: dict | None = None,
+    live: bool = False,
 ) -> VideoScore:
-    """Coach one labelled video and compare it with its truth."""
+    """Coach one labelled video (as a review, or as live coaching) and compare it with its
+    truth."""
     truth = load_truth(video)
-    if cache is not None:
+    if live:
+        run = _live_run(video, truth, settings, cache)
+    elif cache is not None:
         run = _replayed(video, truth, settings, cache)
     else:
         run = coach_file(video, _reference_for(truth), settings, tuple(truth["sides"]))
@@ -610,15 +671,19 @@ def evaluate_folder(
     jobs: int = 2,
     progress: Callable[[str], None] | None = None,
     cache: Path | None = None,
+    live: bool = False,
 ) -> dict:
-    """Coach every labelled video in ``folder`` (``jobs`` at a time) and summarise the accuracy."""
+    """Coach every labelled video in ``folder`` (``jobs`` at a time) and summarise the accuracy;
+    ``live``: coached as the live page coaches a webcam, not as a review."""
     videos = find_labelled(folder)
     if not videos:
         raise ValueError(f"{folder}: no labelled videos (NAME.mp4 beside NAME.truth.json[.gz])")
     settings = settings or Settings()
+    if live and settings.model_path is None:  # as ``LiveCoach`` chooses
+        settings = settings.with_changes(model_path=default_model_path(live=True))
     buckets = load_buckets(folder)
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(score_video, video, settings, cache, buckets.get(video.name))
+        futures = [pool.submit(score_video, video, settings, cache, buckets.get(video.name), live)
                    for video in videos]  # fmt: skip
         scores = []
         for video, future in zip(videos, futures, strict=True):
@@ -628,7 +693,9 @@ def evaluate_folder(
     table = summarise(scores)
     table["model"] = {"file": resolve_model_path(settings.model_path).name,
                       "min_visibility": settings.visibility,
-                      "analysis_fps": settings.analysis_fps}  # fmt: skip
+                      "analysis_fps": 0 if live else settings.analysis_fps}  # fmt: skip
+    if live:
+        table["model"]["coached"] = "live"
     return table
 
 
@@ -647,6 +714,8 @@ def format_table(table: dict) -> str:
     if model:
         rate = model.get("analysis_fps")
         pace = f"about {rate:g} frames a second analysed" if rate else "every frame analysed"
+        if model.get("coached") == "live":
+            pace += ", coached as the live page coaches a webcam"
         used = (f", pose model {model['file']} (landmarks used from visibility "
                 f"{model['min_visibility']}; {pace})")  # fmt: skip
     lines = [f"{table['videos']} labelled videos{used}", "", "Angle error (mean absolute, degrees):",

@@ -21,6 +21,7 @@ from pose_coach.evaluate import (
     format_table,
     score_run,
     summarise,
+    truth_path,
 )
 from pose_coach.events import Event, Fault, Hold
 from pose_coach.judge.cues import Phase
@@ -298,3 +299,23 @@ def test_the_working_leg_is_near_or_far_from_the_world_landmarks_depth():
     truth["holds"][1]["side"] = "left"  # the same side twice: the second time it is the far leg
     truth["holds"][0]["side"] = "right"
     assert _working_legs(truth) == {"right": "far", "left": "far"}
+
+
+@pytest.mark.slow
+def test_a_video_is_evaluated_as_the_live_page_coaches_a_webcam(tmp_path):
+    """``evaluate --live``: every frame through ``LiveCoach`` with live's own estimators (the full
+    model); the detections are cached like a review's, apart from them, and a second run from the
+    cache gives the same table. A short sample with a bounce: its holds found, the bounce too."""
+    video = ROOT / "sample_videos" / "half_kneeling_hip_flexor_bounce.mp4"
+    for source in (video, truth_path(video)):
+        (tmp_path / source.name).symlink_to(source)
+    cache = tmp_path / "cache"
+    table = evaluate_folder(tmp_path, jobs=1, cache=cache, live=True)
+    assert table["model"]["file"] == "pose_landmarker_full.task"
+    assert table["model"]["coached"] == "live" and table["model"]["analysis_fps"] == 0
+    assert "coached as the live page coaches a webcam" in format_table(table)
+    [cached] = cache.glob("*.npz")
+    assert evaluate_folder(tmp_path, jobs=1, cache=cache, live=True) == table
+    bounce = {row["kind"]: row for row in table["faults"]}["bounce"]
+    assert (bounce["recall"], bounce["precision"]) == (1.0, 1.0)
+    assert max(table["hold_error_s"].values()) < 1.5
