@@ -26,7 +26,10 @@ frames, in the same run: as filmed (the baseline), the person at a third of the 
 three times farther off: found by the search, one window a frame, and followed in a window), and
 nobody in the frame (a window searched every frame).
 
-Run: ``python benchmarks/live_throughput.py [VIDEO] [--seconds 20] [--no-codecs] [--small]``
+``--model``: another pose model for the estimators (e.g. ``heavy``; default live's, full).
+
+Run: ``python benchmarks/live_throughput.py [VIDEO] [--seconds 20] [--no-codecs] [--small]
+[--model M]``
 (VIDEO defaults to sample_videos/kneeling_psoas_good.mp4, from 8 s: the person holds the stretch).
 """
 
@@ -51,6 +54,7 @@ from streamlit_webrtc.models import CallbackAttachableProcessor
 from streamlit_webrtc.process import AsyncVideoProcessTrack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' helpers
+from pose_coach.config import Settings
 from pose_coach.input.pose import PoseEstimator
 from pose_coach.input.video import iter_frames
 from pose_coach.judge.reference import get_reference
@@ -143,16 +147,22 @@ async def run_stream(frames, seconds: float, codecs: bool, coach: LiveCoach | No
     return {"latencies": np.array(latencies), "frames": camera.n}
 
 
-def make_coach(stretch: str, estimators: int) -> tuple[LiveCoach, list[PoseEstimator]]:
+def make_coach(
+    stretch: str, estimators: int, model: Path | None = None
+) -> tuple[LiveCoach, list[PoseEstimator]]:
     """A LiveCoach with ``estimators`` pose estimators taking turns (closed by the caller)."""
-    owned = [live_estimator() for _ in range(estimators)]
-    return LiveCoach(get_reference(stretch), estimators=[e.detect for e in owned]), owned
+    owned = [live_estimator(model) for _ in range(estimators)]
+    settings = Settings(model_path=model)  # None: live's own model (full)
+    coach = LiveCoach(get_reference(stretch), settings, estimators=[e.detect for e in owned])
+    return coach, owned
 
 
-def alone(frames: list[np.ndarray], stretch: str, estimators: int, count: int = 150) -> float:
+def alone(
+    frames: list[np.ndarray], stretch: str, estimators: int, model: Path | None, count: int = 150
+) -> float:
     """Frames per second LiveCoach coaches fed back to back (no camera pacing), as many frames
     per call as it has estimators: its capacity when it falls behind a camera."""
-    coach, owned = make_coach(stretch, estimators)
+    coach, owned = make_coach(stretch, estimators, model)
     video_frames = []
     for n in range(count):
         frame = av.VideoFrame.from_ndarray(frames[n % len(frames)], format="rgb24")
@@ -189,6 +199,7 @@ def main() -> None:
         action="store_false",
         help="leave out the VP8 encoding and decoding WebRTC adds",
     )
+    parser.add_argument("--model", type=Path, help="a pose model (default: live's, full)")
     parser.add_argument(
         "--small",
         action="store_true",
@@ -223,7 +234,7 @@ def main() -> None:
 
 def measure(frames: list[np.ndarray], args, estimators: int, passthrough: dict) -> None:
     """Stream ``frames`` through a LiveCoach with ``estimators`` and print its figures."""
-    coach, owned = make_coach(args.stretch, estimators)
+    coach, owned = make_coach(args.stretch, estimators, args.model)
     coached = asyncio.run(run_stream(frames, args.seconds, args.codecs, coach))
     stats = coach.stats()
     outcome = coach.finish()
@@ -241,7 +252,8 @@ def measure(frames: list[np.ndarray], args, estimators: int, passthrough: dict) 
     print(f"  added by coaching (median): {added * 1000:.0f} ms")
     print(f"  session: {len(holds)} hold(s), good form {sum(h.good_form_s for h in holds):.1f} s")
     print(
-        f"  LiveCoach alone, frames back to back: {alone(frames, args.stretch, estimators):.0f} fps"
+        "  LiveCoach alone, frames back to back: "
+        f"{alone(frames, args.stretch, estimators, args.model):.0f} fps"
     )
 
 
