@@ -58,7 +58,7 @@ from pose_coach.config import Settings
 from pose_coach.input.pose import PoseEstimator
 from pose_coach.input.video import iter_frames
 from pose_coach.judge.reference import get_reference
-from pose_coach.live import ESTIMATORS, LiveCoach, live_estimator
+from pose_coach.live import ESTIMATORS, LiveCoach, live_estimator, live_settings
 from tests.images import far_away
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,8 +151,8 @@ def make_coach(
     stretch: str, estimators: int, model: Path | None = None
 ) -> tuple[LiveCoach, list[PoseEstimator]]:
     """A LiveCoach with ``estimators`` pose estimators taking turns (closed by the caller)."""
-    owned = [live_estimator(model) for _ in range(estimators)]
-    settings = Settings(model_path=model)  # None: live's own model (full)
+    settings = live_settings(Settings(model_path=model))  # None: live's own model (full)
+    owned = [live_estimator(settings.model_path) for _ in range(estimators)]
     coach = LiveCoach(get_reference(stretch), settings, estimators=[e.detect for e in owned])
     return coach, owned
 

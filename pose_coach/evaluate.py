@@ -67,7 +67,7 @@ from pose_coach.config import Settings
 from pose_coach.events import CAMERA_FAULTS, Fault
 from pose_coach.geometry import extent
 from pose_coach.input.landmarks import NUM_LANDMARKS, Landmark, PoseFrame
-from pose_coach.input.model_files import default_model_path, resolve_model_path
+from pose_coach.input.model_files import resolve_model_path
 from pose_coach.input.video import iter_frames
 from pose_coach.judge.reference import Reference, get_reference
 from pose_coach.judge.session import FrameResult
@@ -434,7 +434,8 @@ def _load_detections(path: Path) -> list[tuple[float, PoseFrame | None]]:
 
 def detect_live(video: Path, settings: Settings) -> list[tuple[float, PoseFrame | None]]:
     """The poses live coaching finds in every frame of ``video``: ``live.ESTIMATORS`` of its
-    estimators taking turns, frame by frame, as ``LiveCoach`` runs them when it keeps up."""
+    estimators taking turns, frame by frame, as ``LiveCoach`` runs them when it keeps up;
+    ``settings``: as ``live.live_settings`` makes them."""
     from pose_coach.live import ESTIMATORS, live_estimator
 
     estimators = [live_estimator(settings.model_path) for _ in range(ESTIMATORS)]
@@ -463,8 +464,9 @@ def _detections(
 def _live_run(video: Path, truth: dict, settings: Settings, cache: Path | None) -> CoachingRun:
     """Coach ``video`` as the live page coaches a webcam: every frame through a ``LiveCoach``
     whose estimators' detections (``detect_live``) are replayed."""
-    from pose_coach.live import LiveCoach
+    from pose_coach.live import LiveCoach, live_settings
 
+    settings = live_settings(settings)
     poses = _detections(video, settings, cache, live=True)
     t0 = poses[0][0] if poses else 0.0
     found = {t - t0: pose for t, pose in poses}  # LiveCoach's times start at its first frame
@@ -679,8 +681,10 @@ def evaluate_folder(
     if not videos:
         raise ValueError(f"{folder}: no labelled videos (NAME.mp4 beside NAME.truth.json[.gz])")
     settings = settings or Settings()
-    if live and settings.model_path is None:  # as ``LiveCoach`` chooses
-        settings = settings.with_changes(model_path=default_model_path(live=True))
+    if live:
+        from pose_coach.live import live_settings
+
+        settings = live_settings(settings)
     buckets = load_buckets(folder)
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(score_video, video, settings, cache, buckets.get(video.name), live)

@@ -160,9 +160,7 @@ class LiveCoach:
         background: Executor | None = None,
     ) -> None:
         self.reference = reference
-        self.settings = settings or Settings()
-        if self.settings.model_path is None:  # live keeps up with full, not heavy (model_files)
-            self.settings = self.settings.with_changes(model_path=default_model_path(live=True))
+        self.settings = live_settings(settings)
         self.coach = Coach(reference, self.settings, sides)
         self.rom = RomSampler(reference)
         self.sides = self.coach.sides
@@ -502,13 +500,19 @@ class LiveCoach:
             self._detectors = []
 
 
-def live_estimator(model_path: Path | None = None) -> PoseEstimator:
-    """A pose estimator as live coaching runs it (the live model unless ``model_path``): video
-    mode, and a person too small for the whole frame searched for one window a frame
-    (``pose.ZoomSearch``)."""
-    return PoseEstimator(
-        model_path or default_model_path(live=True), zoom_search=True, spread_search=True
-    )
+def live_settings(settings: Settings | None = None) -> Settings:
+    """``settings`` as live coaching uses them: its own model, full, unless one is chosen (live
+    keeps up with full, not heavy: ``model_files``)."""
+    settings = settings or Settings()
+    if settings.model_path is None:
+        return settings.with_changes(model_path=default_model_path(live=True))
+    return settings
+
+
+def live_estimator(model_path: Path) -> PoseEstimator:
+    """A pose estimator as live coaching runs it (``live_settings``'s model): video mode, and a
+    person too small for the whole frame searched for one window a frame (``pose.ZoomSearch``)."""
+    return PoseEstimator(model_path, zoom_search=True, spread_search=True)
 
 
 def _video_frame(rgb: np.ndarray) -> av.VideoFrame:
