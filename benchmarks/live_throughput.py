@@ -19,14 +19,15 @@ Reported, after a warm-up (the model loads on the first frame):
 
 Each is measured for one pose estimator (the baseline) and for LiveCoach's default of
 ``ESTIMATORS`` estimators taking turns (see pose_coach/live.py), in the same run. The estimators
-are live coaching's own (``live.live_estimator``: the full model, searching for a small person).
+are live coaching's own (``live.live_estimator``: the default model, heavy, searching for a small
+person, its tracking checked).
 
 With ``--small``, LiveCoach's default estimators are measured instead on three versions of the
 frames, in the same run: as filmed (the baseline), the person at a third of the size (a camera
 three times farther off: found by the search, one window a frame, and followed in a window), and
 nobody in the frame (a window searched every frame).
 
-``--model``: another pose model for the estimators (e.g. ``heavy``; default live's, full).
+``--model``: another pose model for the estimators (e.g. ``full``; default heavy).
 
 Run: ``python benchmarks/live_throughput.py [VIDEO] [--seconds 20] [--no-codecs] [--small]
 [--model M]``
@@ -58,7 +59,7 @@ from pose_coach.config import Settings
 from pose_coach.input.pose import PoseEstimator
 from pose_coach.input.video import iter_frames
 from pose_coach.judge.reference import get_reference
-from pose_coach.live import ESTIMATORS, LiveCoach, live_estimator, live_settings
+from pose_coach.live import ESTIMATORS, LiveCoach, live_estimator
 from tests.images import far_away
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +152,7 @@ def make_coach(
     stretch: str, estimators: int, model: Path | None = None
 ) -> tuple[LiveCoach, list[PoseEstimator]]:
     """A LiveCoach with ``estimators`` pose estimators taking turns (closed by the caller)."""
-    settings = live_settings(Settings(model_path=model))  # None: live's own model (full)
+    settings = Settings(model_path=model)  # None: the default model (heavy)
     owned = [live_estimator(settings.model_path) for _ in range(estimators)]
     coach = LiveCoach(get_reference(stretch), settings, estimators=[e.detect for e in owned])
     return coach, owned
@@ -199,7 +200,7 @@ def main() -> None:
         action="store_false",
         help="leave out the VP8 encoding and decoding WebRTC adds",
     )
-    parser.add_argument("--model", type=Path, help="a pose model (default: live's, full)")
+    parser.add_argument("--model", type=Path, help="a pose model (default: heavy)")
     parser.add_argument(
         "--small",
         action="store_true",

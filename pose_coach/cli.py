@@ -345,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--cache", type=Path, help="keep the pose model's detections in this "
                           "folder: a change to measuring or judging then re-evaluates in seconds")  # fmt: skip
     evaluate.add_argument("--live", action="store_true", help="coach each video as the live page "
-                          "coaches a webcam (every frame, live's model), not as a review")  # fmt: skip
+                          "coaches a webcam (every frame, two estimators taking turns), not as a review")  # fmt: skip
     _add_settings(evaluate)
     evaluate.set_defaults(run=_evaluate)
     report = commands.add_parser(

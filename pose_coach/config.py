@@ -70,9 +70,9 @@ class Settings:
 
 
 HELP: dict[str, str] = {
-    "model_path": "The pose model: empty for the shipped defaults (BlazePose heavy for a recorded "
-    "video, full for live coaching, which must keep up with the camera), 'full' or 'heavy' for "
-    "that shipped model everywhere, or the path of a MediaPipe pose landmarker .task file",
+    "model_path": "The pose model: empty for the shipped default (BlazePose heavy, recorded "
+    "video and live coaching alike), 'full' (about three times faster, less accurate on the far "
+    "leg) or 'heavy' for that shipped model, or the path of a MediaPipe pose landmarker .task file",
     "min_visibility": "Landmarks seen with less confidence than this give no angle (NaN); empty for "
     "the pose model's own (0.5 for full, 0.3 for heavy)",
     "analysis_fps": "The pose model looks at about this many frames a second of a recorded video "

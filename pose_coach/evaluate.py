@@ -40,9 +40,9 @@ angles of every frame, the true hold intervals, and the true fault intervals wit
 to measuring or judging is evaluated again in seconds, without running the model.
 
 ``live`` (``--live``): each video is coached as the live page coaches a webcam instead of as a
-review: every frame through ``live.LiveCoach``, its estimators (live's model, full unless one is
-chosen; the search for a small person one window a frame) taking turns, frame by frame. It is
-the live page on a machine that keeps up with the camera (none of its frames dropped).
+review: every frame through ``live.LiveCoach``, its estimators (``live.live_estimator``: the
+search for a small person one window a frame) taking turns, frame by frame. It is the live page on
+a machine that keeps up with the camera (none of its frames dropped).
 
 Videos are coached in parallel worker processes (``coach_file`` is a plain function of picklable
 inputs); nothing is written.
@@ -381,7 +381,7 @@ def _cache_file(video: Path, settings: Settings, cache: Path, live: bool = False
     stat, model_stat = video.stat(), Path(model).stat()
     key = f"{video.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{model}|{model_stat.st_size}"
     if live:  # every frame, live's estimators taking turns (``detect_live``)
-        key += "|live|spread"
+        key += "|live|spread|checked"
     else:  # made with ``pose.ZoomSearch`` and ``pose.TrackCheck`` (``review``)
         key += "|zoom|checked"
         if settings.analysis_fps > 0:
@@ -434,8 +434,7 @@ def _load_detections(path: Path) -> list[tuple[float, PoseFrame | None]]:
 
 def detect_live(video: Path, settings: Settings) -> list[tuple[float, PoseFrame | None]]:
     """The poses live coaching finds in every frame of ``video``: ``live.ESTIMATORS`` of its
-    estimators taking turns, frame by frame, as ``LiveCoach`` runs them when it keeps up;
-    ``settings``: as ``live.live_settings`` makes them."""
+    estimators taking turns, frame by frame, as ``LiveCoach`` runs them when it keeps up."""
     from pose_coach.live import ESTIMATORS, live_estimator
 
     estimators = [live_estimator(settings.model_path) for _ in range(ESTIMATORS)]
@@ -464,9 +463,8 @@ def _detections(
 def _live_run(video: Path, truth: dict, settings: Settings, cache: Path | None) -> CoachingRun:
     """Coach ``video`` as the live page coaches a webcam: every frame through a ``LiveCoach``
     whose estimators' detections (``detect_live``) are replayed."""
-    from pose_coach.live import LiveCoach, live_settings
+    from pose_coach.live import LiveCoach
 
-    settings = live_settings(settings)
     poses = _detections(video, settings, cache, live=True)
     t0 = poses[0][0] if poses else 0.0
     found = {t - t0: pose for t, pose in poses}  # LiveCoach's times start at its first frame
@@ -681,10 +679,6 @@ def evaluate_folder(
     if not videos:
         raise ValueError(f"{folder}: no labelled videos (NAME.mp4 beside NAME.truth.json[.gz])")
     settings = settings or Settings()
-    if live:
-        from pose_coach.live import live_settings
-
-        settings = live_settings(settings)
     buckets = load_buckets(folder)
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(score_video, video, settings, cache, buckets.get(video.name), live)

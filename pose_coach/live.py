@@ -6,12 +6,13 @@ stream (streamlit-webrtc) calls ``recv_queued`` from its own worker thread with 
 arrived since the previous call; only the newest ones, one per estimator, are processed and the rest
 are dropped, so a slow moment costs frames, never latency.
 
-MediaPipe's inference runs on one core and releases the GIL, and one full-model inference takes
-longer than a 30 fps frame interval on a slow core. So two estimators take turns, each tracking the
-person on every other frame, and two frames queued together are detected side by side on both
-cores. The session still sees every coached frame in time order. A person too small for the whole
-frame (a camera far off) is searched for in windows of it, one window a frame, and followed in a
-window (``live_estimator``, ``pose.ZoomSearch``).
+MediaPipe's inference runs on one core and releases the GIL, and one inference of the pose model
+(heavy, as for a review, unless the settings choose another) takes longer than a 30 fps frame
+interval. So two estimators take turns, each tracking the person on every other frame, and two
+frames queued together are detected side by side on both cores. The session still sees every
+coached frame in time order. A person too small for the whole frame (a camera far off) is searched
+for in windows of it, one window a frame, and followed in a window; the tracking is checked once a
+second against a frame read afresh (``live_estimator``, ``pose.ZoomSearch``, ``pose.TrackCheck``).
 
 Results leave through a bounded, thread-safe queue (``drain``): the UI thread reads them, because
 UI calls do not work from the stream's thread.
@@ -60,7 +61,6 @@ import numpy as np
 from pose_coach.coach import Coach, Detector
 from pose_coach.config import Settings
 from pose_coach.input.landmarks import PoseFrame
-from pose_coach.input.model_files import default_model_path
 from pose_coach.input.pose import ModelError, PoseEstimator
 from pose_coach.judge.cues import Phase
 from pose_coach.judge.reference import Reference
@@ -160,7 +160,7 @@ class LiveCoach:
         background: Executor | None = None,
     ) -> None:
         self.reference = reference
-        self.settings = live_settings(settings)
+        self.settings = settings or Settings()
         self.coach = Coach(reference, self.settings, sides)
         self.rom = RomSampler(reference)
         self.sides = self.coach.sides
@@ -500,19 +500,11 @@ class LiveCoach:
             self._detectors = []
 
 
-def live_settings(settings: Settings | None = None) -> Settings:
-    """``settings`` as live coaching uses them: its own model, full, unless one is chosen (live
-    keeps up with full, not heavy: ``model_files``)."""
-    settings = settings or Settings()
-    if settings.model_path is None:
-        return settings.with_changes(model_path=default_model_path(live=True))
-    return settings
-
-
-def live_estimator(model_path: Path) -> PoseEstimator:
-    """A pose estimator as live coaching runs it (``live_settings``'s model): video mode, and a
-    person too small for the whole frame searched for one window a frame (``pose.ZoomSearch``)."""
-    return PoseEstimator(model_path, zoom_search=True, spread_search=True)
+def live_estimator(model_path: Path | None = None) -> PoseEstimator:
+    """A pose estimator as live coaching runs it: video mode, a person too small for the whole
+    frame searched for one window a frame (``pose.ZoomSearch``), and the tracking checked
+    (``pose.TrackCheck``: heavy, taking turns, loses a person turning round without it)."""
+    return PoseEstimator(model_path, zoom_search=True, spread_search=True, track_check=True)
 
 
 def _video_frame(rgb: np.ndarray) -> av.VideoFrame:

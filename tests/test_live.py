@@ -177,15 +177,14 @@ def test_a_completed_side_is_checkpointed_at_once(fake):
     assert round(outcomes[-1].duration_s * 30) % 90 != 0, "not one of the periodic checkpoints"
 
 
-def test_live_coaching_runs_the_full_model_unless_another_is_chosen():
+def test_live_coaching_runs_the_reviews_model_unless_another_is_chosen():
     from pose_coach.config import Settings
-    from pose_coach.input.model_files import shipped_model_path
 
     coach = LiveCoach(get_reference("kneeling_psoas"))
-    assert coach.settings.model_path == shipped_model_path("full")
-    assert coach.settings.visibility == 0.5 and coach.coach.measurer.min_visibility == 0.5
-    chosen = LiveCoach(get_reference("kneeling_psoas"), Settings(model_path=Path("heavy")))
-    assert chosen.settings.model_path == Path("heavy") and chosen.settings.visibility == 0.3
+    assert coach.settings.model_path is None  # the default, heavy (test_pose)
+    assert coach.settings.visibility == 0.3 and coach.coach.measurer.min_visibility == 0.3
+    chosen = LiveCoach(get_reference("kneeling_psoas"), Settings(model_path=Path("full")))
+    assert chosen.settings.model_path == Path("full") and chosen.settings.visibility == 0.5
 
 
 def test_a_bad_model_stops_the_coach_with_a_clear_error(tmp_path):

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -85,9 +86,8 @@ def test_check_rejects_a_changed_model(tmp_path: Path) -> None:
 
 
 def test_default_models_are_the_shipped_bundles() -> None:
-    assert default_model_path().name == "pose_landmarker_heavy.task"  # a recorded video
-    assert default_model_path(live=True).name == "pose_landmarker_full.task"
-    for model in (default_model_path(), default_model_path(live=True)):
+    assert default_model_path().name == "pose_landmarker_heavy.task"
+    for model in (default_model_path(), shipped_model_path("full")):
         with zipfile.ZipFile(model) as bundle:
             assert bundle.namelist() == ["pose_detector.tflite", "pose_landmarks_detector.tflite"]
 
@@ -208,14 +208,14 @@ def test_a_person_too_small_for_the_whole_frame_is_found_by_the_zoom_search() ->
 
 
 def _gaps_after_turning_round(
-    model: Path | None, frames: list, *, estimators: int = 1, check: bool = False
+    frames: list, make: Callable[[], PoseEstimator], *, estimators: int = 1
 ) -> list[float]:
     """``torso_gap`` of each reading of ``frames`` (of the turning-round clip) from 5 s on, the
-    person turned round, to the same frame read afresh by ``model``; ``estimators`` in video mode
-    take turns, frame by frame, as live coaching's do."""
-    with PoseEstimator(model, video_mode=False) as still:
+    person turned round, to the same frame read afresh by the default model; ``estimators`` made
+    by ``make`` take turns, frame by frame, as live coaching's do."""
+    with PoseEstimator(video_mode=False) as still:
         fresh = [still.detect(rgb, t) for rgb, t in frames]
-    turns = [PoseEstimator(model, video_mode=True, track_check=check) for _ in range(estimators)]
+    turns = [make() for _ in range(estimators)]
     try:
         tracked = [turns[i % estimators].detect(rgb, t) for i, (rgb, t) in enumerate(frames)]
     finally:
@@ -233,23 +233,23 @@ def test_tracking_that_lost_a_person_turning_round_starts_again() -> None:
     finds them. With the check it starts again within a second and agrees with the fresh
     readings."""
     frames = list(iter_frames(DATA / "turning_round_lying.mp4"))[::2]
-    unchecked = _gaps_after_turning_round(None, frames, check=False)
-    checked = _gaps_after_turning_round(None, frames, check=True)
+    unchecked = _gaps_after_turning_round(frames, lambda: PoseEstimator(track_check=False))
+    checked = _gaps_after_turning_round(frames, lambda: PoseEstimator(track_check=True))
     assert len(unchecked) > 40 and len(checked) > 40
     assert np.median(unchecked) > 1.0
     assert max(checked) < 0.3
 
 
-def test_live_coachings_model_keeps_a_person_turning_round() -> None:
-    """Why live coaching has no tracking check: its model (full), with its estimators taking
-    turns on every frame of the clip above, follows the person round without one. (Heavy, so
-    taking turns, loses them as in the test above: a check would be needed if live's model
-    changed.)"""
+def test_live_coachings_estimators_keep_a_person_turning_round() -> None:
+    """Live coaching's estimators (``live.live_estimator``, the default model) taking turns on
+    every frame of the clip above follow the person round: the tracking check starts them again.
+    Without it they keep the body they had."""
     frames = list(iter_frames(DATA / "turning_round_lying.mp4"))
-    live_model = default_model_path(live=True)
-    gaps = _gaps_after_turning_round(live_model, frames, estimators=live.ESTIMATORS)
+    gaps = _gaps_after_turning_round(frames, live.live_estimator, estimators=live.ESTIMATORS)
     assert len(gaps) > 100
     assert max(gaps) < 0.3
+    unchecked = _gaps_after_turning_round(frames, PoseEstimator, estimators=live.ESTIMATORS)
+    assert np.median(unchecked) > 1.0
 
 
 def test_a_frame_read_afresh_replaces_the_tracked_reading_only_when_only_it_can_be_judged() -> None:

@@ -8,13 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 # Heavy reads the leg farther from the camera far better than full (README, "The pose model") at
-# about three times full's inference time (benchmarks/model_speed.py). A recorded video is heavy's
-# by default: analysed at about 15 frames a second (``Settings.analysis_fps``) it costs about one
-# and a half times full's time on every frame. Live coaching must keep up with a 30 fps camera on
-# two cores (README, "Live coaching in real Chromium"), which heavy cannot: full is live's default.
+# about three times full's inference time (benchmarks/model_speed.py). It is the default for a
+# recorded video, analysed at about 15 frames a second (``Settings.analysis_fps``), and live, where
+# two estimators taking turns coach about as many (README, "Live coaching, measured").
 SHIPPED_MODELS = {"full": "pose_landmarker_full.task", "heavy": "pose_landmarker_heavy.task"}
 DEFAULT_MODEL = "heavy"
-LIVE_MODEL = "full"
 # The visibility a landmark needs to be used, per shipped model. Heavy places a hidden far leg well
 # but gives it a low visibility: at 0.3 that leg is judged (development split dev3, heavy: good
 # holds credited 37 -> 41 of 48, good-form faults 10 -> 8, against 0.5); full's far leg is not
@@ -28,9 +26,9 @@ def shipped_model_path(name: str) -> Path:
     return Path(__file__).resolve().parents[1] / "models" / SHIPPED_MODELS[name]
 
 
-def default_model_path(live: bool = False) -> Path:
-    """The shipped model used when none is chosen: heavy for a recorded video, full for live."""
-    return shipped_model_path(LIVE_MODEL if live else DEFAULT_MODEL)
+def default_model_path() -> Path:
+    """The shipped model used when none is chosen."""
+    return shipped_model_path(DEFAULT_MODEL)
 
 
 def resolve_model_path(model: Path | str | None) -> Path:

@@ -153,8 +153,7 @@ class PoseEstimator:
         """``zoom_search``: look for a person too small for the whole frame (``ZoomSearch``),
         one window a frame with ``spread_search`` (live coaching, where reading every window at
         once would stall the stream); ``track_check``: now and then read a frame afresh, and
-        start the tracking again when it has lost the person (``TrackCheck``; off for live
-        coaching, where it would stall the stream)."""
+        start the tracking again when it has lost the person (``TrackCheck``)."""
         _check_confidence("min_detection_confidence", min_detection_confidence)
         _check_confidence("min_tracking_confidence", min_tracking_confidence)
         self.model_path = resolve_model_path(model_path)
