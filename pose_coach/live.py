@@ -88,6 +88,11 @@ WARM_UP_FRAMES = 30  # drops before this many frames are coached do not count (t
 # Chromium's faulty-form test (tests/browser/test_app_browser.py) coached a few frames a second;
 # skipping every other one, no fault was cued in 120 s in 2 runs of 3 (1 run without: cued).
 MIN_SKIP_FPS = 8.0
+# A stepped-down coach skips frames while the person holds still: in a hold, and holding on once
+# its time is reached. (In Chromium, 40 s from the start of a hold, the last 10 past its 30 s, the
+# heavy model stepped down dropped 14% of the frames when it coached every frame it could once the
+# hold was complete, 6% when it skipped them: benchmarks/browser_live.py, README.)
+STILL_PHASES = (Phase.HOLDING, Phase.HOLD_COMPLETE)
 RATE_FRAMES = 30
 LOG = logging.getLogger(__name__)
 
@@ -243,11 +248,11 @@ class LiveCoach:
         return self._stride > 1
 
     def _stepped_down_now(self) -> bool:
-        """Stepped down, in a hold (the person holding still in the stretch, where a frame says
-        little the next does not)."""
+        """Stepped down, the person holding still in the stretch (in a hold, or still holding
+        once it is complete), where a frame says little the next does not."""
         if self._stride == 1 or self._finished or self.error is not None:
             return False
-        return self._last is not None and self._last.phase is Phase.HOLDING
+        return self._last is not None and self._last.phase in STILL_PHASES
 
     def _show_last(self, frames: list[av.VideoFrame]) -> av.VideoFrame:
         """Stepped down: the newest frame goes back at once with the last coaching drawn on it

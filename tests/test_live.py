@@ -232,6 +232,28 @@ def test_a_coach_that_cannot_keep_up_steps_down_in_steady_holds(fake):
     assert coach.stats().skipped - skipped == 10
 
 
+def test_a_stepped_down_coach_skips_frames_while_a_completed_hold_is_held_on(fake):
+    """The hold's time is reached (the coach asks for the other side) while the person still
+    holds the stretch: the coach stays stepped down, one frame in two to the model."""
+    coach = LiveCoach(get_reference("kneeling_psoas"), estimators=[fake], background=Inline())
+    for n in range(90):  # keeping up for 3 s: the hold starts
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+    n = 90
+    while not coach.stepped_down:  # two at a time: one of each pair dropped
+        asyncio.run(coach.recv_queued([video_frame(n * 3000), video_frame((n + 1) * 3000)]))
+        n += 2
+    phases = [result.phase for result in coach.drain()]
+    while phases[-1] is not Phase.HOLD_COMPLETE and n < 1500:  # the hold's 30 s are reached
+        asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
+        phases += [result.phase for result in coach.drain()]
+        n += 1
+    assert phases[-1] is Phase.HOLD_COMPLETE
+    coached = len(fake.times)
+    for k in range(n, n + 20):
+        asyncio.run(coach.recv_queued([video_frame(k * 3000)]))
+    assert len(fake.times) - coached == 10, "every other frame of the completed hold"
+
+
 def test_a_stepped_down_coach_skips_nothing_when_it_already_coaches_few_frames(fake):
     coach = LiveCoach(
         get_reference("kneeling_psoas"), sides=("left",), estimators=[fake], background=Inline()
