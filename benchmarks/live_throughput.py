@@ -152,8 +152,8 @@ def make_coach(
     stretch: str, estimators: int, model: Path | None = None
 ) -> tuple[LiveCoach, list[PoseEstimator]]:
     """A LiveCoach with ``estimators`` pose estimators taking turns (closed by the caller)."""
-    settings = Settings(model_path=model)  # None: the default model (heavy)
-    owned = [live_estimator(settings.model_path) for _ in range(estimators)]
+    owned = [live_estimator(model) for _ in range(estimators)]  # None: the default model (heavy)
+    settings = Settings(model_path=model)
     coach = LiveCoach(get_reference(stretch), settings, estimators=[e.detect for e in owned])
     return coach, owned
 

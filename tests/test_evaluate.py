@@ -304,8 +304,8 @@ def test_the_working_leg_is_near_or_far_from_the_world_landmarks_depth():
 @pytest.mark.slow
 def test_a_video_is_evaluated_as_the_live_page_coaches_a_webcam(tmp_path):
     """``evaluate --live``: every frame through ``LiveCoach`` with live's own estimators (the
-    default model); the detections are cached like a review's, apart from them, and a second run from the
-    cache gives the same table. A short sample with a bounce: the bounce found, the hold timed as
+    default model); the detections are cached like a review's, apart from them, and a second run
+    from the cache gives the same table. A short sample with a bounce: the bounce found, the hold timed as
     a review times it."""
     video = ROOT / "sample_videos" / "half_kneeling_hip_flexor_bounce.mp4"
     for source in (video, truth_path(video)):

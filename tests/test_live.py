@@ -213,6 +213,15 @@ def test_a_frame_that_fails_keeps_the_session_so_far(fake):
     assert outcome is not None and outcome.duration_s == pytest.approx(2.0, abs=0.05)
 
 
+def _stepped_down_by_pairs(coach: LiveCoach, n: int = 90) -> int:
+    """Frames from ``n`` on reach ``coach`` two at a time (one of each pair dropped, beyond
+    MAX_DROP) until it steps down; the number of the next frame."""
+    while not coach.stepped_down:
+        asyncio.run(coach.recv_queued([video_frame(n * 3000), video_frame((n + 1) * 3000)]))
+        n += 2
+    return n
+
+
 def test_a_coach_that_cannot_keep_up_steps_down_in_steady_holds(fake):
     coach = LiveCoach(
         get_reference("kneeling_psoas"), sides=("left",), estimators=[fake], background=Inline()
@@ -238,10 +247,7 @@ def test_a_stepped_down_coach_skips_frames_while_a_completed_hold_is_held_on(fak
     coach = LiveCoach(get_reference("kneeling_psoas"), estimators=[fake], background=Inline())
     for n in range(90):  # keeping up for 3 s: the hold starts
         asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
-    n = 90
-    while not coach.stepped_down:  # two at a time: one of each pair dropped
-        asyncio.run(coach.recv_queued([video_frame(n * 3000), video_frame((n + 1) * 3000)]))
-        n += 2
+    n = _stepped_down_by_pairs(coach)
     phases = [result.phase for result in coach.drain()]
     while phases[-1] is not Phase.HOLD_COMPLETE and n < 1500:  # the hold's 30 s are reached
         asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
@@ -277,10 +283,7 @@ def test_a_coach_that_still_drops_steps_down_again_to_one_frame_in_three(fake):
     )
     for n in range(90):  # keeping up for 3 s: the hold starts
         asyncio.run(coach.recv_queued([video_frame(n * 3000)]))
-    n = 90
-    while not coach.stepped_down:  # two at a time: one of each pair dropped
-        asyncio.run(coach.recv_queued([video_frame(n * 3000), video_frame((n + 1) * 3000)]))
-        n += 2
+    n = _stepped_down_by_pairs(coach)
     assert coach.stats().stride == 2
     # Still two at a time: a skipped pair shows its newest frame and drops the older, a coached
     # pair coaches its newest: half are still dropped, so after a fresh window it steps again.
