@@ -9,9 +9,7 @@ a process that is gone, or not written for ``ABANDONED_S``, are found by ``aband
 
 from __future__ import annotations
 
-import contextlib
 import os
-import queue
 import threading
 import uuid
 from pathlib import Path
@@ -39,53 +37,58 @@ class LiveJournal:
         self.stretch, self.path, self.person = stretch, path, check_person(person)
         self.session_id: int | None = None
         self.error: str | None = None
-        self._pending: queue.Queue[LiveOutcome | None] = queue.Queue(maxsize=1)
-        self._lock = threading.Lock()  # one write at a time: the writer's or finish's
-        self._finished = False
+        self._changed = threading.Condition()  # guards the two below
+        self._newest: LiveOutcome | None = None  # handed over, not written yet
+        self._finishing = False
         # Started by the first checkpoint: a page shown without START writes nothing.
         self._thread = threading.Thread(target=self._write_pending, daemon=True,
                                         name="pose-coach-journal")  # fmt: skip
 
     def checkpoint(self, outcome: LiveOutcome) -> None:
-        """Queue the session so far; a checkpoint not yet written is replaced by this newer one."""
-        with self._lock:
-            if not self._thread.is_alive() and not self._finished:
-                self._thread.start()
-        while True:
-            try:
-                self._pending.put_nowait(outcome)
+        """Hand over the session so far, replacing one not yet written, and never wait for the
+        history file. Once ``finish`` is called, a late one (the stream's last frames) is
+        ignored."""
+        with self._changed:
+            if self._finishing:
                 return
-            except queue.Full:
-                with contextlib.suppress(queue.Empty):
-                    self._pending.get_nowait()
+            self._newest = outcome
+            if self._thread.ident is None:
+                self._thread.start()
+            self._changed.notify()
 
     def finish(self, outcome: LiveOutcome | None) -> SessionRecord | None:
-        """Stop the writer and store the final summary as ``done`` (None: nothing was coached;
-        a checkpoint already written stays as it is). Returns the record stored."""
-        with self._lock:
-            self._finished = True
-            started = self._thread.is_alive()
-        if started:
-            self._pending.put(None)  # after any checkpoint still queued
+        """Stop the writer and store the final summary as ``done``, superseding any checkpoint
+        not yet written (None: nothing was coached; a checkpoint already written stays as it
+        is). Returns the record stored."""
+        with self._changed:
+            self._finishing = True
+            self._changed.notify()
+        if self._thread.ident is not None:
             self._thread.join()
         if outcome is None:
             return None
         return self._write(outcome, "done")
 
     def _write_pending(self) -> None:
-        while (outcome := self._pending.get()) is not None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._newest is not None or self._finishing)
+                if self._finishing:
+                    return
+                outcome, self._newest = self._newest, None
             self._write(outcome, "open")
 
     def _write(self, outcome: LiveOutcome, status: str) -> SessionRecord:
+        """Store ``outcome``: from the writer, or from ``finish`` once the writer has ended, so
+        never two at once."""
         record = SessionRecord.from_summary(self.stretch, "live", outcome.started_at,
                                             outcome.duration_s, outcome.summary,
                                             person=self.person, status=status)  # fmt: skip
-        with self._lock:
-            try:
-                self.session_id = history.save_session(record, self.path, self.session_id, OWNER)
-                self.error = None
-            except history.HistoryError as error:
-                self.error = str(error)
+        try:
+            self.session_id = history.save_session(record, self.path, self.session_id, OWNER)
+            self.error = None
+        except history.HistoryError as error:
+            self.error = str(error)
         return record
 
 
