@@ -57,6 +57,7 @@ SPLIT_SEEDS = {
     "dev17": 17_171_017,
     "dev18": 18_181_018,
     "dev19": 19_191_019,
+    "dev20": 20_202_020,
     "test": 7_770_313,
     "test2": 2_612_071,
 }
@@ -99,8 +100,9 @@ THREE_QUARTER_GOOD = {
 }
 
 # Per split: good-form videos per stretch, fault videos per kind, good videos with a 30 s hold;
-# optionally every video's `turn`, `yaw` bucket or `body` bucket fixed (else drawn), fault kinds
-# left out (`none_of`), and the fault on the far leg's second side (`fault_leg`).
+# optionally the stretches (`stretches`), every video's `turn`, `height`, `pitch`, `yaw` bucket or
+# `body` bucket fixed (else drawn), fault kinds left out (`none_of`), and the fault on the far
+# leg's second side (`fault_leg`).
 MIX = {
     "dev": {
         "good_per_stretch": 5,
@@ -227,6 +229,21 @@ MIX = {
     # and 9 of 14 good holds credited), good form only (and one bounce video): whether fresh
     # videos of that kind fail as often, none of the rules chosen on them.
     "dev19": THREE_QUARTER_GOOD | {"good_per_stretch": 6, "body": "short_heavy"},
+    # The twentieth (round 16): the second test split's one fault in a good-form video is a bounce
+    # in a half-kneeling hold filmed from a low camera looking (nearly) level, and no development
+    # split has such a report. Half-kneeling from low, level cameras only, every yaw and body,
+    # half the people turning round: good form, and bounce and jerk videos from the same
+    # placements to show what a change costs in true bounces; none of the rules chosen on them.
+    "dev20": {
+        "stretches": ("half_kneeling_hip_flexor",),
+        "good_per_stretch": 14,
+        "faults_per_kind": 3,
+        "one_fewer": (),
+        "none_of": tuple(kind for kind in FAULT_KINDS if kind not in ("bounce", "jerk")),
+        "full_holds": 0,
+        "height": "low",
+        "pitch": "p00_08",
+    },
     "test": {
         "good_per_stretch": 6,
         "faults_per_kind": 5,
@@ -419,21 +436,23 @@ def plan(split: str) -> list[dict]:
     rng = np.random.default_rng(SPLIT_SEEDS[split])
     mix = MIX[split]
     jobs = []
-    for sid in STRETCH_IDS:
+    stretch_ids = mix.get("stretches", STRETCH_IDS)
+    for sid in stretch_ids:
         for k in range(mix["good_per_stretch"]):
             jobs.append({"stretch": sid, "fault": None, "turn": mix.get("turn", k % 2 == 0)})
     for kind in (k for k in FAULT_KINDS if k not in mix.get("none_of", ())):
         n = mix["faults_per_kind"] - (1 if kind in mix["one_fewer"] else 0)
-        stretches = list(rng.permutation(STRETCH_IDS))
+        stretches = list(rng.permutation(stretch_ids))
         for k in range(n):
             turn = rng.random() < 0.5
-            jobs.append({"stretch": stretches[k % 4], "fault": kind, "turn": mix.get("turn", turn)})
+            stretch = stretches[k % len(stretches)]
+            jobs.append({"stretch": stretch, "fault": kind, "turn": mix.get("turn", turn)})
     full = list(
         rng.choice([i for i, j in enumerate(jobs) if j["fault"] is None], mix["full_holds"], False)
     )
     n = len(jobs)
-    heights = _cycle(rng, HEIGHT_BUCKETS, n)
-    pitches = _cycle(rng, PITCH_BUCKETS, n)
+    heights = [mix["height"]] * n if "height" in mix else _cycle(rng, HEIGHT_BUCKETS, n)
+    pitches = [mix["pitch"]] * n if "pitch" in mix else _cycle(rng, PITCH_BUCKETS, n)
     # A camera near the floor cannot look steeply down at a person: swap such pitches with a
     # raised camera's shallower one (the counts per bucket stay).
     for i in range(n):
