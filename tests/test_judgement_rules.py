@@ -80,10 +80,12 @@ def lying_faults(reference=LYING, view=LYING_VIEW, **hold: float) -> list[Fault]
     return [e.kind for e in summary.events]
 
 
-def half_kneeling_faults(working_hip: float, near: str, view: str = "side") -> list[Fault]:
-    """The faults of a 14 s half-kneeling hold of the left leg with its hip at ``working_hip``,
-    seen from ``view`` with the ``near`` leg nearer the camera."""
-    step = STEP | {"working_hip": working_hip}
+def half_kneeling_faults(
+    working_hip: float, near: str, view: str = "side", front_knee: float = STEP["other_knee"]
+) -> list[Fault]:
+    """The faults of a 14 s half-kneeling hold of the left leg with its hip at ``working_hip`` and
+    the front knee at ``front_knee``, seen from ``view`` with the ``near`` leg nearer the camera."""
+    step = STEP | {"working_hip": working_hip, "other_knee": front_knee}
     keys = [(0, TALL), (3, TALL), (5, step), (19, step), (21, TALL), (23, TALL)]
     view = BodyView(view, "right", "kneeling", near=near)
     _, summary = run(frames(keys, view=view, side="left"), sides=("left",))
@@ -101,6 +103,15 @@ def test_the_far_leg_is_judged_with_more_room_below_its_band(monkeypatch):
     assert half_kneeling_faults(4.0, near="right") == [Fault.TOO_SHALLOW]
     monkeypatch.setattr("pose_coach.judge.form.FAR_LEG_ROOM_BELOW_DEG", 0.0)
     assert half_kneeling_faults(-44.0, near="right") == [Fault.TOO_DEEP]
+
+
+def test_a_front_knee_bent_as_good_form_bends_it_is_not_past_the_ankle_from_a_low_camera():
+    """Good form bends the half-kneeling front knee up to 125 degrees, and a low camera reads a knee
+    bent 116-118 at 128-130: read 132, it is not told "past your ankle" (the band ends at 135, where
+    at 130 it was told so); read 140, it is."""
+    assert half_kneeling_faults(-20.0, near="left", front_knee=132.0) == []
+    assert half_kneeling_faults(-20.0, near="left", front_knee=140.0) == [Fault.TOO_DEEP]
+    assert half_kneeling_faults(-20.0, near="left", front_knee=56.0) == [Fault.TOO_SHALLOW]
 
 
 def test_from_a_three_quarter_view_hips_and_knees_have_room_towards_too_deep(monkeypatch):
