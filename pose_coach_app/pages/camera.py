@@ -3,6 +3,8 @@ coaches it. One phone at a time; another is refused with what to do."""
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
@@ -12,6 +14,29 @@ CAMERA_ON = "phone_camera_on"  # session state (the switch's): the person asked 
 # Session state: how many times the connection stopped by itself, whether it was connecting or
 # sending at the last run, and whether a new video component is being put on the page.
 DROPS, ACTIVE, FRESH = "phone_camera_drops", "phone_camera_active", "phone_camera_fresh"
+CONNECTING_SINCE = "phone_camera_connecting_since"  # session state: offered, not sending yet
+# A connection that has neither come up nor failed by then is given up, and a new video component
+# put on the page, as after a drop: a connection given another's answer fails after about 15 s
+# (below), one whose offer was never answered never did (one CI run: "Connecting..." for 120 s).
+CONNECT_TIMEOUT_S = 25.0
+
+
+def _new_component() -> None:
+    """Put a new video component on the page, stopped, to be started at the next run."""
+    st.session_state[DROPS] += 1
+    st.session_state[FRESH] = True
+    st.session_state[ACTIVE] = False
+    st.session_state.pop(CONNECTING_SINCE, None)
+
+
+@st.fragment(run_every=phone.WATCH_S)
+def connecting_watch() -> None:
+    """While the camera connects: a connection neither up nor failed after ``CONNECT_TIMEOUT_S``
+    is given up for a new video component."""
+    since = st.session_state.get(CONNECTING_SINCE)
+    if since is not None and time.monotonic() - since > CONNECT_TIMEOUT_S:
+        _new_component()
+        st.rerun(scope="app")
 
 
 def render() -> None:
@@ -51,12 +76,17 @@ def render() -> None:
         # one connection, at once (27 of 30 reconnections took under 12 s, 3 took 16 s). Stop
         # then Start starts the same component again: when its second connection fails, this
         # puts up a new one too (the phone sends again after about 16 s).
-        st.session_state[DROPS] += 1
-        st.session_state[FRESH] = True
-        st.session_state[ACTIVE] = False
+        _new_component()
         st.rerun()
     st.session_state[ACTIVE] = active
     track = context.input_video_track if context.state.playing else None
+    # Offered (the camera allowed), not sending yet: watched. Waiting for the person to allow the
+    # camera is not.
+    if on and context.state.signalling and not context.state.playing:
+        st.session_state.setdefault(CONNECTING_SINCE, time.monotonic())
+        connecting_watch()
+    else:
+        st.session_state.pop(CONNECTING_SINCE, None)
     if track is None:
         link.disconnect(me)
         if on:
