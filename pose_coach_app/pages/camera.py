@@ -3,6 +3,7 @@ coaches it. One phone at a time; another is refused with what to do."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 import streamlit as st
@@ -19,6 +20,7 @@ CONNECTING_SINCE = "phone_camera_connecting_since"  # session state: offered, no
 # put on the page, as after a drop: a connection given another's answer fails after about 15 s
 # (below), one whose offer was never answered never did (one CI run: "Connecting..." for 120 s).
 CONNECT_TIMEOUT_S = 25.0
+LOG = logging.getLogger(__name__)
 
 
 def _new_component() -> None:
@@ -35,6 +37,8 @@ def connecting_watch() -> None:
     is given up for a new video component."""
     since = st.session_state.get(CONNECTING_SINCE)
     if since is not None and time.monotonic() - since > CONNECT_TIMEOUT_S:
+        LOG.warning("the phone's connection neither came up nor failed in %.0f s: a new video "
+                    "component", CONNECT_TIMEOUT_S)  # fmt: skip
         _new_component()
         st.rerun(scope="app")
 
