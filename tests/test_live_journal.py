@@ -4,6 +4,7 @@ page's, with a real history file."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timezone
 
 from pose_coach import history
@@ -68,8 +69,10 @@ def test_checkpoints_handed_over_while_the_session_finishes_never_stop_it_finish
                 t += 0.001
 
         streamer = in_thread(stream)
-        while journal.session_id is None:  # the writer has stored one
-            threading.Event().wait(0.001)
+        deadline = time.monotonic() + 10
+        while journal.session_id is None and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert journal.session_id is not None, "the writer stores a checkpoint"
         finishing = in_thread(journal.finish, outcome(100.0))
         finishing.join(10)
         hung = finishing.is_alive()

@@ -288,6 +288,11 @@ def _cycle(rng: np.random.Generator, names, n: int) -> list:
     return out
 
 
+def _bucket_per_video(rng: np.random.Generator, mix: dict, key: str, names, n: int) -> list:
+    """Each of `n` videos' bucket for `key`: the split's fixed one, else `_cycle`d."""
+    return [mix[key]] * n if key in mix else _cycle(rng, names, n)
+
+
 def _rgb(h: float, s: float, v: float) -> tuple[int, int, int]:
     r, g, b = colorsys.hsv_to_rgb(h % 1.0, min(max(s, 0), 1), min(max(v, 0), 1))
     return (int(round(255 * r)), int(round(255 * g)), int(round(255 * b)))
@@ -451,8 +456,8 @@ def plan(split: str) -> list[dict]:
         rng.choice([i for i, j in enumerate(jobs) if j["fault"] is None], mix["full_holds"], False)
     )
     n = len(jobs)
-    heights = [mix["height"]] * n if "height" in mix else _cycle(rng, HEIGHT_BUCKETS, n)
-    pitches = [mix["pitch"]] * n if "pitch" in mix else _cycle(rng, PITCH_BUCKETS, n)
+    heights = _bucket_per_video(rng, mix, "height", HEIGHT_BUCKETS, n)
+    pitches = _bucket_per_video(rng, mix, "pitch", PITCH_BUCKETS, n)
     # A camera near the floor cannot look steeply down at a person: swap such pitches with a
     # raised camera's shallower one (the counts per bucket stay).
     for i in range(n):
@@ -475,9 +480,9 @@ def plan(split: str) -> list[dict]:
                 and pitches[j] != "p16_25"
             )
             heights[i], heights[j] = heights[j], heights[i]
-    yaws = [mix["yaw"]] * n if "yaw" in mix else _cycle(rng, YAW_BUCKETS, n)
+    yaws = _bucket_per_video(rng, mix, "yaw", YAW_BUCKETS, n)
     portraits = _cycle(rng, [True, False, False, False, False], n)
-    bodies = [mix["body"]] * n if "body" in mix else _cycle(rng, BODY_BUCKETS, n)
+    bodies = _bucket_per_video(rng, mix, "body", BODY_BUCKETS, n)
     sexes = _cycle(rng, ("female", "male"), n)
     fps_choices = _cycle(rng, [24] * 6 + [25] * 4 + [30] * 2, n)
     faulty = [i for i, j in enumerate(jobs) if j["fault"] not in (None, "hold_too_short")]
