@@ -108,10 +108,23 @@ def test_the_far_leg_is_judged_with_more_room_below_its_band(monkeypatch):
 def test_a_front_knee_bent_as_good_form_bends_it_is_not_past_the_ankle_from_a_low_camera():
     """Good form bends the half-kneeling front knee up to 125 degrees, and a low camera reads a knee
     bent 116-118 at 128-130: read 132, it is not told "past your ankle" (the band ends at 135, where
-    at 130 it was told so); read 140, it is."""
-    assert half_kneeling_faults(-20.0, near="left", front_knee=132.0) == []
-    assert half_kneeling_faults(-20.0, near="left", front_knee=140.0) == [Fault.TOO_DEEP]
+    at 130 it was told so); read 140, it is. (The front leg is the near one here: the working leg,
+    the left, is far.)"""
+    assert half_kneeling_faults(-20.0, near="right", front_knee=132.0) == []
+    assert half_kneeling_faults(-20.0, near="right", front_knee=140.0) == [Fault.TOO_DEEP]
+    assert half_kneeling_faults(-20.0, near="right", front_knee=56.0) == [Fault.TOO_SHALLOW]
+
+
+def test_a_far_front_knee_has_room_above_its_band(monkeypatch):
+    """The front knee of a person who turned round is the far one, and reads up to 24 degrees more
+    bent than it is: read 142 it is past the ankle when near, not when far; read 150, from either.
+    Its band's other edge is as for a near knee. Switched off, the far knee read 142 is told."""
+    assert half_kneeling_faults(-20.0, near="right", front_knee=142.0) == [Fault.TOO_DEEP]
+    assert half_kneeling_faults(-20.0, near="left", front_knee=142.0) == []
+    assert half_kneeling_faults(-20.0, near="left", front_knee=150.0) == [Fault.TOO_DEEP]
     assert half_kneeling_faults(-20.0, near="left", front_knee=56.0) == [Fault.TOO_SHALLOW]
+    monkeypatch.setattr("pose_coach.judge.form.FAR_OTHER_KNEE_ROOM_ABOVE_DEG", 0.0)
+    assert half_kneeling_faults(-20.0, near="left", front_knee=142.0) == [Fault.TOO_DEEP]
 
 
 def test_from_a_three_quarter_view_hips_and_knees_have_room_towards_too_deep(monkeypatch):

@@ -55,6 +55,16 @@ FAR_LEG_ROOM_BELOW_DEG = 15.0
 # found as before; dev11 (every fault on the far leg) as before (10 alike; 15 lost its true
 # too-shallow far kneeling leg).
 GUESSED_LEG_ROOM_ABOVE_DEG = 6.0
+# The other leg's knee read when that leg is the far one (the half-kneeling front knee of a person
+# who turned round) reads more bent than it is: in the good holds of dev18 and dev20-dev22 a far
+# front knee read a median 4 degrees above the true 3D angle (95th percentile 15, most 24: a knee
+# bent 119 read 143 from a laptop 1.1 m high pitched 22 degrees down, "past your ankle" through a
+# whole good hold, `dev21003`), a near one at most 12 above. So a far knee of the other leg may read
+# FAR_OTHER_KNEE_ROOM_ABOVE_DEG above its band. No development split holds a front knee truly past
+# its band (the renderer bends it 75-125 in every hold), so the room is the least that keeps the
+# far front knees of good form inside: 10 (dev21003 reads 143-144 against a band ending at 135).
+FAR_OTHER_KNEE_ANGLES = ("other_knee",)
+FAR_OTHER_KNEE_ROOM_ABOVE_DEG = 10.0
 # From a three-quarter view (35-45 degrees off the side) the pose model's image points read the
 # lying and half-kneeling stretches deeper than they are: in the good holds of the development
 # splits (dev3, dev5-dev10, dev12-dev14) the median error against the true 3D angle, towards too
@@ -92,6 +102,7 @@ class Seen:
     """How the camera sees the working leg in one frame."""
 
     far: bool = False  # it is the leg farther from the camera
+    other_far: bool = False  # the other leg is the one farther from the camera
     guessed: bool = False  # it is hidden: read where the pose model guesses it
     three_quarter: bool = False  # the camera sees the body from a three-quarter view
 
@@ -203,6 +214,8 @@ class LimbLimits(_Limits):
         if seen.far and name in FAR_LEG_ANGLES:
             below = FAR_LEG_ROOM_BELOW_DEG
             above = GUESSED_LEG_ROOM_ABOVE_DEG if seen.guessed else 0.0
+        if seen.other_far and name in FAR_OTHER_KNEE_ANGLES:
+            above += FAR_OTHER_KNEE_ROOM_ABOVE_DEG
         if seen.three_quarter and name in THREE_QUARTER_ANGLES:
             room = self.three_quarter_room
             below += room if check.too_low.fault is Fault.TOO_DEEP else 0.0

@@ -426,6 +426,7 @@ class HoldTracker:
                         hold.layouts[(not far, head)] += 1
                     seen = Seen(
                         far=far or self._far_by_layout(hold.side, head),
+                        other_far=view is not None and view.near == hold.legs,
                         guessed=HIDDEN_LEG_STILLNESS and math.isnan(angles[f"hip_{hold.legs}"]),
                         three_quarter=view is not None and view.view == "three_quarter",
                     )

@@ -58,6 +58,8 @@ SPLIT_SEEDS = {
     "dev18": 18_181_018,
     "dev19": 19_191_019,
     "dev20": 20_202_020,
+    "dev21": 21_212_021,
+    "dev22": 22_222_022,
     "test": 7_770_313,
     "test2": 2_612_071,
 }
@@ -243,6 +245,35 @@ MIX = {
         "full_holds": 0,
         "height": "low",
         "pitch": "p00_08",
+    },
+    # The twenty-first (round 16): the depth and trunk faults, at every placement, stretch and
+    # body. The second test split finds 3 of 5 too shallow, 4 of 5 too deep and 3 of 5 trunk
+    # faults, and a development split has only 4 of each kind, too few to show where the misses
+    # live: 8 of each here (and a good-form video of each stretch for what a change costs there),
+    # none of the rules chosen on them.
+    "dev21": {
+        "good_per_stretch": 1,
+        "faults_per_kind": 8,
+        "one_fewer": (),
+        "none_of": tuple(
+            kind for kind in FAULT_KINDS
+            if kind not in ("too_shallow", "too_deep", "trunk_misaligned")
+        ),
+        "full_holds": 0,
+    },
+    # The twenty-second (round 16): half-kneeling from high cameras (1.0-1.5 m) only. On `dev21`
+    # a good hold from a high camera pitched 22 degrees down read its far front knee 24 degrees
+    # more bent than it was, "too deep", and the development splits hold only one more such hold
+    # (16 more bent): good form at every pitch, yaw and body, and too shallow / too deep videos
+    # to show what a change costs in true faults; none of the rules chosen on them.
+    "dev22": {
+        "stretches": ("half_kneeling_hip_flexor",),
+        "good_per_stretch": 14,
+        "faults_per_kind": 3,
+        "one_fewer": (),
+        "none_of": tuple(kind for kind in FAULT_KINDS if kind not in ("too_shallow", "too_deep")),
+        "full_holds": 0,
+        "height": "high",
     },
     "test": {
         "good_per_stretch": 6,
