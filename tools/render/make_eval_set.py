@@ -256,7 +256,8 @@ MIX = {
         "faults_per_kind": 8,
         "one_fewer": (),
         "none_of": tuple(
-            kind for kind in FAULT_KINDS
+            kind
+            for kind in FAULT_KINDS
             if kind not in ("too_shallow", "too_deep", "trunk_misaligned")
         ),
         "full_holds": 0,
