@@ -127,6 +127,26 @@ def test_a_far_front_knee_has_room_above_its_band(monkeypatch):
     assert half_kneeling_faults(-20.0, near="left", front_knee=142.0) == [Fault.TOO_DEEP]
 
 
+def test_a_hip_read_off_with_a_leaning_trunk_is_not_a_fault_once_the_trunk_is_back(monkeypatch):
+    """The trunk leans forward through a half-kneeling hold and the hip, read against it, reads too
+    shallow; the trunk comes back a moment before the release, the hip not yet. Only the trunk is
+    told: the hip's reading was the trunk's doing, and its fault is not dated from the hold's start
+    (switched off, a 14 s "too shallow" that was never shown, as in `dev18046`)."""
+    lean = STEP | {"working_hip": 4.0, "trunk": 26.0}
+    back = STEP | {"working_hip": 4.0}
+    keys = [(0, TALL), (3, TALL), (5, lean), (17, lean), (17.3, back), (18, back), (20, TALL),
+            (22, TALL)]  # fmt: skip
+
+    def faults() -> list[Fault]:
+        view = BodyView("side", "right", "kneeling", near="left")
+        _, summary = run(frames(keys, view=view, side="left"), sides=("left",))
+        return [e.kind for e in summary.events]
+
+    assert faults() == [Fault.TRUNK_MISALIGNED]
+    monkeypatch.setattr("pose_coach.judge.checks.EXCUSED_NOT_DATED", False)
+    assert sorted(faults()) == sorted([Fault.TOO_SHALLOW, Fault.TRUNK_MISALIGNED])
+
+
 def test_from_a_three_quarter_view_hips_and_knees_have_room_towards_too_deep(monkeypatch):
     """From a three-quarter view the pose model reads the half-kneeling hip deeper than it is (the
     lying one too; not standing or on all fours): 4 degrees past the band's too-deep edge (-34) is

@@ -79,6 +79,16 @@ class Episode:
         return Event(self.kind, side, start, max(t, start), self.value, self.message)
 
 
+# A fault is dated from when its angle left the band, though it is raised only once the body holds
+# still: moving into the stretch is not holding a wrong angle, and the fault was there from then.
+# But an angle read off because of another fault (a hip read against a trunk leaning forward: see
+# ``form``) is not dated from before that fault ended: `dev18046`'s trunk leaned forward through a
+# half-kneeling hold, the hip read against it "too shallow", and once the trunk came back, a moment
+# before the release, the hip's fault was raised dated from the hold's start, a 13 s "too shallow"
+# no one had shown.
+EXCUSED_NOT_DATED = True
+
+
 class AngleLimit:
     """One angle against its target and tolerance, with hysteresis, as two episodes (low, high)."""
 
@@ -108,12 +118,16 @@ class AngleLimit:
         side: str,
         judge: bool = True,
         room: tuple[float, float] = (0.0, 0.0),
+        excused: bool = False,
     ) -> list[Event]:
         """Track the state; raise a fault only while ``judge`` (the body is holding still);
-        ``room``: degrees this reading may go below and above the band before it is out."""
+        ``room``: degrees this reading may go below and above the band before it is out;
+        ``excused``: the reading is off because of another fault (the trunk's), so it is not
+        judged, and a fault raised later is dated from when it was no longer excused."""
         state = self._state(value, room)
-        if state != self.state:
+        if state != self.state or excused and EXCUSED_NOT_DATED:
             self.out_since = t if state else None  # when it left the band, to date the fault
+        judge = judge and not excused
         self.state = state
         since = self.out_since
         events = [

@@ -5,7 +5,8 @@ checks run in the order of ``FORM_CHECKS``; each reads what the ones before it f
 and may narrow what the ones after it judge:
 
 - the trunk first: hip, shoulder and pelvis readings are taken against the trunk line, so while the
-  trunk is off they are off with it, and only the trunk is reported;
+  trunk is off they are off with it, and only the trunk is reported (nor is such a reading's
+  fault dated from then, once the trunk is back: ``checks.EXCUSED_NOT_DATED``);
 - the limbs, then bouncing;
 - the pelvis last: MediaPipe's hip landmarks follow the thighs, so while a leg is off its target
   the pelvis reads off with it, and only the leg is reported; and where the pelvis settled is
@@ -55,9 +56,9 @@ FAR_LEG_ROOM_BELOW_DEG = 15.0
 # found as before; dev11 (every fault on the far leg) as before (10 alike; 15 lost its true
 # too-shallow far kneeling leg).
 GUESSED_LEG_ROOM_ABOVE_DEG = 6.0
-# The other leg's knee read when that leg is the far one (the half-kneeling front knee of a person
+# The knee of the other leg, when that leg is the far one (the half-kneeling front knee of a person
 # who turned round) reads more bent than it is: in the good holds of dev18 and dev20-dev22 a far
-# front knee read a median 4 degrees above the true 3D angle (95th percentile 15, most 24: a knee
+# front knee read a median 5 degrees above the true 3D angle (95th percentile 15, most 24: a knee
 # bent 119 read 143 from a laptop 1.1 m high pitched 22 degrees down, "past your ankle" through a
 # whole good hold, `dev21003`), a near one at most 12 above. So a far knee of the other leg may read
 # FAR_OTHER_KNEE_ROOM_ABOVE_DEG above its band. No development split holds a front knee truly past
@@ -151,9 +152,10 @@ class _Limits:
         self.limits = [AngleLimit(name, checks[name], settings.min_fault_s, settings.hysteresis_deg)
                        for name in names if name in checks]  # fmt: skip
 
-    def judges(self, frame: Judging, name: str) -> bool:
-        """Whether angle ``name`` may raise a fault in this frame (see the module doc)."""
-        return frame.judging
+    def excused(self, frame: Judging, name: str) -> bool:
+        """Whether angle ``name`` reads off because of a fault found before it (see the module
+        doc): not judged, nor dated from then."""
+        return False
 
     def room(self, frame: Judging, limit: AngleLimit) -> tuple[float, float]:
         """Degrees ``limit``'s angle may read below and above its band in this frame before it
@@ -167,8 +169,8 @@ class _Limits:
         events = []
         for limit in self.limits:
             name = limit.name
-            events += limit.update(frame.t, frame.angles[name], frame.side,
-                                   self.judges(frame, name), self.room(frame, limit))  # fmt: skip
+            events += limit.update(frame.t, frame.angles[name], frame.side, frame.judging,
+                                   self.room(frame, limit), self.excused(frame, name))  # fmt: skip
         self.found(frame)
         return events
 
@@ -205,8 +207,8 @@ class LimbLimits(_Limits):
         super().__init__(reference, settings, names)
         self.three_quarter_room = THREE_QUARTER_ROOM_DEG.get(reference.posture, 0.0)
 
-    def judges(self, frame: Judging, name: str) -> bool:
-        return frame.judging and (frame.trunk_ok or name not in TRUNK_RELATIVE)
+    def excused(self, frame: Judging, name: str) -> bool:
+        return not frame.trunk_ok and name in TRUNK_RELATIVE
 
     def room(self, frame: Judging, limit: AngleLimit) -> tuple[float, float]:
         seen, name, check = frame.seen, limit.name, limit.check
@@ -263,8 +265,8 @@ class PelvisLimits(_Limits):
     def __init__(self, reference: Reference, settings: Settings) -> None:
         super().__init__(reference, settings, PELVIS)
 
-    def judges(self, frame: Judging, name: str) -> bool:
-        return frame.judging and frame.trunk_ok and frame.legs_ok
+    def excused(self, frame: Judging, name: str) -> bool:
+        return not (frame.trunk_ok and frame.legs_ok)
 
 
 class PelvisSettled:
