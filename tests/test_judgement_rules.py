@@ -906,6 +906,26 @@ def test_the_start_position_is_the_one_held_still_just_before_the_hold(monkeypat
     assert Fault.TRUNK_MISALIGNED in {e.kind for e in summary.events}
 
 
+def test_shoulders_lifted_as_the_leg_goes_up_are_judged_against_the_start_before(monkeypatch):
+    """A person lying flat, read at -99 (10 degrees off the target's -89, inside its tolerance of
+    12), lifts the shoulders 20 degrees as the leg goes up, over 2 s, and holds them there
+    (`dev21027`): no still start next to the hold, and against the target the lifted trunk reads
+    inside the band. Against the still start before the move it is a trunk fault. (A trunk read
+    jumping from a turn onto the start is no such move: the tests below.)"""
+    rest = LYING_REST | {"trunk": -99.0}
+    lifting = rest | {"trunk": -89.0}  # the shoulders on their way up before the leg
+    lifted = LYING_LIFTED | {"trunk": -79.0}
+    keys = [(0, rest), (3, rest), (4, lifting), (5, lifted), (17, lifted), (19, rest), (21, rest)]
+
+    def faults() -> list[Fault]:
+        _, summary = run(frames(keys, view=LYING_VIEW), reference=LYING, sides=("left",))
+        return [e.kind for e in summary.events]
+
+    assert faults() == [Fault.TRUNK_MISALIGNED]
+    monkeypatch.setattr("pose_coach.judge.holds.EARLIER_START", False)  # the rule switched off
+    assert faults() == []
+
+
 def test_a_start_too_short_to_measure_takes_the_one_before_the_first_side(monkeypatch):
     """A raised camera reads a person lying flat 25 degrees off the target's -89. Before the first
     side they lie still for 4 s; after turning round (the trunk read far off while the pose model

@@ -3,6 +3,7 @@ which faults of a hold are reported (one event per run; easing in and out forgiv
 
 from __future__ import annotations
 
+import bisect
 import math
 import statistics
 from collections import Counter, deque
@@ -82,6 +83,20 @@ REST_UNKNOWN = True
 # a good second side 25 degrees off (`dev12006`). On `dev3`, `dev5`-`dev17`: 647 -> 648 of 672
 # credited, 20 -> 19 reports in good-form videos, nothing else changed.
 LAST_START = True
+# A trunk that moved in the last second before the hold (a lying person lifting the shoulders as the
+# leg goes up, the fault itself) leaves no still reading next to the hold, and the absolute target
+# read `dev21027`'s shoulders, lifted 26 degrees through the whole hold, within its tolerance (its
+# flat start read 10 degrees from the target). So, with no still start next to the hold, the start
+# is the latest earlier still run in the last EARLIER_REST_S (at least MIN_REST_S, every reading
+# within REST_STILL_DEG of its last) from which the readings moved on to the hold's, none of them
+# straying further than REST_STILL_DEG outside that move, and none moving faster than
+# MAX_START_MOVE_DEG_S over START_MOVE_S: a body moves its trunk over a second or more (`dev21027`:
+# 3 degrees in any quarter of a second), the pose model's reading of someone turning round jumps
+# (and scatters).
+EARLIER_START = True
+EARLIER_REST_S = 6.0
+MAX_START_MOVE_DEG_S = 60.0
+START_MOVE_S = 0.25
 # The leg farther from the camera is partly hidden behind the other, and the pose model reads it
 # worst (development split, in holds: hip 8.5 / knee 12.7 degrees off the true 3D angle against
 # 6.1 / 7.3 for the near leg). When the one side left is the far leg for this long, in the
@@ -602,7 +617,7 @@ class HoldTracker:
             return
         if not math.isnan(trunk):
             self.rest.append((t, trunk))
-        while self.rest and t - self.rest[0][0] > REST_S:
+        while self.rest and t - self.rest[0][0] > max(REST_S, EARLIER_REST_S):
             self.rest.popleft()
 
     def _trunk_shift(self, start: float) -> float:
@@ -629,12 +644,32 @@ class HoldTracker:
             while rest and abs(rest[0][1] - last) > REST_STILL_DEG:
                 rest.pop(0)
         if start - rest[0][0] < MIN_REST_S:
-            return None
+            return self._earlier_start(start) if EARLIER_START else None
         middle = statistics.median(v for _, v in rest)
         near = sum(abs(v - middle) <= REST_STILL_DEG for _, v in rest)
         if near < REST_STILL_SHARE * len(rest):  # not at rest: turning round
             return None
         return middle
+
+    def _earlier_start(self, start: float) -> float | None:
+        """The trunk of the latest still run before a hold starting at ``start`` from which the
+        readings moved on to the hold's (``EARLIER_START``), or None."""
+        rest = [(t, v) for t, v in self.rest if start - t <= EARLIER_REST_S]
+        if not rest:
+            return None
+        last = rest[-1][1]
+        for end in range(len(rest) - 1, -1, -1):
+            first = end
+            while first > 0 and abs(rest[first - 1][1] - rest[end][1]) <= REST_STILL_DEG:
+                first -= 1
+            if rest[end][0] - rest[first][0] < MIN_REST_S:
+                continue
+            middle = statistics.median(v for _, v in rest[first : end + 1])
+            low, high = min(middle, last) - REST_STILL_DEG, max(middle, last) + REST_STILL_DEG
+            moved_on = all(low <= v <= high for _, v in rest[end + 1 :])
+            gradual = not any(_too_fast(rest, i) for i in range(end + 1, len(rest)))
+            return middle if moved_on and gradual else None
+        return None
 
     def _start(self, side: str, legs: str | None, start: float) -> None:
         checks = make_checks(self.reference, self.settings)
@@ -706,6 +741,17 @@ class HoldTracker:
             for side in self.pending()
             if side not in attempted
         ]
+
+
+def _too_fast(readings: list[tuple[float, float]], i: int) -> bool:
+    """Whether ``readings[i]`` (time, degrees) moved faster than ``MAX_START_MOVE_DEG_S`` since the
+    reading ``START_MOVE_S`` before it."""
+    t, value = readings[i]
+    j = bisect.bisect_right(readings, t - START_MOVE_S, key=lambda r: r[0]) - 1
+    if j < 0:
+        return False
+    before_t, before = readings[j]
+    return abs(value - before) > MAX_START_MOVE_DEG_S * (t - before_t)
 
 
 def _relative(
