@@ -610,8 +610,8 @@ class HoldTracker:
         return family == POSTURE_FAMILY[self.reference.posture]
 
     def _rest(self, t: float, trunk: float, view: BodyView | None) -> None:
-        """Keep the trunk readings of the last ``REST_S`` in this stretch's start posture (or, with
-        ``REST_UNKNOWN``, in a posture the view cannot tell)."""
+        """Keep the trunk readings of the last ``REST_S`` (``EARLIER_REST_S``, if longer) in this
+        stretch's start posture (or, with ``REST_UNKNOWN``, in a posture the view cannot tell)."""
         unknown = REST_UNKNOWN and (view is None or view.posture is None)
         if not (self._in_posture(view) or unknown):
             return
