@@ -81,6 +81,13 @@ BASE_MULTIPLE = dict(shallow=2.0, deep=2.0, trunk=2.0, tilt=1.5, bounce=2.0, jer
 SIZE_MULTIPLES = (1.5, 2.0, 3.0)  # fault sizes, in reference tolerances
 SHORT_HOLD_FRACTIONS = (0.3, 0.5, 0.7)  # hold_too_short: the share of the target held
 
+
+def _all_but(*kinds: str) -> tuple[str, ...]:
+    """Every fault kind but ``kinds``, in ``FAULT_KINDS``' order: a split's ``none_of`` or
+    ``one_fewer``."""
+    return tuple(kind for kind in FAULT_KINDS if kind not in kinds)
+
+
 # Made like the test split (good form and every fault, half the people turning round), with one
 # fault video fewer of each kind and no 30 s holds: the fresh splits rendered to check the rules on
 # people none of them was chosen on.
@@ -95,7 +102,7 @@ LIKE_TEST = {
 THREE_QUARTER_GOOD = {
     "good_per_stretch": 7,
     "faults_per_kind": 1,
-    "one_fewer": tuple(kind for kind in FAULT_KINDS if kind != "bounce"),
+    "one_fewer": _all_but("bounce"),
     "full_holds": 0,
     "turn": False,
     "yaw": "three_quarter",
@@ -136,7 +143,7 @@ MIX = {
     "dev4": {
         "good_per_stretch": 10,
         "faults_per_kind": 1,
-        "one_fewer": tuple(kind for kind in FAULT_KINDS if kind != "bounce"),
+        "one_fewer": _all_but("bounce"),
         "full_holds": 0,
         "turn": False,
     },
@@ -212,7 +219,7 @@ MIX = {
         "good_per_stretch": 6,
         "faults_per_kind": 4,
         "one_fewer": (),
-        "none_of": tuple(kind for kind in FAULT_KINDS if kind not in ("too_shallow", "too_deep")),
+        "none_of": _all_but("too_shallow", "too_deep"),
         "full_holds": 0,
         "yaw": "three_quarter",
     },
@@ -241,7 +248,7 @@ MIX = {
         "good_per_stretch": 14,
         "faults_per_kind": 3,
         "one_fewer": (),
-        "none_of": tuple(kind for kind in FAULT_KINDS if kind not in ("bounce", "jerk")),
+        "none_of": _all_but("bounce", "jerk"),
         "full_holds": 0,
         "height": "low",
         "pitch": "p00_08",
@@ -255,11 +262,7 @@ MIX = {
         "good_per_stretch": 1,
         "faults_per_kind": 8,
         "one_fewer": (),
-        "none_of": tuple(
-            kind
-            for kind in FAULT_KINDS
-            if kind not in ("too_shallow", "too_deep", "trunk_misaligned")
-        ),
+        "none_of": _all_but("too_shallow", "too_deep", "trunk_misaligned"),
         "full_holds": 0,
     },
     # The twenty-second (round 16): half-kneeling from high cameras (1.0-1.5 m) only. On `dev21`
@@ -272,7 +275,7 @@ MIX = {
         "good_per_stretch": 14,
         "faults_per_kind": 3,
         "one_fewer": (),
-        "none_of": tuple(kind for kind in FAULT_KINDS if kind not in ("too_shallow", "too_deep")),
+        "none_of": _all_but("too_shallow", "too_deep"),
         "full_holds": 0,
         "height": "high",
     },
