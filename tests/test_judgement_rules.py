@@ -867,6 +867,28 @@ def test_a_leg_read_longer_or_shorter_for_a_moment_is_not_a_bounce(monkeypatch):
     assert Fault.BOUNCE in {e.kind for e in summary.events}
 
 
+def test_a_leg_read_shorter_for_a_moment_before_the_hold_settles_does_not_keep_it_unsettled(
+    monkeypatch,
+):
+    """From the moment the front foot is in place, every 0.8 s the pose model puts the working
+    knee in the wrong place for 0.2 s (the thigh 30% shorter, the hip 4 degrees deeper: too little
+    for a bounce), so the hip never holds still for a second and the hold never settles. Those
+    frames are not judged from the hold's start: a 9 s hold, within the slack of 10, is long
+    enough. Switched off, the side was "not held"."""
+    out = []
+    for m in half_kneeling(seconds_held=9.0):
+        misplaced = 5.0 <= m.timestamp_s < 14.0 and (m.timestamp_s - 5.0) % 0.8 < 0.2
+        if misplaced:
+            m = dataclasses.replace(m, angles=dataclasses.replace(m.angles, hip_right=-24.0))
+        out.append(dataclasses.replace(
+            m, pose=pose_with_legs(m.timestamp_s, 70.0 if misplaced else 100.0, 90.0)))  # fmt: skip
+    _, summary = run(out, sides=("right",))
+    assert summary.events == () and len(summary.holds) == 1
+    monkeypatch.setattr("pose_coach.judge.holds.EARLY_LENGTHS", False)  # the rule switched off
+    _, summary = run(out, sides=("right",))
+    assert Fault.HOLD_TOO_SHORT in {e.kind for e in summary.events}
+
+
 def test_lying_shoulders_lifted_16_degrees_off_the_floor_are_a_trunk_fault():
     """The lying trunk is judged within 12 degrees of the start (it was 18): shoulders lifted 16
     degrees off the floor through the hold are told to lie flat; 6 degrees are good form."""

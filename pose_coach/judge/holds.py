@@ -231,6 +231,23 @@ BRIEF_EXIT_S = 0.5
 # 0.15 or 0.2 for a far leg: 17-18 reports.
 LEG_LENGTHS = True
 LEG_LENGTH_FRACTION = 0.12
+# Before the hold settles, the same misplaced knee keeps it from settling: the hip reading jumps and
+# the body never reads as holding still (`dev20013`, a far back leg seen from a usb webcam 20
+# degrees off the side: its thigh read 24% shorter and its shin 24% longer for a frame or two every
+# second or so, the stretch proper began 3 s after the person was in place, and the hold was told
+# too short). So from the hold's start, a frame whose working thigh or shin is more than
+# LEG_LENGTH_FRACTION off its median over the last EARLY_LENGTHS_S is not judged either (over 5 s,
+# as once settled: `dev6037`'s false short hold stays). It set frames aside in 18 holds of `dev6`,
+# `dev14`, `dev18`, `dev20`-`dev22` and changed 5: `dev20013`'s and `dev6037`'s false short holds
+# gone (reports in `dev20`'s good-form videos 1 -> 0, `dev6`'s short-hold precision 5/6 -> 6/6); the
+# stretch proper of `dev6052` and `dev14031` began 2.0 and 1.2 s later (moving in, their knees too
+# were misplaced), and `dev22011`'s second side, already told too short (its back leg read 13-28 px
+# long), was found no hold at all. Hold error per side: `dev20` 1.20 -> 1.08 s, `dev6` 0.68 -> 0.74,
+# `dev22` 1.10 -> 1.42, `dev14` 0.62 -> 0.63; `dev18`, `dev21` unchanged. Only frames whose key
+# angle also jumped (more than the bounce size off its median over the second): alike (`dev14031`
+# 0.96 s instead).
+EARLY_LENGTHS = True
+EARLY_LENGTHS_S = 1.0
 
 
 def legs_as_one() -> LegsAsOne:
@@ -239,6 +256,10 @@ def legs_as_one() -> LegsAsOne:
 
 def leg_length_check() -> LegLengths:
     return LegLengths(window_s=5.0, fraction=LEG_LENGTH_FRACTION, min_samples=8)
+
+
+def early_length_check() -> LegLengths:
+    return LegLengths(window_s=EARLY_LENGTHS_S, fraction=LEG_LENGTH_FRACTION, min_samples=8)
 
 
 # A leg that swings at the hip holds its knee (standing, lying, on all fours: the reference's
@@ -311,6 +332,7 @@ class ActiveHold:
     swap_since: float | None = None  # the legs have read swapped since then
     together: LegsAsOne = field(default_factory=legs_as_one)
     lengths: LegLengths = field(default_factory=leg_length_check)
+    early_lengths: LegLengths = field(default_factory=early_length_check)  # ``EARLY_LENGTHS``
     # The working leg's angles, whatever the pose model calls it: kept through a swap of labels.
     knee: MovedTogether = field(default_factory=joints_together_check)
     form_ok: bool = False  # as last judged
@@ -468,13 +490,16 @@ class HoldTracker:
         self, hold: ActiveHold, t: float, relative: RelativeAngles, pose: PoseFrame | None
     ) -> bool:
         """Whether the pose model got this frame's legs wrong: read as one (``LEGS_AS_ONE``), or
-        the working leg's length changed (``LEG_LENGTHS``)."""
+        the working leg's length changed (``LEG_LENGTHS``; before the hold settled,
+        ``EARLY_LENGTHS``)."""
         one = LEGS_AS_ONE and hold.together.update(t, relative.working_hip, relative.other_hip)
         if not LEG_LENGTHS or pose is None:
             return one
         thigh, shin = leg_lengths(pose, hold.legs)
-        stretched = hold.lengths.update(t, thigh, shin, settled=hold.first_steady_s is not None)
-        return one or stretched
+        settled = hold.first_steady_s is not None
+        stretched = hold.lengths.update(t, thigh, shin, settled=settled)
+        early = hold.early_lengths.update(t, thigh, shin, settled=True)
+        return one or stretched or (EARLY_LENGTHS and early and not settled)
 
     def _far_by_layout(self, side: str, head: int | None) -> bool:
         """Whether ``side``'s leg is the far one by the person's layout (``FAR_BY_LAYOUT``):
@@ -506,6 +531,7 @@ class HoldTracker:
             hold.faults += check.close(hold.swap_since, hold.side)
         hold.checks = make_checks(self.reference, self.settings)
         hold.together, hold.lengths = legs_as_one(), leg_length_check()
+        hold.early_lengths = early_length_check()
         hold.legs, hold.swap_since = other_side(hold.legs), None
         if (SIDE_FROM_SETTLED and hold.first_steady_s is None
                 and hold.legs in self.pending() and hold.side == other_side(hold.legs)):  # fmt: skip
