@@ -498,8 +498,9 @@ class HoldTracker:
         thigh, shin = leg_lengths(pose, hold.legs)
         settled = hold.first_steady_s is not None
         stretched = hold.lengths.update(t, thigh, shin, settled=settled)
-        early = hold.early_lengths.update(t, thigh, shin, settled=True)
-        return one or stretched or (EARLY_LENGTHS and early and not settled)
+        # Once settled (it never unsettles), the 5 s check alone: no need to keep the 1 s one.
+        early = EARLY_LENGTHS and not settled and hold.early_lengths.update(t, thigh, shin, True)
+        return one or stretched or early
 
     def _far_by_layout(self, side: str, head: int | None) -> bool:
         """Whether ``side``'s leg is the far one by the person's layout (``FAR_BY_LAYOUT``):
