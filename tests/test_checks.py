@@ -212,12 +212,27 @@ def test_a_misplaced_joint_in_one_analysed_frame_is_not_a_bounce(monkeypatch):
     assert run_bounce(values, t) != []
 
 
-def test_a_jerk_out_and_back_in_a_third_of_a_second_is_still_a_bounce():
-    """A jerk is wider in time than a misplaced joint: 12 degrees out and back over 0.3 s."""
+@pytest.mark.parametrize("size", [12.0, 18.0])
+def test_a_jerk_out_and_back_in_a_third_of_a_second_is_still_a_bounce(size):
+    """A jerk is wider in time than a misplaced joint, and never still at its top: 12 or 18
+    degrees (the renders' sizes) out and back over 0.3 s."""
     t = times(20)
-    jerk = np.where((t >= 7.3) & (t < 7.6), 12 * np.sin(np.pi * (t - 7.3) / 0.3), 0.0)
+    jerk = np.where((t >= 7.3) & (t < 7.6), size * np.sin(np.pi * (t - 7.3) / 0.3), 0.0)
     [event] = run_bounce(-10 + jitter(t, 0.4) - jerk, t)
     assert event.kind is Fault.BOUNCE and 7.0 <= event.start_s <= 8.0
+
+
+def test_the_pose_model_switching_readings_for_a_while_is_not_a_bounce(monkeypatch):
+    """The reading steps 15 degrees from one frame to the next, stays there, still, for 0.4 s and
+    steps back, again and again, and once for good: no body moves like that."""
+    t = times(20)
+    values = -15 + jitter(t, 0.3)
+    for start in np.arange(2.0, 12.0, 1.2):
+        values[(t >= start) & (t < start + 0.4)] -= 15.0
+    values[t >= 15.0] -= 14.0
+    assert run_bounce(values, t) == []
+    monkeypatch.setattr("pose_coach.judge.checks.STEP_DEG", math.inf)  # the rule switched off
+    assert run_bounce(values, t) != []
 
 
 def test_a_leg_is_misread_when_its_length_changes_once_the_hold_has_settled():

@@ -421,6 +421,48 @@ def unspiked(samples: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return out[first:last]
 
 
+# Now and then the pose model switches between two readings of a leg for a while (seen from a
+# low three-quarter view, `dev14036`): the angle steps 10-16 degrees from one frame to the next,
+# stays there, still, for a third of a second or more, and steps back, or stays. No body gets from
+# one still angle to another in a tenth of a second: a jerk is out and back (its top is still for
+# under 0.3 s) and a bounce is never still. So a step of more than STEP_DEG within SPIKE_REACH_S,
+# the readings STEP_STILL_S before it and after it each within STEP_STILL of its size, is the pose
+# model's, not the person's: the bounce check takes it out. On the development splits it takes
+# out `dev14036`'s false bounce (the steps' readings there held within 0.16 of their size over
+# 0.3 s) and no other reading changes; the renders' jerks and bounces held no closer than 0.26.
+STEP_DEG = 10.0
+STEP_STILL_S = 0.3
+STEP_STILL = 0.2
+
+
+def unstepped(samples: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """``samples`` (time, value) less the pose model's steps (see ``STEP_DEG``): the readings after
+    a step are shifted back by it, those within it held at its start."""
+    times = [t for t, _ in samples]
+    values = [v for _, v in samples]
+
+    def still(first: int, last: int, step: float) -> bool:
+        held = values[first : last + 1]
+        return (times[last] - times[first] >= STEP_STILL_S / 2
+                and max(held) - min(held) < STEP_STILL * abs(step))  # fmt: skip
+
+    out, shift, j = list(values), 0.0, 1
+    while j < len(samples):
+        i = bisect.bisect_left(times, times[j] - SPIKE_REACH_S)  # where the step began
+        step = values[j] - values[i]
+        before = bisect.bisect_left(times, times[i] - STEP_STILL_S)
+        after = bisect.bisect_right(times, times[j] + STEP_STILL_S) - 1
+        if abs(step) > STEP_DEG and still(before, i, step) and still(j, after, step):
+            out[i + 1 : j] = [values[i] - shift] * (j - i - 1)
+            shift += step
+            out[j : after + 1] = [v - shift for v in values[j : after + 1]]
+            j = after + 1
+        else:
+            out[j] = values[j] - shift
+            j += 1
+    return list(zip(times, out, strict=True))
+
+
 class BounceDetector:
     """Bouncing and jerks during a hold, from one angle's recent history.
 
@@ -447,7 +489,9 @@ class BounceDetector:
         amplitude, max_speed = self.limits.max_amplitude_deg, self.limits.max_speed_deg_s
         return [
             s
-            for s in swings(despiked(unspiked(list(self.samples)), SPIKE_MEDIAN_N), amplitude)
+            for s in swings(
+                despiked(unspiked(unstepped(list(self.samples))), SPIKE_MEDIAN_N), amplitude
+            )
             if abs(s.size_deg) > 2 * amplitude
             or (abs(s.size_deg) > 1.5 * amplitude and s.speed_deg_s > max_speed)
         ]
