@@ -450,16 +450,17 @@ def unstepped(samples: list[tuple[float, float]]) -> list[tuple[float, float]]:
     while j < len(samples):
         i = bisect.bisect_left(times, times[j] - SPIKE_REACH_S)  # where the step began
         step = values[j] - values[i]
-        before = bisect.bisect_left(times, times[i] - STEP_STILL_S)
-        after = bisect.bisect_right(times, times[j] + STEP_STILL_S) - 1
-        if abs(step) > STEP_DEG and still(before, i, step) and still(j, after, step):
-            out[i + 1 : j] = [values[i] - shift] * (j - i - 1)
-            shift += step
-            out[j : after + 1] = [v - shift for v in values[j : after + 1]]
-            j = after + 1
-        else:
-            out[j] = values[j] - shift
-            j += 1
+        if abs(step) > STEP_DEG:
+            before = bisect.bisect_left(times, times[i] - STEP_STILL_S)
+            after = bisect.bisect_right(times, times[j] + STEP_STILL_S) - 1
+            if still(before, i, step) and still(j, after, step):
+                out[i + 1 : j] = [values[i] - shift] * (j - i - 1)
+                shift += step
+                out[j : after + 1] = [v - shift for v in values[j : after + 1]]
+                j = after + 1
+                continue
+        out[j] = values[j] - shift
+        j += 1
     return list(zip(times, out, strict=True))
 
 
@@ -470,7 +471,8 @@ class BounceDetector:
     ``max_amplitude_deg`` apart) within ``window_s``, each either wide (more than twice
     ``max_amplitude_deg``, peak to peak) or fast (over 1.5 times it, faster than ``max_speed_deg_s``).
     A glide into the stretch, however fast, is one swing, and jitter makes no turning points. The
-    value reported is half the median peak-to-peak of those swings: a sine's amplitude.
+    pose model's steps and spikes are taken out first (``unstepped``, ``unspiked``, ``despiked``).
+    The value reported is half the median peak-to-peak of those swings: a sine's amplitude.
     """
 
     def __init__(self, limits: BounceLimits, min_s: float, max_fps: float = 120.0) -> None:
