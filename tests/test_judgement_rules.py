@@ -1029,3 +1029,22 @@ def test_a_knee_misplaced_for_a_moment_is_not_a_bounce_and_a_swing_at_the_hip_is
     monkeypatch.setattr("pose_coach.judge.holds.JOINTS_TOGETHER", False)  # the rule switched off
     _, summary = judge_measurements(out, standing, Settings(), ("left",))
     assert Fault.BOUNCE in {e.kind for e in summary.events}
+
+
+def test_a_hold_ends_when_the_hip_comes_back_not_when_the_front_foot_does(monkeypatch):
+    """Leaving the half-kneeling stretch, the back hip comes back 12 degrees first and holds there,
+    inside the band, for 1.5 s while the front foot is brought back: still again, but not at the
+    depth held. The stretch proper ends as the hip comes back (15 s), not with the front foot
+    (17 s); a person who eases 10 degrees deeper for the rest of the hold is still holding it."""
+    back, deeper = STEP | {"working_hip": -8.0}, STEP | {"working_hip": -30.0}
+    leaving = [(0, TALL), (3, TALL), (5, STEP), (15, STEP), (15.5, back), (17, back), (19, TALL),
+               (21, TALL)]  # fmt: skip
+    easing = [(0, TALL), (3, TALL), (5, STEP), (9, STEP), (9.5, deeper), (15, deeper), (17, TALL),
+              (19, TALL)]  # fmt: skip
+    [hold] = run(frames(leaving), sides=("left",))[1].holds
+    assert hold.end_s < 15.6
+    _, summary = run(frames(easing), sides=("left",))
+    assert summary.holds[0].end_s > 14.5 and summary.events == ()
+    monkeypatch.setattr("pose_coach.judge.holds.LEVEL_DEG", math.inf)  # the rule switched off
+    [hold] = run(frames(leaving), sides=("left",))[1].holds
+    assert hold.end_s > 16.5
