@@ -33,7 +33,7 @@ STEADY_WINDOW_S = 1.0  # the key angle must stay within the bounce amplitude thi
 # ended 1.8-2.0 s late). Held still more than LEVEL_DEG from every depth held before, the key angle
 # counts as held only once it has stayed there NEW_LEVEL_S (then that is a depth held too: a person
 # may ease deeper, or a fault last a while, and come back). Development splits: hold error down on
-# five of seven (`dev20` 1.48 / 1.08 -> 1.30 / 0.84 s, `dev23` 1.65 / 1.31 -> 1.25 / 1.09), 31 sides
+# six of seven (`dev20` 1.48 / 1.08 -> 1.30 / 0.84 s, `dev23` 1.65 / 1.31 -> 1.25 / 1.09), 31 sides
 # nearer the truth and one farther (`dev23016`, a bounce read through swapped labels: told short),
 # `dev6049`'s true short hold found. 8 and 10 degrees: less gained; 1.5 s alike; 3 s told a good
 # hold short (`dev23012`).
